@@ -1,0 +1,221 @@
+//! Data sets: the `Dataset` type, generators, splits and scaling. No UI code here.
+
+pub mod csv_loader;
+pub mod generators;
+pub mod scale;
+pub mod split;
+
+use serde::{Deserialize, Serialize};
+
+pub use generators::{BuiltinDataset, GeneratorSettings};
+pub use scale::Standardizer;
+pub use split::{Split, stratified_split};
+
+/// Whether the target holds classes or continuous values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Task {
+    Classification,
+    Regression,
+}
+
+impl Task {
+    pub fn name(self) -> &'static str {
+        match self {
+            Task::Classification => "classification",
+            Task::Regression => "regression",
+        }
+    }
+}
+
+/// What the model should predict for each row.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Target {
+    /// Class index per row, with a display name per class.
+    Classes { labels: Vec<u32>, class_names: Vec<String> },
+    /// One continuous value per row.
+    Values(Vec<f64>),
+}
+
+/// A table of numeric features plus a target, row-major.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Dataset {
+    pub name: String,
+    pub feature_names: Vec<String>,
+    /// Row-major, `rows() * n_features()` values.
+    pub features: Vec<f64>,
+    pub target: Target,
+    pub target_name: String,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum DataError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error(
+        "too few rows to split: {rows} row(s), need at least {needed} so that both the training and the test set get data"
+    )]
+    TooFewRows { rows: usize, needed: usize },
+    #[error("test fraction must lie strictly between 0 and 1, got {0}")]
+    BadTestFraction(f64),
+}
+
+impl Dataset {
+    /// Builds a data set, checking that every row has the same number of features.
+    pub fn new(
+        name: impl Into<String>,
+        feature_names: Vec<String>,
+        features: Vec<f64>,
+        target: Target,
+        target_name: impl Into<String>,
+    ) -> Result<Self, DataError> {
+        let n_features = feature_names.len();
+        let rows = match &target {
+            Target::Classes { labels, .. } => labels.len(),
+            Target::Values(values) => values.len(),
+        };
+        if features.len() != rows * n_features {
+            return Err(DataError::Invalid(format!(
+                "{} feature values do not fill {rows} rows of {n_features} features",
+                features.len()
+            )));
+        }
+        if let Target::Classes { labels, class_names } = &target
+            && let Some(bad) = labels.iter().find(|&&l| l as usize >= class_names.len())
+        {
+            return Err(DataError::Invalid(format!(
+                "class label {bad} has no name ({} classes named)",
+                class_names.len()
+            )));
+        }
+        Ok(Self {
+            name: name.into(),
+            feature_names,
+            features,
+            target,
+            target_name: target_name.into(),
+        })
+    }
+
+    pub fn rows(&self) -> usize {
+        match &self.target {
+            Target::Classes { labels, .. } => labels.len(),
+            Target::Values(values) => values.len(),
+        }
+    }
+
+    pub fn n_features(&self) -> usize {
+        self.feature_names.len()
+    }
+
+    pub fn row(&self, index: usize) -> &[f64] {
+        let d = self.n_features();
+        &self.features[index * d..(index + 1) * d]
+    }
+
+    pub fn task(&self) -> Task {
+        match self.target {
+            Target::Classes { .. } => Task::Classification,
+            Target::Values(_) => Task::Regression,
+        }
+    }
+
+    pub fn class_count(&self) -> usize {
+        match &self.target {
+            Target::Classes { class_names, .. } => class_names.len(),
+            Target::Values(_) => 0,
+        }
+    }
+
+    pub fn class_names(&self) -> &[String] {
+        match &self.target {
+            Target::Classes { class_names, .. } => class_names,
+            Target::Values(_) => &[],
+        }
+    }
+
+    /// Class labels, or `None` for a regression target.
+    pub fn labels(&self) -> Option<&[u32]> {
+        match &self.target {
+            Target::Classes { labels, .. } => Some(labels),
+            Target::Values(_) => None,
+        }
+    }
+
+    /// Target values as floats (class index for classification).
+    pub fn target_value(&self, row: usize) -> f64 {
+        match &self.target {
+            Target::Classes { labels, .. } => labels[row] as f64,
+            Target::Values(values) => values[row],
+        }
+    }
+
+    /// The rows at `indices`, as a new data set (same columns and classes).
+    pub fn subset(&self, indices: &[usize]) -> Dataset {
+        let mut features = Vec::with_capacity(indices.len() * self.n_features());
+        for &i in indices {
+            features.extend_from_slice(self.row(i));
+        }
+        let target = match &self.target {
+            Target::Classes { labels, class_names } => Target::Classes {
+                labels: indices.iter().map(|&i| labels[i]).collect(),
+                class_names: class_names.clone(),
+            },
+            Target::Values(values) => Target::Values(indices.iter().map(|&i| values[i]).collect()),
+        };
+        Dataset {
+            name: self.name.clone(),
+            feature_names: self.feature_names.clone(),
+            features,
+            target,
+            target_name: self.target_name.clone(),
+        }
+    }
+
+    /// Smallest and largest value of each feature.
+    pub fn feature_bounds(&self) -> Vec<(f64, f64)> {
+        let d = self.n_features();
+        let mut bounds = vec![(f64::INFINITY, f64::NEG_INFINITY); d];
+        for row in self.features.chunks_exact(d.max(1)) {
+            for (b, &v) in bounds.iter_mut().zip(row) {
+                b.0 = b.0.min(v);
+                b.1 = b.1.max(v);
+            }
+        }
+        bounds
+    }
+
+    /// Number of rows in each class.
+    pub fn class_counts(&self) -> Vec<usize> {
+        let mut counts = vec![0; self.class_count()];
+        if let Some(labels) = self.labels() {
+            for &l in labels {
+                counts[l as usize] += 1;
+            }
+        }
+        counts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_refuses_mismatched_shapes() {
+        let target = Target::Values(vec![1.0, 2.0]);
+        let err = Dataset::new("t", vec!["a".into()], vec![1.0], target, "y").unwrap_err();
+        assert!(err.to_string().contains("do not fill 2 rows"));
+    }
+
+    #[test]
+    fn subset_keeps_rows_and_labels_together() {
+        let target = Target::Classes { labels: vec![0, 1, 0], class_names: vec!["a".into(), "b".into()] };
+        let ds = Dataset::new("t", vec!["x".into(), "y".into()], vec![0., 0., 1., 1., 2., 2.], target, "c")
+            .unwrap();
+        let sub = ds.subset(&[2, 1]);
+        assert_eq!(sub.row(0), &[2.0, 2.0]);
+        assert_eq!(sub.labels().unwrap(), &[0, 1]);
+        assert_eq!(ds.class_counts(), vec![2, 1]);
+    }
+}

@@ -1,0 +1,12 @@
+//! Learnscope: a learning studio that makes classical machine learning and deep learning visible.
+//!
+//! Core modules (`data`, `models`, `network`, `training`, `metrics`) never touch the UI; only
+//! `ui` imports egui. The CLI (`cli`) and the studio drive the same `training::TrainingWorker`.
+
+pub mod cli;
+pub mod data;
+pub mod metrics;
+pub mod models;
+pub mod network;
+pub mod training;
+pub mod ui;

@@ -1,0 +1,528 @@
+//! Training: a synchronous `TrainingSession` (one epoch at a time) and the `TrainingWorker` that
+//! runs it on a background thread for the studio, the CLI and the tests alike.
+
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::data::{Dataset, Split, Standardizer, Task};
+use crate::metrics::{self, Evaluation};
+use crate::models::{Learner, ModelConfig, ModelError, PreparedData, Prediction};
+
+/// Everything a training run needs. The data is shared, never copied per frame.
+#[derive(Clone)]
+pub struct TrainJob {
+    pub dataset: Arc<Dataset>,
+    pub split: Split,
+    pub model: ModelConfig,
+    /// Standardize features (fitted on the training rows only).
+    pub scale: bool,
+    /// Stop after this many epochs; `None` trains until paused.
+    pub max_epochs: Option<usize>,
+    /// Where to evaluate the decision grid; `None` skips it (the CLI).
+    pub grid: Option<GridSpec>,
+}
+
+/// One row of the training history.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct EpochRecord {
+    pub epoch: usize,
+    pub train_loss: f64,
+    pub test_loss: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub train_accuracy: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_accuracy: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_r2: Option<f64>,
+}
+
+/// A grid over two features, in the data's own units; the other features sit at their mean.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GridSpec {
+    pub x_feature: usize,
+    pub y_feature: usize,
+    pub resolution: usize,
+    pub x_range: (f64, f64),
+    pub y_range: (f64, f64),
+}
+
+impl GridSpec {
+    /// Covers the data with a margin, on the first two features.
+    pub fn around(data: &Dataset, resolution: usize) -> Option<Self> {
+        if data.n_features() < 2 {
+            return None;
+        }
+        let bounds = data.feature_bounds();
+        let pad = |(lo, hi): (f64, f64)| {
+            let margin = ((hi - lo) * 0.1).max(0.1);
+            (lo - margin, hi + margin)
+        };
+        Some(Self { x_feature: 0, y_feature: 1, resolution, x_range: pad(bounds[0]), y_range: pad(bounds[1]) })
+    }
+
+    /// Centre of cell (column, row); row 0 is the bottom.
+    pub fn cell_center(&self, column: usize, row: usize) -> (f64, f64) {
+        let step_x = (self.x_range.1 - self.x_range.0) / self.resolution as f64;
+        let step_y = (self.y_range.1 - self.y_range.0) / self.resolution as f64;
+        (self.x_range.0 + (column as f64 + 0.5) * step_x, self.y_range.0 + (row as f64 + 0.5) * step_y)
+    }
+}
+
+/// The model's answer over a grid: what the decision-boundary view draws.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DecisionGrid {
+    pub spec: GridSpec,
+    /// Cells row by row, bottom row first.
+    pub values: GridValues,
+    /// Increases with every snapshot a run sends.
+    pub revision: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum GridValues {
+    /// Most likely class per cell and its probability.
+    Classes { classes: usize, class: Vec<u16>, confidence: Vec<f32> },
+    Values(Vec<f32>),
+}
+
+/// A model plus its prepared data, trained one epoch at a time.
+pub struct TrainingSession {
+    learner: Box<dyn Learner>,
+    train: PreparedData,
+    test: PreparedData,
+    scaler: Standardizer,
+    feature_means: Vec<f64>,
+    epoch: usize,
+    learning_rate: f64,
+    max_epochs: Option<usize>,
+    train_seconds: f64,
+    grid_revision: u64,
+}
+
+fn prepare(data: &Dataset, rows: &[usize], scaler: &Standardizer) -> PreparedData {
+    let mut features = Vec::with_capacity(rows.len() * data.n_features());
+    for &i in rows {
+        scaler.transform_row(data.row(i), &mut features);
+    }
+    PreparedData {
+        features,
+        n_features: data.n_features(),
+        targets: rows.iter().map(|&i| data.target_value(i)).collect(),
+        task: data.task(),
+        classes: data.class_count(),
+    }
+}
+
+impl TrainingSession {
+    pub fn new(job: &TrainJob) -> Result<Self, ModelError> {
+        let data = &job.dataset;
+        if data.n_features() == 0 {
+            return Err(ModelError::Unsuitable("the data has no feature columns to learn from".into()));
+        }
+        if job.split.train.is_empty() || job.split.test.is_empty() {
+            return Err(ModelError::Unsuitable("both the training and the test set need rows".into()));
+        }
+        let train_rows = data.subset(&job.split.train);
+        let scaler = if job.scale { Standardizer::fit(&train_rows) } else { Standardizer::identity(data.n_features()) };
+        let feature_means = Standardizer::fit(&train_rows).mean;
+        let train = prepare(data, &job.split.train, &scaler);
+        let test = prepare(data, &job.split.test, &scaler);
+        let learner = job.model.build(data.n_features(), data.task(), data.class_count())?;
+        Ok(Self {
+            learner,
+            train,
+            test,
+            scaler,
+            feature_means,
+            epoch: 0,
+            learning_rate: job.model.learning_rate,
+            max_epochs: job.max_epochs,
+            train_seconds: 0.0,
+            grid_revision: 0,
+        })
+    }
+
+    pub fn parameter_count(&self) -> usize {
+        self.learner.parameter_count()
+    }
+
+    pub fn epoch(&self) -> usize {
+        self.epoch
+    }
+
+    pub fn train_rows(&self) -> usize {
+        self.train.rows()
+    }
+
+    pub fn test_rows(&self) -> usize {
+        self.test.rows()
+    }
+
+    pub fn task(&self) -> Task {
+        self.train.task
+    }
+
+    /// Seconds spent fitting, evaluation excluded.
+    pub fn train_seconds(&self) -> f64 {
+        self.train_seconds
+    }
+
+    /// True once more epochs would change nothing (one-shot fit done, or the epoch budget spent).
+    pub fn is_finished(&self) -> bool {
+        (self.epoch > 0 && !self.learner.is_iterative()) || self.max_epochs.is_some_and(|max| self.epoch >= max)
+    }
+
+    pub fn set_learning_rate(&mut self, lr: f64) {
+        self.learning_rate = lr;
+        self.learner.set_learning_rate(lr);
+    }
+
+    /// Trains one epoch and scores the model on both sets.
+    pub fn step(&mut self) -> Result<EpochRecord, ModelError> {
+        let start = Instant::now();
+        self.learner.train_epoch(&self.train, self.epoch)?;
+        self.train_seconds += start.elapsed().as_secs_f64();
+        self.epoch += 1;
+        let train_eval = self.evaluate(&self.train)?;
+        let test_eval = self.evaluate(&self.test)?;
+        if !train_eval.loss.is_finite() {
+            return Err(ModelError::Diverged { epoch: self.epoch, loss: train_eval.loss, lr: self.learning_rate });
+        }
+        Ok(EpochRecord {
+            epoch: self.epoch,
+            train_loss: train_eval.loss,
+            test_loss: test_eval.loss,
+            train_accuracy: train_eval.accuracy,
+            test_accuracy: test_eval.accuracy,
+            test_r2: test_eval.r2,
+        })
+    }
+
+    fn evaluate(&self, data: &PreparedData) -> Result<Evaluation, ModelError> {
+        let prediction = self.learner.predict(&data.features, data.n_features)?;
+        Ok(metrics::evaluate(&prediction, &data.targets))
+    }
+
+    /// Test-set scores of the model as it is now.
+    pub fn test_evaluation(&self) -> Result<Evaluation, ModelError> {
+        self.evaluate(&self.test)
+    }
+
+    /// Evaluates the model over `spec`, holding the other features at their training mean.
+    pub fn decision_grid(&mut self, spec: &GridSpec) -> Result<DecisionGrid, ModelError> {
+        let d = self.train.n_features;
+        let n = spec.resolution;
+        let mut raw = self.feature_means.clone();
+        let mut features = Vec::with_capacity(n * n * d);
+        for row in 0..n {
+            for column in 0..n {
+                let (x, y) = spec.cell_center(column, row);
+                raw[spec.x_feature] = x;
+                raw[spec.y_feature] = y;
+                self.scaler.transform_row(&raw, &mut features);
+            }
+        }
+        let values = match self.learner.predict(&features, d)? {
+            prediction @ Prediction::Probabilities { .. } => {
+                let class: Vec<u16> = prediction.classes().unwrap_or_default().into_iter().map(|c| c as u16).collect();
+                let Prediction::Probabilities { classes, probs } = prediction else { unreachable!() };
+                let confidence = probs.chunks_exact(classes).zip(&class).map(|(p, &c)| p[c as usize]).collect();
+                GridValues::Classes { classes, class, confidence }
+            }
+            Prediction::Values(v) => GridValues::Values(v.into_iter().map(|v| v as f32).collect()),
+        };
+        self.grid_revision += 1;
+        Ok(DecisionGrid { spec: *spec, values, revision: self.grid_revision })
+    }
+}
+
+/// What the studio (or CLI) asks of a running worker.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum WorkerCommand {
+    Play,
+    Pause,
+    /// One epoch, then pause.
+    Step,
+    SetLearningRate(f64),
+    Stop,
+}
+
+/// What a worker reports back. The UI drains these each frame.
+#[derive(Clone, Debug)]
+pub enum TrainEvent {
+    Ready { parameters: usize, train_rows: usize, test_rows: usize, task: Task },
+    Epoch(EpochRecord),
+    Grid(Arc<DecisionGrid>),
+    Running(bool),
+    Finished { epochs: usize, train_seconds: f64 },
+    Failed(ModelError),
+}
+
+/// Called after each event so a sleeping UI wakes up (`request_repaint` in the studio).
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
+
+/// A training run on its own thread.
+pub struct TrainingWorker {
+    commands: Sender<WorkerCommand>,
+    events: Receiver<TrainEvent>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// How often a running worker refreshes the decision grid (≥ 10 per second).
+const GRID_INTERVAL: Duration = Duration::from_millis(66);
+
+impl TrainingWorker {
+    pub fn spawn(job: TrainJob, waker: Waker) -> Self {
+        let (command_tx, command_rx) = mpsc::channel();
+        let (event_tx, event_rx) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("training-worker".into())
+            .spawn(move || run_worker(job, command_rx, event_tx, waker))
+            .expect("spawning a thread only fails when the OS is out of resources");
+        Self { commands: command_tx, events: event_rx, thread: Some(thread) }
+    }
+
+    pub fn send(&self, command: WorkerCommand) {
+        // A worker that has already stopped has nothing left to do with a command.
+        let _ = self.commands.send(command);
+    }
+
+    /// Events that have arrived, without waiting.
+    pub fn drain(&self) -> Vec<TrainEvent> {
+        self.events.try_iter().collect()
+    }
+
+    /// Blocks until the next event; `None` once the worker is gone.
+    pub fn recv(&self) -> Option<TrainEvent> {
+        self.events.recv().ok()
+    }
+
+    /// Blocks until the next event or the timeout.
+    pub fn recv_timeout(&self, timeout: Duration) -> Option<TrainEvent> {
+        self.events.recv_timeout(timeout).ok()
+    }
+}
+
+impl Drop for TrainingWorker {
+    fn drop(&mut self) {
+        let _ = self.commands.send(WorkerCommand::Stop);
+        // Detach rather than join: an epoch in progress must never freeze the UI thread.
+        drop(self.thread.take());
+    }
+}
+
+fn run_worker(job: TrainJob, commands: Receiver<WorkerCommand>, events: Sender<TrainEvent>, waker: Waker) {
+    let emit = |event: TrainEvent| {
+        let delivered = events.send(event).is_ok();
+        waker();
+        delivered
+    };
+    let mut session = match TrainingSession::new(&job) {
+        Ok(session) => session,
+        Err(e) => {
+            emit(TrainEvent::Failed(e));
+            return;
+        }
+    };
+    emit(TrainEvent::Ready {
+        parameters: session.parameter_count(),
+        train_rows: session.train_rows(),
+        test_rows: session.test_rows(),
+        task: session.task(),
+    });
+    let send_grid = |session: &mut TrainingSession| -> bool {
+        match job.grid.as_ref().map(|spec| session.decision_grid(spec)) {
+            Some(Ok(grid)) => emit(TrainEvent::Grid(Arc::new(grid))),
+            Some(Err(e)) => emit(TrainEvent::Failed(e)),
+            None => true,
+        }
+    };
+    // An untrained model's boundary is still worth showing, except one-shot fits have none yet.
+    if session.learner.is_iterative() {
+        send_grid(&mut session);
+    }
+
+    let mut running = false;
+    let mut failed = false;
+    let mut last_grid = Instant::now();
+    loop {
+        let mut pending = Vec::new();
+        if running {
+            loop {
+                match commands.try_recv() {
+                    Ok(c) => pending.push(c),
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => return,
+                }
+            }
+        } else {
+            match commands.recv() {
+                Ok(c) => pending.push(c),
+                Err(_) => return,
+            }
+        }
+        let mut step_once = false;
+        for command in pending {
+            match command {
+                WorkerCommand::Play if !failed && !session.is_finished() => {
+                    running = true;
+                    emit(TrainEvent::Running(true));
+                }
+                WorkerCommand::Play => {
+                    emit(TrainEvent::Running(false));
+                }
+                WorkerCommand::Pause => {
+                    if running {
+                        running = false;
+                        send_grid(&mut session);
+                    }
+                    emit(TrainEvent::Running(false));
+                }
+                WorkerCommand::Step => step_once = !failed && !session.is_finished(),
+                WorkerCommand::SetLearningRate(lr) => session.set_learning_rate(lr),
+                WorkerCommand::Stop => return,
+            }
+        }
+        if !(running || step_once) {
+            continue;
+        }
+        match session.step() {
+            Ok(record) => {
+                if !emit(TrainEvent::Epoch(record)) {
+                    return;
+                }
+            }
+            Err(e) => {
+                failed = true;
+                running = false;
+                emit(TrainEvent::Failed(e));
+                emit(TrainEvent::Running(false));
+                continue;
+            }
+        }
+        let finished = session.is_finished();
+        if step_once || finished || last_grid.elapsed() >= GRID_INTERVAL {
+            send_grid(&mut session);
+            last_grid = Instant::now();
+        }
+        if finished {
+            running = false;
+            emit(TrainEvent::Finished { epochs: session.epoch(), train_seconds: session.train_seconds() });
+            emit(TrainEvent::Running(false));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{BuiltinDataset, GeneratorSettings, stratified_split};
+    use crate::models::ModelKind;
+
+    fn job(kind: ModelKind, max_epochs: Option<usize>) -> TrainJob {
+        let data = BuiltinDataset::Moons.generate(&GeneratorSettings { samples: 200, ..Default::default() });
+        let split = stratified_split(&data, 0.2, 0).unwrap();
+        let grid = GridSpec::around(&data, 16);
+        TrainJob {
+            dataset: Arc::new(data),
+            split,
+            model: ModelConfig { kind, ..Default::default() },
+            scale: true,
+            max_epochs,
+            grid,
+        }
+    }
+
+    #[test]
+    fn session_trains_and_the_loss_falls() {
+        let mut session = TrainingSession::new(&job(ModelKind::Mlp, Some(40))).unwrap();
+        let first = session.step().unwrap();
+        let mut last = first;
+        while !session.is_finished() {
+            last = session.step().unwrap();
+        }
+        assert_eq!(last.epoch, 40);
+        assert!(last.train_loss < first.train_loss * 0.8, "{first:?} -> {last:?}");
+        assert!(last.test_accuracy.unwrap() > 0.8);
+    }
+
+    #[test]
+    fn grid_has_one_cell_per_point_and_valid_confidence() {
+        let j = job(ModelKind::LogisticRegression, None);
+        let mut session = TrainingSession::new(&j).unwrap();
+        session.step().unwrap();
+        assert!(session.is_finished());
+        let grid = session.decision_grid(&j.grid.unwrap()).unwrap();
+        let GridValues::Classes { classes, class, confidence } = grid.values else { panic!() };
+        assert_eq!((classes, class.len()), (2, 256));
+        assert!(confidence.iter().all(|&c| (0.5..=1.0).contains(&c)));
+        assert!(class.contains(&0) && class.contains(&1));
+    }
+
+    #[test]
+    fn worker_plays_pauses_steps_and_finishes() {
+        let worker = TrainingWorker::spawn(job(ModelKind::Mlp, Some(30)), Arc::new(|| {}));
+        worker.send(WorkerCommand::Step);
+        let mut epochs = Vec::new();
+        let mut grids = 0;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while epochs.is_empty() && Instant::now() < deadline {
+            match worker.recv_timeout(Duration::from_secs(1)) {
+                Some(TrainEvent::Epoch(r)) => epochs.push(r.epoch),
+                Some(TrainEvent::Grid(_)) => grids += 1,
+                _ => {}
+            }
+        }
+        assert_eq!(epochs, vec![1], "a step trains exactly one epoch");
+        worker.send(WorkerCommand::Play);
+        let mut finished = false;
+        while !finished && Instant::now() < deadline {
+            match worker.recv_timeout(Duration::from_secs(1)) {
+                Some(TrainEvent::Epoch(r)) => epochs.push(r.epoch),
+                Some(TrainEvent::Grid(_)) => grids += 1,
+                Some(TrainEvent::Finished { epochs: n, .. }) => {
+                    assert_eq!(n, 30);
+                    finished = true;
+                }
+                Some(TrainEvent::Failed(e)) => panic!("{e}"),
+                _ => {}
+            }
+        }
+        assert!(finished);
+        assert_eq!(epochs, (1..=30).collect::<Vec<_>>());
+        assert!(grids >= 2);
+    }
+
+    #[test]
+    fn worker_reports_an_unsuitable_model_instead_of_panicking() {
+        let mut j = job(ModelKind::LinearRegression, Some(1));
+        j.grid = None;
+        let worker = TrainingWorker::spawn(j, Arc::new(|| {}));
+        match worker.recv_timeout(Duration::from_secs(10)) {
+            Some(TrainEvent::Failed(e)) => assert!(e.to_string().contains("holds classes"), "{e}"),
+            other => panic!("expected a failure, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn divergence_is_reported_with_advice() {
+        let mut j = job(ModelKind::Mlp, Some(50));
+        j.model.learning_rate = 1e12;
+        j.model.optimizer = crate::network::OptimizerKind::Sgd;
+        j.model.activation = crate::network::Activation::Relu;
+        let mut session = TrainingSession::new(&j).unwrap();
+        let mut error = None;
+        for _ in 0..50 {
+            if let Err(e) = session.step() {
+                error = Some(e);
+                break;
+            }
+        }
+        let message = error.expect("a huge learning rate must diverge").to_string();
+        assert!(message.contains("smaller learning rate"), "{message}");
+    }
+}

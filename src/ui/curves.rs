@@ -1,0 +1,109 @@
+//! Loss and accuracy curves, kept thin so hours of training cost neither memory nor frame time.
+
+use egui_plot::{Legend, Line, Plot, PlotPoint, PlotPoints};
+
+use crate::training::EpochRecord;
+
+/// Points kept per series; beyond this every other point is dropped (the shape stays).
+const MAX_POINTS: usize = 2000;
+
+#[derive(Default)]
+pub struct TrainingCurves {
+    pub train_loss: Vec<PlotPoint>,
+    pub test_loss: Vec<PlotPoint>,
+    pub train_accuracy: Vec<PlotPoint>,
+    pub test_accuracy: Vec<PlotPoint>,
+    /// Keep one epoch in `stride` (doubles each time the series are thinned).
+    stride: usize,
+}
+
+impl TrainingCurves {
+    pub fn clear(&mut self) {
+        *self = Self::default();
+    }
+
+    pub fn len(&self) -> usize {
+        self.train_loss.len()
+    }
+
+    pub fn push(&mut self, record: &EpochRecord) {
+        let stride = self.stride.max(1);
+        if record.epoch % stride != 0 && record.epoch != 1 {
+            return;
+        }
+        let x = record.epoch as f64;
+        self.train_loss.push(PlotPoint::new(x, record.train_loss));
+        self.test_loss.push(PlotPoint::new(x, record.test_loss));
+        if let (Some(train), Some(test)) = (record.train_accuracy, record.test_accuracy) {
+            self.train_accuracy.push(PlotPoint::new(x, train));
+            self.test_accuracy.push(PlotPoint::new(x, test));
+        }
+        if self.train_loss.len() > MAX_POINTS {
+            self.stride = stride * 2;
+            for series in [&mut self.train_loss, &mut self.test_loss, &mut self.train_accuracy, &mut self.test_accuracy] {
+                let mut index = 0;
+                series.retain(|_| {
+                    index += 1;
+                    index % 2 == 1
+                });
+            }
+        }
+    }
+
+    pub fn loss_ui(&self, ui: &mut egui::Ui, height: f32) {
+        Plot::new("loss_curves")
+            .height(height)
+            .legend(Legend::default())
+            .x_axis_label("epoch")
+            .y_axis_label("loss")
+            .include_y(0.0)
+            .allow_scroll(false)
+            .show(ui, |plot| {
+                plot.line(Line::new("train loss", PlotPoints::Borrowed(&self.train_loss)));
+                plot.line(Line::new("test loss", PlotPoints::Borrowed(&self.test_loss)));
+            });
+    }
+
+    pub fn accuracy_ui(&self, ui: &mut egui::Ui, height: f32) {
+        Plot::new("accuracy_curves")
+            .height(height)
+            .legend(Legend::default())
+            .x_axis_label("epoch")
+            .y_axis_label("accuracy")
+            .include_y(0.0)
+            .include_y(1.0)
+            .allow_scroll(false)
+            .show(ui, |plot| {
+                plot.line(Line::new("train accuracy", PlotPoints::Borrowed(&self.train_accuracy)));
+                plot.line(Line::new("test accuracy", PlotPoints::Borrowed(&self.test_accuracy)));
+            });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(epoch: usize) -> EpochRecord {
+        EpochRecord {
+            epoch,
+            train_loss: 1.0 / epoch as f64,
+            test_loss: 1.0,
+            train_accuracy: Some(0.5),
+            test_accuracy: Some(0.5),
+            test_r2: None,
+        }
+    }
+
+    #[test]
+    fn long_runs_are_thinned_to_a_bounded_size() {
+        let mut curves = TrainingCurves::default();
+        for epoch in 1..=100_000 {
+            curves.push(&record(epoch));
+        }
+        assert!(curves.len() <= MAX_POINTS && curves.len() > MAX_POINTS / 4, "{}", curves.len());
+        assert_eq!(curves.train_loss[0].x, 1.0);
+        assert!(curves.train_loss.last().unwrap().x > 90_000.0);
+        assert_eq!(curves.test_accuracy.len(), curves.len());
+    }
+}

@@ -1,0 +1,93 @@
+//! End-to-end tests of the `learnscope` binary: the contract of ../shared/CLI.md.
+
+use std::process::{Command, Output};
+
+fn learnscope(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_learnscope")).args(args).output().expect("the binary runs")
+}
+
+fn json_of(output: &Output) -> serde_json::Value {
+    assert!(output.status.success(), "failed: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("stdout is one JSON object")
+}
+
+/// Exit code 2 and one clear message, never a panic.
+fn assert_usage_error(args: &[&str], expected: &str) {
+    let output = learnscope(args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "args {args:?}: stderr {stderr}");
+    assert!(stderr.contains(expected), "args {args:?}: expected '{expected}' in: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn mlp_on_moons_reaches_95_percent_with_the_documented_keys() {
+    let out = learnscope(&[
+        "train", "--dataset", "moons", "--model", "mlp", "--layers", "8,8", "--epochs", "300", "--seed", "0", "--json",
+    ]);
+    let report = json_of(&out);
+    for key in ["model", "task", "train_rows", "test_rows", "parameters", "train_seconds", "test_accuracy", "history"] {
+        assert!(report.get(key).is_some(), "missing key {key} in {report}");
+    }
+    assert_eq!(report["model"], "mlp");
+    assert_eq!(report["task"], "classification");
+    assert_eq!(report["train_rows"].as_u64().unwrap() + report["test_rows"].as_u64().unwrap(), 400);
+    assert_eq!(report["parameters"], 2 * 8 + 8 + 8 * 8 + 8 + 8 + 1);
+    let accuracy = report["test_accuracy"].as_f64().unwrap();
+    assert!(accuracy >= 0.95, "test accuracy {accuracy}");
+    let history = report["history"].as_array().unwrap();
+    assert_eq!(history.len(), 300);
+    for key in ["epoch", "train_loss", "test_loss", "test_accuracy"] {
+        assert!(history[0].get(key).is_some(), "history rows need {key}");
+    }
+    assert!(history[299]["train_loss"].as_f64().unwrap() < history[0]["train_loss"].as_f64().unwrap());
+}
+
+#[test]
+fn logistic_regression_runs_and_is_beaten_by_the_network_on_moons() {
+    let report = json_of(&learnscope(&["train", "--dataset", "moons", "--model", "logistic_regression", "--json"]));
+    assert_eq!(report["model"], "logistic_regression");
+    assert_eq!(report["parameters"], 3);
+    assert_eq!(report["history"].as_array().unwrap().len(), 0, "one-shot fits have no history");
+    let accuracy = report["test_accuracy"].as_f64().unwrap();
+    assert!((0.7..0.95).contains(&accuracy), "a straight line cannot separate two moons well: {accuracy}");
+}
+
+#[test]
+fn same_seed_same_result() {
+    let args = ["train", "--dataset", "circles", "--model", "mlp", "--epochs", "20", "--seed", "3", "--json"];
+    let a = json_of(&learnscope(&args));
+    let b = json_of(&learnscope(&args));
+    assert_eq!(a["history"], b["history"]);
+}
+
+#[test]
+fn regression_reports_r2_and_rmse() {
+    let report = json_of(&learnscope(&["train", "--dataset", "plane", "--model", "linear_regression", "--json"]));
+    assert_eq!(report["task"], "regression");
+    assert!(report["test_r2"].as_f64().unwrap() > 0.9, "{report}");
+    assert!(report["test_rmse"].as_f64().unwrap() < 0.5, "{report}");
+    assert!(report.get("test_accuracy").is_none());
+}
+
+#[test]
+fn bad_usage_exits_with_code_2_and_a_message() {
+    assert_usage_error(&["train", "--dataset", "moons", "--model", "gpt"], "invalid value 'gpt'");
+    assert_usage_error(&["train", "--dataset", "mars", "--model", "mlp"], "invalid value 'mars'");
+    assert_usage_error(&["train", "--model", "mlp", "--epochs", "0"], "--epochs");
+    assert_usage_error(&["train", "--model", "mlp", "--test-fraction", "1.5"], "strictly between 0 and 1");
+    assert_usage_error(&["train", "--model", "mlp", "--test-fraction", "0"], "strictly between 0 and 1");
+    assert_usage_error(&["train", "--model", "mlp", "--layers", "8,x"], "not a layer size");
+    assert_usage_error(&["train", "--model", "mlp", "--lr", "-1"], "learning rate");
+    assert_usage_error(&["train", "--dataset", "plane", "--model", "logistic_regression"], "continuous values");
+    assert_usage_error(&["train", "--dataset", "moons", "--model", "linear_regression"], "holds classes");
+}
+
+#[test]
+fn datasets_lists_the_generators() {
+    let list = json_of(&learnscope(&["datasets", "--json"]));
+    let names: Vec<&str> = list["datasets"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
+    for name in ["moons", "circles", "xor", "blobs", "spiral", "plane", "sine"] {
+        assert!(names.contains(&name), "{name} missing from {names:?}");
+    }
+}

@@ -1,0 +1,80 @@
+//! Clicks through the real studio with egui_kittest, by label, as a student would.
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use learnscope::ui::{RunStatus, StudioApp};
+
+fn studio() -> Harness<'static, StudioApp> {
+    Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_eframe(|cc| StudioApp::new(cc))
+}
+
+/// Steps frames (letting the worker run in real time) until `done` holds or the time is up.
+fn step_until(harness: &mut Harness<'_, StudioApp>, limit: Duration, done: impl Fn(&StudioApp) -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        harness.step();
+        if done(harness.state()) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    false
+}
+
+#[test]
+fn play_trains_live_and_pause_stops_training() {
+    let mut harness = studio();
+    harness.run_steps(2);
+    assert_eq!(harness.state().status(), RunStatus::Ready);
+    assert_eq!(harness.state().settings().dataset.name(), "moons");
+
+    harness.get_by_label("Play").click();
+    let trained = step_until(&mut harness, Duration::from_secs(60), |app| {
+        app.loss_points() >= 5 && app.boundary_refreshes() >= 2
+    });
+    assert!(trained, "loss points {}, boundary refreshes {}", harness.state().loss_points(), harness.state().boundary_refreshes());
+    assert_eq!(harness.state().status(), RunStatus::Running);
+
+    harness.get_by_label("Pause").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().status(), RunStatus::Paused);
+    // Events already in flight may still land; after that the epoch count must stand still.
+    std::thread::sleep(Duration::from_millis(300));
+    harness.run_steps(2);
+    let epoch = harness.state().epoch();
+    std::thread::sleep(Duration::from_millis(500));
+    harness.run_steps(2);
+    assert_eq!(harness.state().epoch(), epoch, "training went on after Pause");
+}
+
+#[test]
+fn step_trains_exactly_one_epoch_and_reset_starts_over() {
+    let mut harness = studio();
+    harness.run_steps(2);
+    harness.get_by_label("Step").click();
+    assert!(step_until(&mut harness, Duration::from_secs(30), |app| app.epoch() == 1));
+    std::thread::sleep(Duration::from_millis(200));
+    harness.run_steps(2);
+    assert_eq!(harness.state().epoch(), 1);
+    assert_eq!(harness.state().status(), RunStatus::Paused);
+
+    harness.get_by_label("Reset").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().epoch(), 0);
+    assert_eq!(harness.state().loss_points(), 0);
+}
+
+#[test]
+fn space_bar_toggles_training() {
+    let mut harness = studio();
+    harness.run_steps(2);
+    harness.key_press(egui::Key::Space);
+    harness.run_steps(1);
+    assert_eq!(harness.state().status(), RunStatus::Running);
+    assert!(step_until(&mut harness, Duration::from_secs(30), |app| app.epoch() >= 2));
+    harness.key_press(egui::Key::Space);
+    harness.run_steps(1);
+    assert_eq!(harness.state().status(), RunStatus::Paused);
+}

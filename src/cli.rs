@@ -63,7 +63,9 @@ fn parse_layers(text: &str) -> Result<Vec<usize>, String> {
     text.split(',')
         .filter(|s| !s.trim().is_empty())
         .map(|s| match s.trim().parse::<usize>() {
-            Ok(0) | Err(_) => Err(format!("'{s}' is not a layer size: give positive whole numbers such as 8,8")),
+            Ok(0) | Err(_) => {
+                Err(format!("'{s}' is not a layer size: give positive whole numbers such as 8,8"))
+            }
             Ok(n) => Ok(n),
         })
         .collect()
@@ -121,7 +123,7 @@ pub struct ModelArgs {
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..))]
     pub batch_size: u64,
     /// Step size of gradient descent.
-    #[arg(long, default_value = "0.01", value_parser = parse_learning_rate)]
+    #[arg(long, default_value = "0.01", value_parser = parse_learning_rate, allow_negative_numbers = true)]
     pub lr: f64,
     /// How gradients update the weights.
     #[arg(long, default_value = "adamw", value_parser = PossibleValuesParser::new(OptimizerKind::ALL.map(|o| o.name())))]
@@ -197,17 +199,25 @@ pub fn model_config(args: &ModelArgs, seed: u64) -> Result<ModelConfig, CliError
     Ok(ModelConfig {
         kind: ModelKind::from_name(&args.model).ok_or_else(|| unknown("model", &args.model))?,
         hidden_layers: args.layers.clone(),
-        activation: Activation::from_name(&args.activation).ok_or_else(|| unknown("activation", &args.activation))?,
+        activation: Activation::from_name(&args.activation)
+            .ok_or_else(|| unknown("activation", &args.activation))?,
         learning_rate: args.lr,
         batch_size: args.batch_size as usize,
-        optimizer: OptimizerKind::from_name(&args.optimizer).ok_or_else(|| unknown("optimizer", &args.optimizer))?,
+        optimizer: OptimizerKind::from_name(&args.optimizer)
+            .ok_or_else(|| unknown("optimizer", &args.optimizer))?,
         seed,
     })
 }
 
 /// Trains on the background worker, exactly as the studio does, and waits for the result.
-pub fn train(dataset: Dataset, data: &DataArgs, model: ModelConfig, epochs: usize) -> Result<TrainReport, CliError> {
-    let split = stratified_split(&dataset, data.test_fraction, data.seed).map_err(|e| CliError::Usage(e.to_string()))?;
+pub fn train(
+    dataset: Dataset,
+    data: &DataArgs,
+    model: ModelConfig,
+    epochs: usize,
+) -> Result<TrainReport, CliError> {
+    let split = stratified_split(&dataset, data.test_fraction, data.seed)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
     if let Some(warning) = &split.warning {
         eprintln!("warning: {warning}");
     }
@@ -224,14 +234,14 @@ pub fn train(dataset: Dataset, data: &DataArgs, model: ModelConfig, epochs: usiz
     let worker = TrainingWorker::spawn(job, Arc::new(|| {}));
     worker.send(WorkerCommand::Play);
     let mut history = Vec::new();
-    let (mut parameters, mut train_rows, mut test_rows, mut task) = (0, 0, 0, Task::Classification);
+    let (mut train_rows, mut test_rows, mut task) = (0, 0, Task::Classification);
     loop {
         match worker.recv() {
-            Some(TrainEvent::Ready { parameters: p, train_rows: a, test_rows: b, task: t }) => {
-                (parameters, train_rows, test_rows, task) = (p, a, b, t);
+            Some(TrainEvent::Ready { train_rows: a, test_rows: b, task: t, .. }) => {
+                (train_rows, test_rows, task) = (a, b, t);
             }
             Some(TrainEvent::Epoch(record)) => history.push(record),
-            Some(TrainEvent::Finished { epochs, train_seconds }) => {
+            Some(TrainEvent::Finished { epochs, train_seconds, parameters }) => {
                 let last = history.last().copied();
                 let iterative = history.len() > 1 || epochs > 1;
                 return Ok(TrainReport {
@@ -274,7 +284,13 @@ fn run_train(args: &TrainArgs) -> Result<(), CliError> {
         return print_json(&report);
     }
     println!("model        {}", report.model);
-    println!("data         {} ({}), {} train rows, {} test rows", report.dataset, report.task.name(), report.train_rows, report.test_rows);
+    println!(
+        "data         {} ({}), {} train rows, {} test rows",
+        report.dataset,
+        report.task.name(),
+        report.train_rows,
+        report.test_rows
+    );
     println!("parameters   {}", report.parameters);
     println!("epochs       {}", report.epochs);
     println!("train time   {:.3} s", report.train_seconds);
@@ -320,7 +336,8 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         None => crate::ui::run_studio(None).map_err(CliError::Failure),
         Some(Command::Gui(args)) => {
-            crate::ui::run_studio(args.dataset.as_deref().and_then(BuiltinDataset::from_name)).map_err(CliError::Failure)
+            crate::ui::run_studio(args.dataset.as_deref().and_then(BuiltinDataset::from_name))
+                .map_err(CliError::Failure)
         }
         Some(Command::Datasets { json }) => run_datasets(*json),
         Some(Command::Train(args)) => run_train(args),

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::data::{Dataset, Split, Standardizer, Task};
 use crate::metrics::{self, Evaluation};
-use crate::models::{Learner, ModelConfig, ModelError, PreparedData, Prediction};
+use crate::models::{Learner, ModelConfig, ModelError, Prediction, PreparedData};
 
 /// Everything a training run needs. The data is shared, never copied per frame.
 #[derive(Clone)]
@@ -61,7 +61,13 @@ impl GridSpec {
             let margin = ((hi - lo) * 0.1).max(0.1);
             (lo - margin, hi + margin)
         };
-        Some(Self { x_feature: 0, y_feature: 1, resolution, x_range: pad(bounds[0]), y_range: pad(bounds[1]) })
+        Some(Self {
+            x_feature: 0,
+            y_feature: 1,
+            resolution,
+            x_range: pad(bounds[0]),
+            y_range: pad(bounds[1]),
+        })
     }
 
     /// Centre of cell (column, row); row 0 is the bottom.
@@ -85,7 +91,11 @@ pub struct DecisionGrid {
 #[derive(Clone, Debug, PartialEq)]
 pub enum GridValues {
     /// Most likely class per cell and its probability.
-    Classes { classes: usize, class: Vec<u16>, confidence: Vec<f32> },
+    Classes {
+        classes: usize,
+        class: Vec<u16>,
+        confidence: Vec<f32>,
+    },
     Values(Vec<f32>),
 }
 
@@ -127,7 +137,11 @@ impl TrainingSession {
             return Err(ModelError::Unsuitable("both the training and the test set need rows".into()));
         }
         let train_rows = data.subset(&job.split.train);
-        let scaler = if job.scale { Standardizer::fit(&train_rows) } else { Standardizer::identity(data.n_features()) };
+        let scaler = if job.scale {
+            Standardizer::fit(&train_rows)
+        } else {
+            Standardizer::identity(data.n_features())
+        };
         let feature_means = Standardizer::fit(&train_rows).mean;
         let train = prepare(data, &job.split.train, &scaler);
         let test = prepare(data, &job.split.test, &scaler);
@@ -173,7 +187,8 @@ impl TrainingSession {
 
     /// True once more epochs would change nothing (one-shot fit done, or the epoch budget spent).
     pub fn is_finished(&self) -> bool {
-        (self.epoch > 0 && !self.learner.is_iterative()) || self.max_epochs.is_some_and(|max| self.epoch >= max)
+        (self.epoch > 0 && !self.learner.is_iterative())
+            || self.max_epochs.is_some_and(|max| self.epoch >= max)
     }
 
     pub fn set_learning_rate(&mut self, lr: f64) {
@@ -190,7 +205,11 @@ impl TrainingSession {
         let train_eval = self.evaluate(&self.train)?;
         let test_eval = self.evaluate(&self.test)?;
         if !train_eval.loss.is_finite() {
-            return Err(ModelError::Diverged { epoch: self.epoch, loss: train_eval.loss, lr: self.learning_rate });
+            return Err(ModelError::Diverged {
+                epoch: self.epoch,
+                loss: train_eval.loss,
+                lr: self.learning_rate,
+            });
         }
         Ok(EpochRecord {
             epoch: self.epoch,
@@ -228,9 +247,11 @@ impl TrainingSession {
         }
         let values = match self.learner.predict(&features, d)? {
             prediction @ Prediction::Probabilities { .. } => {
-                let class: Vec<u16> = prediction.classes().unwrap_or_default().into_iter().map(|c| c as u16).collect();
+                let class: Vec<u16> =
+                    prediction.classes().unwrap_or_default().into_iter().map(|c| c as u16).collect();
                 let Prediction::Probabilities { classes, probs } = prediction else { unreachable!() };
-                let confidence = probs.chunks_exact(classes).zip(&class).map(|(p, &c)| p[c as usize]).collect();
+                let confidence =
+                    probs.chunks_exact(classes).zip(&class).map(|(p, &c)| p[c as usize]).collect();
                 GridValues::Classes { classes, class, confidence }
             }
             Prediction::Values(v) => GridValues::Values(v.into_iter().map(|v| v as f32).collect()),
@@ -258,7 +279,7 @@ pub enum TrainEvent {
     Epoch(EpochRecord),
     Grid(Arc<DecisionGrid>),
     Running(bool),
-    Finished { epochs: usize, train_seconds: f64 },
+    Finished { epochs: usize, train_seconds: f64, parameters: usize },
     Failed(ModelError),
 }
 
@@ -411,7 +432,11 @@ fn run_worker(job: TrainJob, commands: Receiver<WorkerCommand>, events: Sender<T
         }
         if finished {
             running = false;
-            emit(TrainEvent::Finished { epochs: session.epoch(), train_seconds: session.train_seconds() });
+            emit(TrainEvent::Finished {
+                epochs: session.epoch(),
+                train_seconds: session.train_seconds(),
+                parameters: session.parameter_count(),
+            });
             emit(TrainEvent::Running(false));
         }
     }

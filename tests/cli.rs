@@ -23,10 +23,30 @@ fn assert_usage_error(args: &[&str], expected: &str) {
 #[test]
 fn mlp_on_moons_reaches_95_percent_with_the_documented_keys() {
     let out = learnscope(&[
-        "train", "--dataset", "moons", "--model", "mlp", "--layers", "8,8", "--epochs", "300", "--seed", "0", "--json",
+        "train",
+        "--dataset",
+        "moons",
+        "--model",
+        "mlp",
+        "--layers",
+        "8,8",
+        "--epochs",
+        "300",
+        "--seed",
+        "0",
+        "--json",
     ]);
     let report = json_of(&out);
-    for key in ["model", "task", "train_rows", "test_rows", "parameters", "train_seconds", "test_accuracy", "history"] {
+    for key in [
+        "model",
+        "task",
+        "train_rows",
+        "test_rows",
+        "parameters",
+        "train_seconds",
+        "test_accuracy",
+        "history",
+    ] {
         assert!(report.get(key).is_some(), "missing key {key} in {report}");
     }
     assert_eq!(report["model"], "mlp");
@@ -45,7 +65,8 @@ fn mlp_on_moons_reaches_95_percent_with_the_documented_keys() {
 
 #[test]
 fn logistic_regression_runs_and_is_beaten_by_the_network_on_moons() {
-    let report = json_of(&learnscope(&["train", "--dataset", "moons", "--model", "logistic_regression", "--json"]));
+    let report =
+        json_of(&learnscope(&["train", "--dataset", "moons", "--model", "logistic_regression", "--json"]));
     assert_eq!(report["model"], "logistic_regression");
     assert_eq!(report["parameters"], 3);
     assert_eq!(report["history"].as_array().unwrap().len(), 0, "one-shot fits have no history");
@@ -63,7 +84,8 @@ fn same_seed_same_result() {
 
 #[test]
 fn regression_reports_r2_and_rmse() {
-    let report = json_of(&learnscope(&["train", "--dataset", "plane", "--model", "linear_regression", "--json"]));
+    let report =
+        json_of(&learnscope(&["train", "--dataset", "plane", "--model", "linear_regression", "--json"]));
     assert_eq!(report["task"], "regression");
     assert!(report["test_r2"].as_f64().unwrap() > 0.9, "{report}");
     assert!(report["test_rmse"].as_f64().unwrap() < 0.5, "{report}");
@@ -79,14 +101,18 @@ fn bad_usage_exits_with_code_2_and_a_message() {
     assert_usage_error(&["train", "--model", "mlp", "--test-fraction", "0"], "strictly between 0 and 1");
     assert_usage_error(&["train", "--model", "mlp", "--layers", "8,x"], "not a layer size");
     assert_usage_error(&["train", "--model", "mlp", "--lr", "-1"], "learning rate");
-    assert_usage_error(&["train", "--dataset", "plane", "--model", "logistic_regression"], "continuous values");
+    assert_usage_error(
+        &["train", "--dataset", "plane", "--model", "logistic_regression"],
+        "continuous values",
+    );
     assert_usage_error(&["train", "--dataset", "moons", "--model", "linear_regression"], "holds classes");
 }
 
 #[test]
 fn datasets_lists_the_generators() {
     let list = json_of(&learnscope(&["datasets", "--json"]));
-    let names: Vec<&str> = list["datasets"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        list["datasets"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
     for name in ["moons", "circles", "xor", "blobs", "spiral", "plane", "sine"] {
         assert!(names.contains(&name), "{name} missing from {names:?}");
     }

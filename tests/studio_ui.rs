@@ -11,7 +11,11 @@ fn studio() -> Harness<'static, StudioApp> {
 }
 
 /// Steps frames (letting the worker run in real time) until `done` holds or the time is up.
-fn step_until(harness: &mut Harness<'_, StudioApp>, limit: Duration, done: impl Fn(&StudioApp) -> bool) -> bool {
+fn step_until(
+    harness: &mut Harness<'_, StudioApp>,
+    limit: Duration,
+    done: impl Fn(&StudioApp) -> bool,
+) -> bool {
     let deadline = Instant::now() + limit;
     while Instant::now() < deadline {
         harness.step();
@@ -34,7 +38,12 @@ fn play_trains_live_and_pause_stops_training() {
     let trained = step_until(&mut harness, Duration::from_secs(60), |app| {
         app.loss_points() >= 5 && app.boundary_refreshes() >= 2
     });
-    assert!(trained, "loss points {}, boundary refreshes {}", harness.state().loss_points(), harness.state().boundary_refreshes());
+    assert!(
+        trained,
+        "loss points {}, boundary refreshes {}",
+        harness.state().loss_points(),
+        harness.state().boundary_refreshes()
+    );
     assert_eq!(harness.state().status(), RunStatus::Running);
 
     harness.get_by_label("Pause").click();

@@ -118,8 +118,8 @@ pub enum CsvError {
 
 /// Loads a CSV file from disk. Messages name the file by its file name.
 pub fn load_csv(path: &Path, options: &CsvOptions) -> Result<LoadedCsv, CsvError> {
-    let bytes = std::fs::read(path)
-        .map_err(|source| CsvError::Io { path: path.display().to_string(), source })?;
+    let bytes =
+        std::fs::read(path).map_err(|source| CsvError::Io { path: path.display().to_string(), source })?;
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -278,7 +278,8 @@ impl LineCounter<'_> {
             start += 1;
         }
         if start > self.pos {
-            let newlines = self.bytes.get(self.pos..start).map_or(0, |s| s.iter().filter(|&&b| b == b'\n').count());
+            let newlines =
+                self.bytes.get(self.pos..start).map_or(0, |s| s.iter().filter(|&&b| b == b'\n').count());
             self.line += newlines as u64;
             self.pos = start;
         }
@@ -287,11 +288,8 @@ impl LineCounter<'_> {
 }
 
 fn read_table(file: &str, bytes: &[u8], delimiter: u8) -> Result<Table, CsvError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes);
+    let mut reader =
+        csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(bytes);
     let mut lines = LineCounter { bytes, pos: 0, line: 1 };
     let mut record = csv::ByteRecord::new();
     let mut read = |record: &mut csv::ByteRecord| -> Result<bool, CsvError> {
@@ -333,7 +331,13 @@ fn read_table(file: &str, bytes: &[u8], delimiter: u8) -> Result<Table, CsvError
             } else {
                 String::new()
             };
-            return Err(CsvError::Ragged { file: file.to_string(), line, expected, found: record.len(), hint });
+            return Err(CsvError::Ragged {
+                file: file.to_string(),
+                line,
+                expected,
+                found: record.len(),
+                hint,
+            });
         }
         for ((field, column), name) in record.iter().zip(columns.iter_mut()).zip(&names) {
             let text = std::str::from_utf8(field).map_err(|_| CsvError::NotUtf8 {
@@ -544,8 +548,7 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
 
     // Rows without a target are always dropped: a missing target is never a class.
     let mut keep: Vec<bool> = target_cells.iter().map(|s| parse_cell(s) != Cell::Missing).collect();
-    let no_target: Vec<u64> =
-        keep.iter().zip(&lines).filter(|(k, _)| !**k).map(|(_, &line)| line).collect();
+    let no_target: Vec<u64> = keep.iter().zip(&lines).filter(|(k, _)| !**k).map(|(_, &line)| line).collect();
     if no_target.len() == n_rows {
         return Err(CsvError::NoRowsLeft {
             file: file.to_string(),
@@ -672,8 +675,7 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
                     per_column.push((name.to_string(), count));
                 }
             }
-            let summary =
-                per_column.iter().map(|(n, c)| format!("{n}: {c}")).collect::<Vec<_>>().join(", ");
+            let summary = per_column.iter().map(|(n, c)| format!("{n}: {c}")).collect::<Vec<_>>().join(", ");
             if !would_keep.iter().any(|&k| k) {
                 return Err(CsvError::NoRowsLeft {
                     file: file.to_string(),
@@ -724,7 +726,11 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
                 if !missing_lines.is_empty() {
                     warnings.push(format!(
                         "column {name}: {} replaced by the column mean {mean} ({})",
-                        plural(missing_lines.len(), "missing or non-finite cell was", "missing or non-finite cells were"),
+                        plural(
+                            missing_lines.len(),
+                            "missing or non-finite cell was",
+                            "missing or non-finite cells were"
+                        ),
                         list_lines(&missing_lines)
                     ));
                 }
@@ -767,9 +773,7 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
                     .into_iter()
                     .collect();
                 if categories.is_empty() {
-                    warnings.push(format!(
-                        "column {name} was empty in every row kept and was dropped"
-                    ));
+                    warnings.push(format!("column {name} was empty in every row kept and was dropped"));
                     continue;
                 }
                 let mut blank_lines = Vec::new();
@@ -839,13 +843,20 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
                 .collect();
             let class_names = classes
                 .iter()
-                .map(|&v| if v.fract() == 0.0 && v.abs() < 9.0e15 { format!("{}", v as i64) } else { format!("{v}") })
+                .map(|&v| {
+                    if v.fract() == 0.0 && v.abs() < 9.0e15 {
+                        format!("{}", v as i64)
+                    } else {
+                        format!("{v}")
+                    }
+                })
                 .collect();
             Target::Classes { labels, class_names }
         } else {
             let kept_values: Vec<&str> =
                 kept_rows.iter().map(|&i| target_cells.get(i).map_or("", String::as_str)).collect();
-            let classes: Vec<&str> = kept_values.iter().copied().collect::<BTreeSet<&str>>().into_iter().collect();
+            let classes: Vec<&str> =
+                kept_values.iter().copied().collect::<BTreeSet<&str>>().into_iter().collect();
             let labels =
                 kept_values.iter().map(|v| classes.binary_search(v).map_or(0, |k| k as u32)).collect();
             let class_names = classes.iter().map(|c| c.to_string()).collect();
@@ -880,7 +891,8 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
     if dropped_rows > 0 {
         warnings.push(format!("{rows} of {n_rows} rows remain"));
     }
-    let name = Path::new(file).file_stem().map_or_else(|| file.to_string(), |s| s.to_string_lossy().into_owned());
+    let name =
+        Path::new(file).file_stem().map_or_else(|| file.to_string(), |s| s.to_string_lossy().into_owned());
     let dataset = Dataset::new(name, feature_names, values, target, target_name)
         .map_err(|e| CsvError::Invalid { file: file.to_string(), message: e.to_string() })?;
     Ok(LoadedCsv { dataset, columns: reports, rows, dropped_rows, warnings })
@@ -1066,7 +1078,11 @@ mod tests {
         assert_eq!(loaded.rows, 13);
         assert_eq!(loaded.dropped_rows, 1);
         assert_no_nan(&loaded);
-        assert!(loaded.warnings.iter().any(|w| w.starts_with("column f2: 4 missing")), "{:?}", loaded.warnings);
+        assert!(
+            loaded.warnings.iter().any(|w| w.starts_with("column f2: 4 missing")),
+            "{:?}",
+            loaded.warnings
+        );
     }
 
     #[test]

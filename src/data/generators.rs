@@ -111,7 +111,8 @@ impl BuiltinDataset {
                 let mut builder = ClassPoints::default();
                 let outer = n / 2;
                 for i in 0..n {
-                    let (class, count, index) = if i < outer { (0, outer, i) } else { (1, n - outer, i - outer) };
+                    let (class, count, index) =
+                        if i < outer { (0, outer, i) } else { (1, n - outer, i - outer) };
                     let angle = 2.0 * PI * index as f64 / count.max(1) as f64;
                     let radius = if class == 0 { 1.0 } else { 0.5 };
                     builder.push(
@@ -257,8 +258,11 @@ mod tests {
     fn moons_are_balanced_and_blobs_have_k_classes() {
         let moons = BuiltinDataset::Moons.generate(&GeneratorSettings::default());
         assert_eq!(moons.class_counts(), vec![200, 200]);
-        let blobs = BuiltinDataset::Blobs
-            .generate(&GeneratorSettings { classes: 4, samples: 40, ..Default::default() });
+        let blobs = BuiltinDataset::Blobs.generate(&GeneratorSettings {
+            classes: 4,
+            samples: 40,
+            ..Default::default()
+        });
         assert_eq!(blobs.class_counts(), vec![10; 4]);
     }
 

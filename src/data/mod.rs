@@ -88,13 +88,7 @@ impl Dataset {
                 class_names.len()
             )));
         }
-        Ok(Self {
-            name: name.into(),
-            feature_names,
-            features,
-            target,
-            target_name: target_name.into(),
-        })
+        Ok(Self { name: name.into(), feature_names, features, target, target_name: target_name.into() })
     }
 
     pub fn rows(&self) -> usize {

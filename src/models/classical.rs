@@ -5,12 +5,13 @@ use smartcore::linalg::basic::matrix::DenseMatrix;
 use smartcore::linear::linear_regression::{LinearRegression, LinearRegressionParameters};
 use smartcore::linear::logistic_regression::{LogisticRegression, LogisticRegressionParameters};
 
-use super::{Learner, ModelError, PreparedData, Prediction};
+use super::{Learner, ModelError, Prediction, PreparedData};
 
 /// Row-major features into smartcore's matrix without a per-row copy.
 pub fn to_matrix(features: &[f64], n_features: usize) -> Result<DenseMatrix<f64>, ModelError> {
     let rows = features.len() / n_features.max(1);
-    DenseMatrix::new(rows, n_features, features.to_vec(), false).map_err(|e| ModelError::Failed(e.to_string()))
+    DenseMatrix::new(rows, n_features, features.to_vec(), false)
+        .map_err(|e| ModelError::Failed(e.to_string()))
 }
 
 fn require_classes(train: &PreparedData) -> Result<Vec<u32>, ModelError> {
@@ -73,11 +74,13 @@ impl Learner for LogisticRegressionModel {
     }
 
     fn predict(&self, features: &[f64], n_features: usize) -> Result<Prediction, ModelError> {
-        let fitted = self.fitted.as_ref().ok_or_else(|| ModelError::Failed("the model is not fitted yet".into()))?;
+        let fitted =
+            self.fitted.as_ref().ok_or_else(|| ModelError::Failed("the model is not fitted yet".into()))?;
         let k = self.classes;
         let mut probs = vec![0f32; features.len() / n_features.max(1) * k];
         for (row, out) in features.chunks_exact(n_features).zip(probs.chunks_exact_mut(k)) {
-            let score = |w: &[f64]| w[..n_features].iter().zip(row).map(|(a, b)| a * b).sum::<f64>() + w[n_features];
+            let score =
+                |w: &[f64]| w[..n_features].iter().zip(row).map(|(a, b)| a * b).sum::<f64>() + w[n_features];
             if fitted.weights.len() == 1 {
                 let p = 1.0 / (1.0 + (-score(&fitted.weights[0])).exp());
                 out[fitted.present[0] as usize] = (1.0 - p) as f32;
@@ -118,14 +121,16 @@ impl Learner for LinearRegressionModel {
         let x = to_matrix(&train.features, train.n_features)?;
         let params = LinearRegressionParameters::default()
             .with_solver(smartcore::linear::linear_regression::LinearRegressionSolverName::SVD);
-        let model = LinearRegression::fit(&x, &train.targets, params).map_err(|e| ModelError::Failed(e.to_string()))?;
+        let model = LinearRegression::fit(&x, &train.targets, params)
+            .map_err(|e| ModelError::Failed(e.to_string()))?;
         self.parameters = train.n_features + 1;
         self.fitted = Some(model);
         Ok(())
     }
 
     fn predict(&self, features: &[f64], n_features: usize) -> Result<Prediction, ModelError> {
-        let fitted = self.fitted.as_ref().ok_or_else(|| ModelError::Failed("the model is not fitted yet".into()))?;
+        let fitted =
+            self.fitted.as_ref().ok_or_else(|| ModelError::Failed("the model is not fitted yet".into()))?;
         let x = to_matrix(features, n_features)?;
         fitted.predict(&x).map(Prediction::Values).map_err(|e| ModelError::Failed(e.to_string()))
     }

@@ -48,7 +48,10 @@ impl Prediction {
                     .map(|p| {
                         p.iter()
                             .enumerate()
-                            .fold((0, f32::NEG_INFINITY), |best, (c, &v)| if v > best.1 { (c, v) } else { best })
+                            .fold(
+                                (0, f32::NEG_INFINITY),
+                                |best, (c, &v)| if v > best.1 { (c, v) } else { best },
+                            )
                             .0 as u32
                     })
                     .collect(),
@@ -149,7 +152,12 @@ impl Default for ModelConfig {
 
 impl ModelConfig {
     /// Builds an untrained model for data with `n_features` inputs and the given task.
-    pub fn build(&self, n_features: usize, task: Task, classes: usize) -> Result<Box<dyn Learner>, ModelError> {
+    pub fn build(
+        &self,
+        n_features: usize,
+        task: Task,
+        classes: usize,
+    ) -> Result<Box<dyn Learner>, ModelError> {
         match self.kind {
             ModelKind::LogisticRegression => {
                 if task != Task::Classification {

@@ -14,7 +14,7 @@ pub use optimizer::{NetworkOptimizer, OptimizerKind};
 pub use spec::{Activation, LayerSpec, NetworkSpec, SpecError};
 
 use crate::data::Task;
-use crate::models::{Learner, ModelError, PreparedData, Prediction};
+use crate::models::{Learner, ModelError, Prediction, PreparedData};
 
 /// How a network is trained.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -103,21 +103,25 @@ impl NetworkLearner {
             .chain(std::iter::once((output_units, None)))
             .collect();
         let mut dense_index = 0;
-        let mut add_dense = |units: usize, activation: Option<Activation>, width: usize, layers: &mut Vec<Layer>| {
-            let bound = match activation {
-                Some(Activation::Relu | Activation::LeakyRelu | Activation::Gelu) => (6.0 / width as f64).sqrt(),
-                _ => (6.0 / (width + units) as f64).sqrt(),
+        let mut add_dense =
+            |units: usize, activation: Option<Activation>, width: usize, layers: &mut Vec<Layer>| {
+                let bound = match activation {
+                    Some(Activation::Relu | Activation::LeakyRelu | Activation::Gelu) => {
+                        (6.0 / width as f64).sqrt()
+                    }
+                    _ => (6.0 / (width + units) as f64).sqrt(),
+                };
+                let weights: Vec<f32> =
+                    (0..units * width).map(|_| rng.random_range(-bound..bound) as f32).collect();
+                let weight = Var::from_vec(weights, (units, width), &device)?;
+                let bias = Var::from_vec(vec![0f32; units], units, &device)?;
+                let mut data = varmap.data().lock().expect("varmap lock");
+                data.insert(format!("layer{dense_index}.weight"), weight.clone());
+                data.insert(format!("layer{dense_index}.bias"), bias.clone());
+                dense_index += 1;
+                layers.push(Layer::Dense { weight, bias });
+                Ok::<usize, candle_core::Error>(units * width + units)
             };
-            let weights: Vec<f32> = (0..units * width).map(|_| rng.random_range(-bound..bound) as f32).collect();
-            let weight = Var::from_vec(weights, (units, width), &device)?;
-            let bias = Var::from_vec(vec![0f32; units], units, &device)?;
-            let mut data = varmap.data().lock().expect("varmap lock");
-            data.insert(format!("layer{dense_index}.weight"), weight.clone());
-            data.insert(format!("layer{dense_index}.bias"), bias.clone());
-            dense_index += 1;
-            layers.push(Layer::Dense { weight, bias });
-            Ok::<usize, candle_core::Error>(units * width + units)
-        };
         let mut dense_iter = dense_layers.into_iter();
         for layer in &spec.layers {
             match layer {
@@ -173,7 +177,9 @@ impl NetworkLearner {
     fn target_tensor(&self, targets: &[f64]) -> candle_core::Result<Tensor> {
         let n = targets.len();
         match self.head {
-            Head::Multiclass(_) => Tensor::from_vec(targets.iter().map(|&t| t as u32).collect(), n, &self.device),
+            Head::Multiclass(_) => {
+                Tensor::from_vec(targets.iter().map(|&t| t as u32).collect(), n, &self.device)
+            }
             _ => Tensor::from_vec(targets.iter().map(|&t| t as f32).collect(), (n, 1), &self.device),
         }
     }
@@ -233,7 +239,10 @@ impl Learner for NetworkLearner {
             Ok(match self.head {
                 Head::Binary => {
                     let p: Vec<f32> = candle_nn::ops::sigmoid(&out)?.flatten_all()?.to_vec1()?;
-                    Prediction::Probabilities { classes: 2, probs: p.iter().flat_map(|&p| [1.0 - p, p]).collect() }
+                    Prediction::Probabilities {
+                        classes: 2,
+                        probs: p.iter().flat_map(|&p| [1.0 - p, p]).collect(),
+                    }
                 }
                 Head::Multiclass(k) => {
                     let probs = candle_nn::ops::softmax(&out, D::Minus1)?.flatten_all()?.to_vec1()?;
@@ -260,7 +269,6 @@ impl Learner for NetworkLearner {
         self.optimizer.set_learning_rate(lr);
     }
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -312,7 +320,9 @@ mod tests {
     fn multiclass_and_regression_heads_have_the_right_shape() {
         let spec = NetworkSpec::mlp(&[4], Activation::Relu);
         let net = NetworkLearner::new(&spec, 3, Task::Classification, 5, settings(0)).unwrap();
-        let Prediction::Probabilities { classes, probs } = net.predict(&[0.0; 6], 3).unwrap() else { panic!() };
+        let Prediction::Probabilities { classes, probs } = net.predict(&[0.0; 6], 3).unwrap() else {
+            panic!()
+        };
         assert_eq!((classes, probs.len()), (5, 10));
         assert!((probs[..5].iter().sum::<f32>() - 1.0).abs() < 1e-5);
         let reg = NetworkLearner::new(&spec, 3, Task::Regression, 0, settings(0)).unwrap();

@@ -276,7 +276,10 @@ impl StudioApp {
                         self.status = RunStatus::Paused;
                     }
                 }
-                TrainEvent::Finished { .. } => self.status = RunStatus::Finished,
+                TrainEvent::Finished { parameters, .. } => {
+                    self.status = RunStatus::Finished;
+                    self.parameters = Some(parameters);
+                }
                 TrainEvent::Failed(error) => {
                     self.status = RunStatus::Failed;
                     self.error = Some(error.to_string());
@@ -304,7 +307,11 @@ impl StudioApp {
             {
                 self.commands.push(StudioCommand::Step);
             }
-            if ui.button("Reset").on_hover_text("Forget everything learned and start from fresh random weights.").clicked() {
+            if ui
+                .button("Reset")
+                .on_hover_text("Forget everything learned and start from fresh random weights.")
+                .clicked()
+            {
                 self.commands.push(StudioCommand::Reset);
             }
             ui.separator();
@@ -332,7 +339,8 @@ impl StudioApp {
             ui.colored_label(ui.visuals().warn_fg_color, notice);
         }
         let names = &self.data.feature_names;
-        let (x_name, y_name) = (names.first().map_or("x", String::as_str), names.get(1).map_or("y", String::as_str));
+        let (x_name, y_name) =
+            (names.first().map_or("x", String::as_str), names.get(1).map_or("y", String::as_str));
         let available = ui.available_size();
         ui.horizontal_top(|ui| {
             let boundary_width = (available.x * 0.55).max(200.0);

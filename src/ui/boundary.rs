@@ -81,7 +81,8 @@ impl BoundaryView {
                 }
             }
             GridValues::Values(values) => {
-                let (lo, hi) = values.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+                let (lo, hi) =
+                    values.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
                 let span = (hi - lo).max(1e-6);
                 for (i, &v) in values.iter().enumerate() {
                     pixels[flip(i, n)] = mix(background, value_color((v - lo) / span), 0.6);

@@ -7,7 +7,11 @@ use crate::models::ModelKind;
 use crate::network::{Activation, OptimizerKind};
 
 /// Draws the controls; returns what the user asked for this frame.
-pub fn controls_ui(ui: &mut egui::Ui, settings: &mut StudioSettings, parameters: Option<usize>) -> Vec<StudioCommand> {
+pub fn controls_ui(
+    ui: &mut egui::Ui,
+    settings: &mut StudioSettings,
+    parameters: Option<usize>,
+) -> Vec<StudioCommand> {
     let mut commands = Vec::new();
     let mut data_changed = false;
     let mut model_changed = false;
@@ -69,9 +73,9 @@ pub fn controls_ui(ui: &mut egui::Ui, settings: &mut StudioSettings, parameters:
     if settings.model.kind.is_network() {
         ui.horizontal(|ui| {
             ui.label("Hidden layers");
-            let response = ui
-                .text_edit_singleline(&mut settings.layers_text)
-                .on_hover_text("Units per hidden layer, separated by commas, e.g. 8,8. Leave empty for none.");
+            let response = ui.text_edit_singleline(&mut settings.layers_text).on_hover_text(
+                "Units per hidden layer, separated by commas, e.g. 8,8. Leave empty for none.",
+            );
             if response.changed() {
                 model_changed = true;
             }
@@ -107,7 +111,11 @@ pub fn controls_ui(ui: &mut egui::Ui, settings: &mut StudioSettings, parameters:
             commands.push(StudioCommand::SetLearningRate(settings.model.learning_rate));
         }
         model_changed |= ui
-            .add(egui::Slider::new(&mut settings.model.batch_size, 1..=256).logarithmic(true).text("Batch size"))
+            .add(
+                egui::Slider::new(&mut settings.model.batch_size, 1..=256)
+                    .logarithmic(true)
+                    .text("Batch size"),
+            )
             .on_hover_text("How many points each gradient step looks at. Small batches are noisy but quick.")
             .changed();
         egui::ComboBox::from_label("Optimizer")
@@ -124,8 +132,9 @@ pub fn controls_ui(ui: &mut egui::Ui, settings: &mut StudioSettings, parameters:
             );
     }
     if let Some(parameters) = parameters {
-        ui.label(format!("Parameters: {parameters}"))
-            .on_hover_text("How many numbers the model learns. Networks usually need many more than classical models.");
+        ui.label(format!("Parameters: {parameters}")).on_hover_text(
+            "How many numbers the model learns. Networks usually need many more than classical models.",
+        );
     }
 
     if data_changed {

@@ -40,7 +40,9 @@ impl TrainingCurves {
         }
         if self.train_loss.len() > MAX_POINTS {
             self.stride = stride * 2;
-            for series in [&mut self.train_loss, &mut self.test_loss, &mut self.train_accuracy, &mut self.test_accuracy] {
+            for series in
+                [&mut self.train_loss, &mut self.test_loss, &mut self.train_accuracy, &mut self.test_accuracy]
+            {
                 let mut index = 0;
                 series.retain(|_| {
                     index += 1;

@@ -612,7 +612,7 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
         match a.kind {
             ColumnKind::Text => {
                 warnings.push(format!(
-                    "column {name} looks like free text ({} different values in {n_rows} rows) and was ignored",
+                    "column {name} looks like free text ({} different values in {n_rows} rows, too many to use as categories) and was ignored",
                     a.distinct
                 ));
                 dropped_columns.push(format!("{name} (free text)"));

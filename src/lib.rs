@@ -3,6 +3,7 @@
 //! Core modules (`data`, `models`, `network`, `training`, `metrics`) never touch the UI; only
 //! `ui` imports egui. The CLI (`cli`) and the studio drive the same `training::TrainingWorker`.
 
+pub mod bench;
 pub mod cli;
 pub mod data;
 pub mod metrics;

@@ -37,6 +37,30 @@ pub enum Target {
     Values(Vec<f64>),
 }
 
+/// How a row's features are laid out, so networks can see images and sequences as such.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputShape {
+    /// A plain feature vector (tables, 2-D points).
+    #[default]
+    Vector,
+    /// An image of `channels × height × width` values, stored channel-major in the row.
+    Image { channels: usize, height: usize, width: usize },
+    /// A sequence of `steps` time steps with `channels` values each, stored step-major in the row.
+    Sequence { steps: usize, channels: usize },
+}
+
+impl InputShape {
+    /// Values per row this shape needs, or `None` for a vector (any width).
+    pub fn values(self) -> Option<usize> {
+        match self {
+            InputShape::Vector => None,
+            InputShape::Image { channels, height, width } => Some(channels * height * width),
+            InputShape::Sequence { steps, channels } => Some(steps * channels),
+        }
+    }
+}
+
 /// A table of numeric features plus a target, row-major.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Dataset {
@@ -46,6 +70,9 @@ pub struct Dataset {
     pub features: Vec<f64>,
     pub target: Target,
     pub target_name: String,
+    /// How each row is laid out (vector, image or sequence).
+    #[serde(default)]
+    pub input_shape: InputShape,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -88,7 +115,28 @@ impl Dataset {
                 class_names.len()
             )));
         }
-        Ok(Self { name: name.into(), feature_names, features, target, target_name: target_name.into() })
+        Ok(Self {
+            name: name.into(),
+            feature_names,
+            features,
+            target,
+            target_name: target_name.into(),
+            input_shape: InputShape::Vector,
+        })
+    }
+
+    /// Declares the rows to be images or sequences; refuses a shape that does not fit the width.
+    pub fn with_input_shape(mut self, shape: InputShape) -> Result<Self, DataError> {
+        if let Some(needed) = shape.values()
+            && needed != self.n_features()
+        {
+            return Err(DataError::Invalid(format!(
+                "a {shape:?} row needs {needed} values, but the data has {} features",
+                self.n_features()
+            )));
+        }
+        self.input_shape = shape;
+        Ok(self)
     }
 
     pub fn rows(&self) -> usize {
@@ -163,6 +211,7 @@ impl Dataset {
             features,
             target,
             target_name: self.target_name.clone(),
+            input_shape: self.input_shape,
         }
     }
 

@@ -134,6 +134,8 @@ pub struct ModelConfig {
     pub batch_size: usize,
     pub optimizer: OptimizerKind,
     pub seed: u64,
+    /// A network written layer by layer (`--net`); when set it replaces `hidden_layers` and `activation`.
+    pub network: Option<NetworkSpec>,
 }
 
 impl Default for ModelConfig {
@@ -146,6 +148,7 @@ impl Default for ModelConfig {
             batch_size: 32,
             optimizer: OptimizerKind::AdamW,
             seed: 0,
+            network: None,
         }
     }
 }
@@ -176,7 +179,8 @@ impl ModelConfig {
                 Ok(Box::new(classical::LinearRegressionModel::default()))
             }
             ModelKind::Mlp => {
-                let spec = NetworkSpec::mlp(&self.hidden_layers, self.activation);
+                let spec =
+                    self.network.clone().unwrap_or_else(|| NetworkSpec::mlp(&self.hidden_layers, self.activation));
                 let net = crate::network::NetworkLearner::new(
                     &spec,
                     n_features,

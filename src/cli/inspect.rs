@@ -1,0 +1,77 @@
+//! `learnscope inspect`: what the loader made of a file, before any training.
+
+use clap::Args;
+use serde::Serialize;
+
+use super::args::{DataArgs, load_file};
+use super::{CliError, print_json};
+use crate::data::Target;
+use crate::data::csv_loader::ColumnReport;
+
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct TargetReport {
+    name: String,
+    task: &'static str,
+    classes: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct InspectReport {
+    file: String,
+    rows: usize,
+    dropped_rows: usize,
+    features: usize,
+    columns: Vec<ColumnReport>,
+    target: TargetReport,
+    warnings: Vec<String>,
+}
+
+pub fn run(args: &InspectArgs) -> Result<(), CliError> {
+    let path = args
+        .data
+        .data
+        .as_ref()
+        .ok_or_else(|| CliError::Usage("inspect needs a file: --data FILE.csv".into()))?;
+    let loaded = load_file(path, &args.data)?;
+    let data = &loaded.dataset;
+    let report = InspectReport {
+        file: path.display().to_string(),
+        rows: loaded.rows,
+        dropped_rows: loaded.dropped_rows,
+        features: data.n_features(),
+        columns: loaded.columns.clone(),
+        target: TargetReport {
+            name: data.target_name.clone(),
+            task: data.task().name(),
+            classes: match &data.target {
+                Target::Classes { class_names, .. } => class_names.clone(),
+                Target::Values(_) => Vec::new(),
+            },
+        },
+        warnings: loaded.warnings.clone(),
+    };
+    if args.json {
+        return print_json(&report);
+    }
+    println!("{}: {} rows kept, {} dropped, {} feature inputs", report.file, report.rows, report.dropped_rows, report.features);
+    println!("{:<24} {:<12} missing", "column", "kind");
+    for column in &report.columns {
+        let kind = serde_json::to_value(column.kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+        let marker = if column.name == report.target.name { "  (target)" } else { "" };
+        println!("{:<24} {:<12} {}{marker}", column.name, kind, column.missing);
+    }
+    println!("target {} ({}), classes: {}", report.target.name, report.target.task, report.target.classes.join(", "));
+    for warning in &report.warnings {
+        println!("warning: {warning}");
+    }
+    Ok(())
+}

@@ -1,0 +1,130 @@
+//! The command line of ../shared/CLI.md: the same core as the studio, headless, with JSON output.
+
+pub mod args;
+pub mod bench;
+pub mod inspect;
+pub mod train;
+
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+
+use crate::data::{BuiltinDataset, Task};
+use crate::models::ModelError;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "learnscope",
+    version,
+    about = "Learnscope: see the difference between classical machine learning and deep learning.",
+    long_about = "Learnscope opens a studio window when run without a command. The commands below run the same \
+                  core headless, for scripted lessons, benchmarks and tests."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Open the studio, optionally on a given data set.
+    Gui(GuiArgs),
+    /// List the built-in data sets.
+    Datasets {
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Time the benchmark workloads (see ../shared/bench/README.md).
+    Bench(bench::BenchArgs),
+    /// What the loader made of a CSV file: columns, kinds, target, warnings.
+    Inspect(inspect::InspectArgs),
+    /// Train one model on one data set and report its scores.
+    Train(train::TrainArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct GuiArgs {
+    /// A built-in data set to open the studio on.
+    #[arg(long, value_parser = args::dataset_names())]
+    pub dataset: Option<String>,
+}
+
+/// A failure of a command, with the exit code CLI.md promises.
+#[derive(Debug)]
+pub enum CliError {
+    /// Bad usage or bad data: exit code 2.
+    Usage(String),
+    /// Anything else: exit code 1.
+    Failure(String),
+}
+
+impl From<ModelError> for CliError {
+    fn from(e: ModelError) -> Self {
+        match e {
+            ModelError::Unsuitable(_) => CliError::Usage(e.to_string()),
+            _ => CliError::Failure(e.to_string()),
+        }
+    }
+}
+
+pub(crate) fn print_json(value: &impl Serialize) -> Result<(), CliError> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| CliError::Failure(e.to_string()))?;
+    println!("{text}");
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct DatasetEntry {
+    name: &'static str,
+    task: Task,
+    kind: &'static str,
+    description: &'static str,
+}
+
+fn run_datasets(json: bool) -> Result<(), CliError> {
+    let entries: Vec<DatasetEntry> = BuiltinDataset::ALL
+        .iter()
+        .map(|d| DatasetEntry {
+            name: d.name(),
+            task: if d.is_regression() { Task::Regression } else { Task::Classification },
+            kind: "generated",
+            description: d.description(),
+        })
+        .collect();
+    if json {
+        return print_json(&serde_json::json!({ "datasets": entries }));
+    }
+    for e in entries {
+        println!("{:<14} {:<15} {}", e.name, e.task.name(), e.description);
+    }
+    Ok(())
+}
+
+/// Parses the arguments, runs the command and maps errors to CLI.md's exit codes.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        None => crate::ui::run_studio(None).map_err(CliError::Failure),
+        Some(Command::Gui(args)) => {
+            crate::ui::run_studio(args.dataset.as_deref().and_then(BuiltinDataset::from_name))
+                .map_err(CliError::Failure)
+        }
+        Some(Command::Datasets { json }) => run_datasets(*json),
+        Some(Command::Inspect(args)) => inspect::run(args),
+        Some(Command::Bench(args)) => bench::run(args),
+        Some(Command::Train(args)) => train::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::Usage(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        Err(CliError::Failure(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -101,6 +101,10 @@ impl Learner for LogisticRegressionModel {
         self.fitted.as_ref().map_or(0, |f| f.weights.iter().map(Vec::len).sum())
     }
 
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
     fn is_iterative(&self) -> bool {
         false
     }
@@ -137,6 +141,10 @@ impl Learner for LinearRegressionModel {
 
     fn parameter_count(&self) -> usize {
         self.parameters
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 
     fn is_iterative(&self) -> bool {

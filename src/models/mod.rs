@@ -84,6 +84,8 @@ pub trait Learner: Send {
     /// `false` for one-shot fits such as logistic regression.
     fn is_iterative(&self) -> bool;
     fn set_learning_rate(&mut self, _lr: f64) {}
+    /// For views that need a family's own details (tree nodes, layer weights).
+    fn as_any(&self) -> &dyn std::any::Any;
 }
 
 /// The model families the studio and the CLI offer.

@@ -261,6 +261,10 @@ impl Learner for NetworkLearner {
         self.parameters
     }
 
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
     fn is_iterative(&self) -> bool {
         true
     }

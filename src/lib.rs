@@ -6,6 +6,7 @@
 pub mod bench;
 pub mod cli;
 pub mod data;
+pub mod experiments;
 pub mod metrics;
 pub mod models;
 pub mod network;

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::data::{Dataset, Split, Standardizer, Task};
 use crate::metrics::{self, Evaluation};
+use crate::models::insight::ModelInsight;
 use crate::models::{Learner, ModelConfig, ModelError, Prediction, PreparedData};
 
 /// Everything a training run needs. The data is shared, never copied per frame.
@@ -145,7 +146,8 @@ impl TrainingSession {
         let feature_means = Standardizer::fit(&train_rows).mean;
         let train = prepare(data, &job.split.train, &scaler);
         let test = prepare(data, &job.split.test, &scaler);
-        let learner = job.model.build(data.n_features(), data.task(), data.class_count())?;
+        let learner =
+            job.model.build_for(data.input_shape, data.n_features(), data.task(), data.class_count())?;
         Ok(Self {
             learner,
             train,
@@ -162,6 +164,16 @@ impl TrainingSession {
 
     pub fn parameter_count(&self) -> usize {
         self.learner.parameter_count()
+    }
+
+    /// The model as trained so far (for saving, or a view's downcast to its own type).
+    pub fn learner(&self) -> &dyn Learner {
+        self.learner.as_ref()
+    }
+
+    /// The standardization fitted on the training rows; saved models need it to predict.
+    pub fn scaler(&self) -> &Standardizer {
+        &self.scaler
     }
 
     pub fn epoch(&self) -> usize {
@@ -231,6 +243,19 @@ impl TrainingSession {
         self.evaluate(&self.test)
     }
 
+    /// Confusion matrix and per-class scores on the test set; `None` for regression.
+    pub fn test_scores(&self) -> Result<Option<TestScores>, ModelError> {
+        let prediction = self.learner.predict(&self.test.features, self.test.n_features)?;
+        let Some(predicted) = prediction.classes() else { return Ok(None) };
+        let classes = match &prediction {
+            Prediction::Probabilities { classes, .. } => *classes,
+            Prediction::Values(_) => return Ok(None),
+        };
+        let confusion = metrics::confusion_matrix(&predicted, &self.test.labels(), classes);
+        let per_class = metrics::per_class_scores(&confusion);
+        Ok(Some(TestScores { confusion, per_class }))
+    }
+
     /// Evaluates the model over `spec`, holding the other features at their training mean.
     pub fn decision_grid(&mut self, spec: &GridSpec) -> Result<DecisionGrid, ModelError> {
         let d = self.train.n_features;
@@ -261,6 +286,14 @@ impl TrainingSession {
     }
 }
 
+/// Test-set scores for the metrics panel.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TestScores {
+    /// `confusion[true][predicted]`.
+    pub confusion: Vec<Vec<usize>>,
+    pub per_class: Vec<metrics::ClassScores>,
+}
+
 /// What the studio (or CLI) asks of a running worker.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum WorkerCommand {
@@ -275,11 +308,25 @@ pub enum WorkerCommand {
 /// What a worker reports back. The UI drains these each frame.
 #[derive(Clone, Debug)]
 pub enum TrainEvent {
-    Ready { parameters: usize, train_rows: usize, test_rows: usize, task: Task },
+    Ready {
+        parameters: usize,
+        train_rows: usize,
+        test_rows: usize,
+        task: Task,
+        scaler: Standardizer,
+    },
+    /// Test-set confusion matrix and per-class scores (classification, studio runs only).
+    Scores(Arc<TestScores>),
+    /// What the model learned so far (classical models, studio runs only).
+    Insight(Arc<ModelInsight>),
     Epoch(EpochRecord),
     Grid(Arc<DecisionGrid>),
     Running(bool),
-    Finished { epochs: usize, train_seconds: f64, parameters: usize },
+    Finished {
+        epochs: usize,
+        train_seconds: f64,
+        parameters: usize,
+    },
     Failed(ModelError),
 }
 
@@ -354,13 +401,27 @@ fn run_worker(job: TrainJob, commands: Receiver<WorkerCommand>, events: Sender<T
         train_rows: session.train_rows(),
         test_rows: session.test_rows(),
         task: session.task(),
+        scaler: session.scaler().clone(),
     });
+    // The views' snapshot: boundary, test scores and insight. CLI runs (no grid) skip all three.
     let send_grid = |session: &mut TrainingSession| -> bool {
-        match job.grid.as_ref().map(|spec| session.decision_grid(spec)) {
-            Some(Ok(grid)) => emit(TrainEvent::Grid(Arc::new(grid))),
-            Some(Err(e)) => emit(TrainEvent::Failed(e)),
-            None => true,
+        let Some(spec) = job.grid.as_ref() else { return true };
+        let grid = match session.decision_grid(spec) {
+            Ok(grid) => grid,
+            Err(e) => return emit(TrainEvent::Failed(e)),
+        };
+        if !emit(TrainEvent::Grid(Arc::new(grid))) {
+            return false;
         }
+        if session.epoch() > 0 {
+            if let Ok(Some(scores)) = session.test_scores() {
+                emit(TrainEvent::Scores(Arc::new(scores)));
+            }
+            if let Some(insight) = session.learner().insight() {
+                emit(TrainEvent::Insight(Arc::new(insight)));
+            }
+        }
+        true
     };
     // An untrained model's boundary is still worth showing, except one-shot fits have none yet.
     if session.learner.is_iterative() {

@@ -87,3 +87,45 @@ fn space_bar_toggles_training() {
     harness.run_steps(1);
     assert_eq!(harness.state().status(), RunStatus::Paused);
 }
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+#[test]
+fn a_dropped_csv_loads_in_the_background_and_shows_in_the_data_view() {
+    let mut harness = studio();
+    harness.run_steps(2);
+    // The same call the drop handler and the file dialog make.
+    harness.state_mut().load_path(fixture("semicolon.csv"));
+    assert!(step_until(&mut harness, Duration::from_secs(20), |app| !app.is_loading()));
+    assert_eq!(harness.state().error(), None);
+    assert_eq!(harness.state().data().rows(), 12);
+    assert_eq!(harness.state().data().feature_names, vec!["f1", "f2"]);
+    harness.get_by_label("Data view").click();
+    harness.run_steps(2);
+    assert!(harness.query_by_label_contains("12 rows").is_some());
+    harness.get_by_label("Target column").click();
+    harness.run_steps(2);
+
+    // A model trains on the file like on built-in data.
+    harness.get_by_label("Model view").click();
+    harness.run_steps(1);
+    harness.get_by_label("Step").click();
+    assert!(step_until(&mut harness, Duration::from_secs(30), |app| app.epoch() == 1));
+}
+
+#[test]
+fn a_broken_csv_shows_an_error_naming_the_line_and_the_studio_keeps_working() {
+    let mut harness = studio();
+    harness.run_steps(2);
+    harness.state_mut().load_path(fixture("ragged_rows.csv"));
+    assert!(step_until(&mut harness, Duration::from_secs(20), |app| !app.is_loading()));
+    let error = harness.state().error().expect("an error is shown").to_string();
+    assert!(error.contains("ragged_rows.csv line 4"), "{error}");
+    assert!(harness.query_by_label_contains("line 4").is_some());
+    // The previous data stays and can still be trained.
+    assert_eq!(harness.state().data().name, "moons");
+    harness.get_by_label("Play").click();
+    assert!(step_until(&mut harness, Duration::from_secs(30), |app| app.epoch() >= 2));
+}

@@ -1,9 +1,124 @@
-//! Bench workloads (filled in by the issue that owns them).
+//! Workloads W1–W4: the network half of ../shared/bench (definitions in peer_torch.py's
+//! docstring). Only training (or the forward pass, W4) is timed, as the peer does.
 
 use std::path::Path;
+use std::time::Instant;
 
 use super::BenchReport;
+use crate::data::{Dataset, InputShape, Task};
+use crate::models::{Learner, PreparedData};
+use crate::network::{NetworkLearner, NetworkSpec, OptimizerKind, TrainSettings};
 
-pub fn run(key: &str, _data_dir: &Path, _report: &mut BenchReport) -> Result<(), String> {
-    Err(format!("workload {key} is not available in this build yet"))
+pub fn run(key: &str, data_dir: &Path, report: &mut BenchReport) -> Result<(), String> {
+    match key {
+        "W1" => {
+            let data = prepared(&super::load(data_dir, "moons500.csv")?);
+            report.insert(key.into(), moons_training(&data, data.rows(), 2000)?);
+        }
+        "W2" => {
+            let data = prepared(&super::load(data_dir, "moons500.csv")?);
+            report.insert(key.into(), moons_training(&data, 10, 2000)?);
+        }
+        "W3" => {
+            let train = prepared(&super::load(data_dir, "digits_train.csv")?);
+            let test = prepared(&super::load(data_dir, "digits_test.csv")?);
+            let (seconds, accuracy) = digits_training(&train, &test)?;
+            report.insert(key.into(), seconds);
+            report.insert("W3_test_accuracy".into(), accuracy);
+        }
+        "W4" => {
+            report.insert(key.into(), grid_forward()?);
+        }
+        other => return Err(format!("{other} is not a network workload")),
+    }
+    Ok(())
+}
+
+/// The rows as they are in the file: the peer trains on unscaled features too.
+fn prepared(data: &Dataset) -> PreparedData {
+    PreparedData {
+        features: data.features.clone(),
+        n_features: data.n_features(),
+        targets: (0..data.rows()).map(|i| data.target_value(i)).collect(),
+        task: data.task(),
+        classes: data.class_count(),
+    }
+}
+
+fn network(
+    spec: &str,
+    n_features: usize,
+    classes: usize,
+    lr: f64,
+    batch_size: usize,
+) -> Result<NetworkLearner, String> {
+    let mut spec = NetworkSpec::parse(spec).map_err(|e| e.to_string())?;
+    // The peer records nothing per step either.
+    spec.options.record_gradients = false;
+    let settings = TrainSettings { learning_rate: lr, batch_size, optimizer: OptimizerKind::AdamW, seed: 0 };
+    NetworkLearner::with_input(&spec, InputShape::Vector, n_features, Task::Classification, classes, settings)
+        .map_err(|e| e.to_string())
+}
+
+/// 2-8-8-1 tanh, AdamW lr 1e-2, `steps` steps on batches of `batch_size` (reshuffled each epoch).
+fn moons_training(data: &PreparedData, batch_size: usize, steps: usize) -> Result<f64, String> {
+    let mut net = network("dense(8) tanh dense(8) tanh", data.n_features, 2, 1e-2, batch_size)?;
+    let per_epoch = data.rows().div_ceil(batch_size);
+    if steps % per_epoch != 0 {
+        return Err(format!("{steps} steps are not whole epochs of {per_epoch} batches"));
+    }
+    let start = Instant::now();
+    for epoch in 0..steps / per_epoch {
+        net.train_epoch(data, epoch).map_err(|e| e.to_string())?;
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    if net.steps() != steps {
+        return Err(format!("expected {steps} steps, took {}", net.steps()));
+    }
+    Ok(seconds)
+}
+
+/// 64-128-10 ReLU, cross-entropy, AdamW lr 1e-3, batch 32, 200 epochs; returns (seconds, test accuracy).
+fn digits_training(train: &PreparedData, test: &PreparedData) -> Result<(f64, f64), String> {
+    let mut net = network("dense(128) relu", train.n_features, train.classes.max(10), 1e-3, 32)?;
+    let start = Instant::now();
+    for epoch in 0..200 {
+        net.train_epoch(train, epoch).map_err(|e| e.to_string())?;
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let predicted = net.predict(&test.features, test.n_features).map_err(|e| e.to_string())?;
+    let classes = predicted.classes().unwrap_or_default();
+    let correct = classes.iter().zip(&test.targets).filter(|(c, t)| **c as f64 == **t).count();
+    Ok((seconds, correct as f64 / test.rows().max(1) as f64))
+}
+
+/// Median time of one forward pass (sigmoid output) of an untrained 2-8-8-1 net over a 256×256 grid.
+fn grid_forward() -> Result<f64, String> {
+    let net = network("dense(8) tanh dense(8) tanh", 2, 2, 1e-2, 1)?;
+    let n = 256;
+    let mut points = Vec::with_capacity(n * n * 2);
+    for row in 0..n {
+        for column in 0..n {
+            points.push(-2.0 + 5.0 * column as f64 / (n - 1) as f64);
+            points.push(-1.5 + 3.5 * row as f64 / (n - 1) as f64);
+        }
+    }
+    let x = net.rows_tensor(&points, 2).map_err(|e| e.to_string())?;
+    let pass = || -> Result<f64, String> {
+        let start = Instant::now();
+        let out = net.output_tensor(&x).map_err(|e| e.to_string())?;
+        let p = candle_nn::ops::sigmoid(&out).map_err(|e| e.to_string())?;
+        let seconds = start.elapsed().as_secs_f64();
+        std::hint::black_box(p);
+        Ok(seconds)
+    };
+    for _ in 0..5 {
+        pass()?;
+    }
+    if std::env::var_os("LS_PROBE").is_some() {
+        net.probe(&x);
+    }
+    let mut times = (0..50).map(|_| pass()).collect::<Result<Vec<f64>, String>>()?;
+    times.sort_by(f64::total_cmp);
+    Ok((times[24] + times[25]) / 2.0)
 }

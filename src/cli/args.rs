@@ -7,7 +7,7 @@ use clap::builder::PossibleValuesParser;
 
 use super::CliError;
 use crate::data::csv_loader::{CsvOptions, MissingPolicy, TaskOverride, load_csv};
-use crate::data::{BuiltinDataset, Dataset, GeneratorSettings};
+use crate::data::{BuiltinDataset, Dataset, EngineeredFeature, GeneratorSettings, add_features};
 use crate::models::{ModelConfig, ModelKind};
 use crate::network::{Activation, OptimizerKind};
 
@@ -22,6 +22,12 @@ fn parse_test_fraction(text: &str) -> Result<f64, String> {
     } else {
         Err(format!("the test fraction must lie strictly between 0 and 1 (e.g. 0.2), got {value}"))
     }
+}
+
+fn parse_feature(text: &str) -> Result<EngineeredFeature, String> {
+    EngineeredFeature::parse_list(text)
+        .map_err(|e| e.to_string())
+        .and_then(|list| list.first().copied().ok_or_else(|| "give feature names such as x2,y2".to_string()))
 }
 
 fn parse_layers(text: &str) -> Result<Vec<usize>, String> {
@@ -58,7 +64,8 @@ pub struct DataArgs {
     /// Force the task instead of inferring it from the target column.
     #[arg(long, value_parser = PossibleValuesParser::new(["classification", "regression"]), requires = "data")]
     pub task: Option<String>,
-    /// A built-in data set (ignored when --data is given).
+    /// A built-in data set: a generator, or a shipped table (iris, digits, diabetes, wine) that
+    /// ignores --samples and --noise. `learnscope datasets` lists them.
     #[arg(long, value_parser = dataset_names(), default_value = "moons", conflicts_with = "data")]
     pub dataset: String,
     /// Points to generate (built-in generators only).
@@ -79,14 +86,35 @@ pub struct DataArgs {
     /// Skip standardization (by default features are standardized, fitted on the training rows only).
     #[arg(long)]
     pub no_scale: bool,
+    /// Engineered inputs added to 2-D data before the split, e.g. x2,y2 (choose from x2, y2, xy,
+    /// sinx, siny, r, theta).
+    #[arg(long, value_name = "LIST", value_parser = parse_feature, value_delimiter = ',')]
+    pub features: Vec<EngineeredFeature>,
 }
 
 /// Which model to train (`MODEL` and `TRAINING` in CLI.md).
 #[derive(Args, Debug)]
 pub struct ModelArgs {
-    /// The model kind.
-    #[arg(long, value_parser = PossibleValuesParser::new(ModelKind::ALL.map(|k| k.name())))]
-    pub model: String,
+    /// The model kind (not needed with --net).
+    #[arg(long, required_unless_present = "net", value_parser = PossibleValuesParser::new(ModelKind::ALL.map(|k| k.name())))]
+    pub model: Option<String>,
+    /// A network written layer by layer, e.g. "conv2d(8,3) relu maxpool(2) flatten dense(32) relu";
+    /// the output layer and loss follow from the task. Replaces --model.
+    #[arg(long, value_name = "SPEC")]
+    pub net: Option<String>,
+    /// Where a network trains: cpu, or cuda (needs a build with the `cuda` feature and a GPU;
+    /// otherwise a warning and the CPU).
+    #[arg(long, default_value = "cpu", value_parser = PossibleValuesParser::new(["cpu", "cuda"]))]
+    pub device: String,
+    /// How a network's weights start: auto (He before ReLU, Glorot otherwise), glorot, he, normal.
+    #[arg(long, default_value = "auto", value_parser = PossibleValuesParser::new(crate::network::WeightInit::ALL.map(|i| i.name())))]
+    pub init: String,
+    /// L1 penalty on a network's weights (0 = none).
+    #[arg(long, default_value_t = 0.0)]
+    pub l1: f64,
+    /// L2 penalty on a network's weights (0 = none).
+    #[arg(long, default_value_t = 0.0)]
+    pub l2: f64,
     /// Hidden layer sizes of the MLP, e.g. 8,8.
     #[arg(long, default_value = "8,8", value_parser = parse_layers)]
     pub layers: std::vec::Vec<usize>,
@@ -105,21 +133,41 @@ pub struct ModelArgs {
     /// How gradients update the weights.
     #[arg(long, default_value = "adamw", value_parser = PossibleValuesParser::new(OptimizerKind::ALL.map(|o| o.name())))]
     pub optimizer: String,
+    /// A hyper-parameter of a classical model, e.g. --param max_depth=3 (repeatable; the studio's
+    /// sliders list each kind's keys, ranges and defaults).
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
 }
 
 /// Loads `--data FILE` with the loader's options, printing its warnings to stderr.
-pub fn load_file(path: &std::path::Path, args: &DataArgs) -> Result<crate::data::csv_loader::LoadedCsv, CliError> {
+pub fn load_file(
+    path: &std::path::Path,
+    args: &DataArgs,
+) -> Result<crate::data::csv_loader::LoadedCsv, CliError> {
     let options = CsvOptions {
         target: args.target.clone(),
         missing: if args.missing == "impute" { MissingPolicy::ImputeMean } else { MissingPolicy::DropRows },
-        task: args.task.as_deref().map(|t| {
-            if t == "regression" { TaskOverride::Regression } else { TaskOverride::Classification }
-        }),
+        task: args
+            .task
+            .as_deref()
+            .map(|t| if t == "regression" { TaskOverride::Regression } else { TaskOverride::Classification }),
     };
     load_csv(path, &options).map_err(|e| CliError::Usage(e.to_string()))
 }
 
+/// The data of `DATA`, with the engineered features of `--features` appended.
 pub fn load_data(args: &DataArgs) -> Result<Dataset, CliError> {
+    let data = load_raw_data(args)?;
+    let mut chosen: Vec<EngineeredFeature> = Vec::new();
+    for &feature in &args.features {
+        if !chosen.contains(&feature) {
+            chosen.push(feature);
+        }
+    }
+    add_features(&data, &chosen).map_err(|e| CliError::Usage(e.to_string()))
+}
+
+fn load_raw_data(args: &DataArgs) -> Result<Dataset, CliError> {
     if let Some(path) = &args.data {
         let loaded = load_file(path, args)?;
         for warning in &loaded.warnings {
@@ -138,13 +186,14 @@ pub fn load_data(args: &DataArgs) -> Result<Dataset, CliError> {
         seed: args.seed,
         classes: args.classes as usize,
     };
-    Ok(builtin.generate(&settings))
+    builtin.load(&settings).map_err(|e| CliError::Failure(e.to_string()))
 }
 
 pub fn model_config(args: &ModelArgs, seed: u64) -> Result<ModelConfig, CliError> {
     let unknown = |what: &str, name: &str| CliError::Usage(format!("unknown {what} '{name}'"));
+    let (kind, network) = network_choice(args)?;
     Ok(ModelConfig {
-        kind: ModelKind::from_name(&args.model).ok_or_else(|| unknown("model", &args.model))?,
+        kind,
         hidden_layers: args.layers.clone(),
         activation: Activation::from_name(&args.activation)
             .ok_or_else(|| unknown("activation", &args.activation))?,
@@ -153,7 +202,59 @@ pub fn model_config(args: &ModelArgs, seed: u64) -> Result<ModelConfig, CliError
         optimizer: OptimizerKind::from_name(&args.optimizer)
             .ok_or_else(|| unknown("optimizer", &args.optimizer))?,
         seed,
-        network: None,
+        network,
+        params: parse_params(kind, &args.params)?,
     })
 }
 
+/// `--net SPEC` makes the model a network whatever `--model` says; network options (device,
+/// init, penalties) also apply to `--model mlp`.
+fn network_choice(args: &ModelArgs) -> Result<(ModelKind, Option<crate::network::NetworkSpec>), CliError> {
+    use crate::network::{DeviceChoice, NetworkOptions, NetworkSpec, WeightInit};
+    let bad = |m: String| CliError::Usage(m);
+    let device = DeviceChoice::from_name(&args.device)
+        .ok_or_else(|| bad(format!("unknown device '{}'", args.device)))?;
+    if device == DeviceChoice::Cuda
+        && let (_, Some(warning)) = crate::network::select_device(device)
+    {
+        eprintln!("warning: {warning}");
+    }
+    for (name, value) in [("--l1", args.l1), ("--l2", args.l2)] {
+        if !(value >= 0.0 && value.is_finite()) {
+            return Err(bad(format!("{name} must be zero or a positive number, got {value}")));
+        }
+    }
+    let options = NetworkOptions {
+        init: WeightInit::from_name(&args.init)
+            .ok_or_else(|| bad(format!("unknown weight init '{}'", args.init)))?,
+        l1: args.l1,
+        l2: args.l2,
+        device,
+        ..NetworkOptions::default()
+    };
+    if let Some(text) = &args.net {
+        let mut spec = NetworkSpec::parse(text).map_err(|e| bad(format!("--net: {e}")))?;
+        spec.options = options;
+        return Ok((ModelKind::Mlp, Some(spec)));
+    }
+    let name = args.model.as_deref().ok_or_else(|| {
+        bad("choose a model with --model KIND (e.g. --model mlp) or write a network with --net SPEC".into())
+    })?;
+    let kind = ModelKind::from_name(name).ok_or_else(|| bad(format!("unknown model '{name}'")))?;
+    let network = (kind == ModelKind::Mlp && options != NetworkOptions::default()).then(|| {
+        let activation = Activation::from_name(&args.activation).unwrap_or(Activation::Tanh);
+        NetworkSpec { options, ..NetworkSpec::mlp(&args.layers, activation) }
+    });
+    Ok((kind, network))
+}
+
+/// Parses `--param KEY=VALUE` flags against the kind's declared hyper-parameters.
+pub fn parse_params(
+    kind: ModelKind,
+    texts: &[String],
+) -> Result<std::collections::BTreeMap<String, crate::models::params::ParamValue>, CliError> {
+    texts
+        .iter()
+        .map(|t| crate::models::params::parse_assignment(kind, t).map_err(|e| CliError::Usage(e.to_string())))
+        .collect()
+}

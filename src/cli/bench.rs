@@ -20,7 +20,9 @@ pub struct BenchArgs {
 }
 
 pub fn run(args: &BenchArgs) -> Result<(), CliError> {
-    if let Some(bad) = args.only.iter().find(|k| !crate::bench::WORKLOADS.iter().any(|w| w.eq_ignore_ascii_case(k))) {
+    if let Some(bad) =
+        args.only.iter().find(|k| !crate::bench::WORKLOADS.iter().any(|w| w.eq_ignore_ascii_case(k)))
+    {
         return Err(CliError::Usage(format!("unknown workload '{bad}': choose from W1 to W8")));
     }
     if !args.data_dir.is_dir() {

@@ -62,14 +62,25 @@ pub fn run(args: &InspectArgs) -> Result<(), CliError> {
     if args.json {
         return print_json(&report);
     }
-    println!("{}: {} rows kept, {} dropped, {} feature inputs", report.file, report.rows, report.dropped_rows, report.features);
+    println!(
+        "{}: {} rows kept, {} dropped, {} feature inputs",
+        report.file, report.rows, report.dropped_rows, report.features
+    );
     println!("{:<24} {:<12} missing", "column", "kind");
     for column in &report.columns {
-        let kind = serde_json::to_value(column.kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+        let kind = serde_json::to_value(column.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default();
         let marker = if column.name == report.target.name { "  (target)" } else { "" };
         println!("{:<24} {:<12} {}{marker}", column.name, kind, column.missing);
     }
-    println!("target {} ({}), classes: {}", report.target.name, report.target.task, report.target.classes.join(", "));
+    println!(
+        "target {} ({}), classes: {}",
+        report.target.name,
+        report.target.task,
+        report.target.classes.join(", ")
+    );
     for warning in &report.warnings {
         println!("warning: {warning}");
     }

@@ -2,6 +2,8 @@
 
 pub mod args;
 pub mod bench;
+pub mod compare;
+pub mod cv;
 pub mod inspect;
 pub mod train;
 
@@ -42,6 +44,10 @@ pub enum Command {
     Inspect(inspect::InspectArgs),
     /// Train one model on one data set and report its scores.
     Train(train::TrainArgs),
+    /// Cross-validate one model: k folds, the mean and spread of its test scores.
+    Cv(cv::CvArgs),
+    /// Train several models on the same split and compare their scores.
+    Compare(compare::CompareArgs),
 }
 
 #[derive(Args, Debug)]
@@ -79,26 +85,53 @@ pub(crate) fn print_json(value: &impl Serialize) -> Result<(), CliError> {
 struct DatasetEntry {
     name: &'static str,
     task: Task,
+    /// "generated" (seeded, --samples/--noise apply) or "sample" (a fixed real table).
     kind: &'static str,
+    /// Rows of the table; for generators, rows at the default --samples.
+    rows: usize,
+    features: usize,
+    input_shape: crate::data::InputShape,
     description: &'static str,
+    source: &'static str,
 }
 
 fn run_datasets(json: bool) -> Result<(), CliError> {
-    let entries: Vec<DatasetEntry> = BuiltinDataset::ALL
-        .iter()
-        .map(|d| DatasetEntry {
+    let mut entries = Vec::new();
+    for d in BuiltinDataset::ALL {
+        let data = d
+            .load(&crate::data::GeneratorSettings::default())
+            .map_err(|e| CliError::Failure(e.to_string()))?;
+        entries.push(DatasetEntry {
             name: d.name(),
-            task: if d.is_regression() { Task::Regression } else { Task::Classification },
-            kind: "generated",
+            task: data.task(),
+            kind: if d.is_generated() { "generated" } else { "sample" },
+            rows: data.rows(),
+            features: data.n_features(),
+            input_shape: data.input_shape,
             description: d.description(),
-        })
-        .collect();
+            source: d.source(),
+        });
+    }
     if json {
         return print_json(&serde_json::json!({ "datasets": entries }));
     }
+    println!("{:<13} {:<15} {:<10} {:>5} {:>8}  description", "name", "task", "kind", "rows", "features");
     for e in entries {
-        println!("{:<14} {:<15} {}", e.name, e.task.name(), e.description);
+        let rows = if e.kind == "generated" { format!("{}*", e.rows) } else { e.rows.to_string() };
+        println!(
+            "{:<13} {:<15} {:<10} {:>5} {:>8}  {}",
+            e.name,
+            e.task.name(),
+            e.kind,
+            rows,
+            e.features,
+            e.description
+        );
+        if e.kind == "sample" {
+            println!("{:<13} source: {}", "", e.source);
+        }
     }
+    println!("* generated sets: rows at the default --samples; change it with --samples N");
     Ok(())
 }
 
@@ -115,6 +148,8 @@ pub fn main() -> ExitCode {
         Some(Command::Inspect(args)) => inspect::run(args),
         Some(Command::Bench(args)) => bench::run(args),
         Some(Command::Train(args)) => train::run(args),
+        Some(Command::Cv(args)) => cv::run(args),
+        Some(Command::Compare(args)) => compare::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

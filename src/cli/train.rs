@@ -17,6 +17,9 @@ pub struct TrainArgs {
     pub data: DataArgs,
     #[command(flatten)]
     pub model: ModelArgs,
+    /// Save the trained network as PATH.safetensors (weights) + PATH.json (spec, input, scaling).
+    #[arg(long, value_name = "PATH")]
+    pub save: Option<std::path::PathBuf>,
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -39,6 +42,20 @@ pub struct TrainReport {
     pub test_r2: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub test_rmse: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_mae: Option<f64>,
+    /// Clustering: adjusted Rand index of the clusters against the target classes (test rows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ari: Option<f64>,
+    /// k-means: sum of squared distances to the nearest centre (training rows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inertia: Option<f64>,
+    /// Classification: precision, recall, F1 and support per class (test rows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per_class: Option<Vec<crate::metrics::ClassScores>>,
+    /// Classification: `confusion_matrix[true class][predicted class]` (test rows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confusion_matrix: Option<Vec<Vec<usize>>>,
     pub history: Vec<EpochRecord>,
 }
 
@@ -49,6 +66,9 @@ pub fn train(
     model: ModelConfig,
     epochs: usize,
 ) -> Result<TrainReport, CliError> {
+    if !model.kind.is_network() {
+        return train_classical(dataset, data, model, epochs);
+    }
     let split = stratified_split(&dataset, data.test_fraction, data.seed)
         .map_err(|e| CliError::Usage(e.to_string()))?;
     if let Some(warning) = &split.warning {
@@ -92,12 +112,19 @@ pub fn train(
                         Task::Regression => last.map(|r| r.test_loss.sqrt()),
                         Task::Classification => None,
                     },
+                    test_mae: None,
+                    ari: None,
+                    inertia: None,
+                    per_class: None,
+                    confusion_matrix: None,
                     // One-shot fits have no curve to show.
                     history: if iterative { history } else { Vec::new() },
                 });
             }
             Some(TrainEvent::Failed(error)) => return Err(error.into()),
-            Some(TrainEvent::Grid(_) | TrainEvent::Running(_)) => {}
+            Some(
+                TrainEvent::Grid(_) | TrainEvent::Running(_) | TrainEvent::Scores(_) | TrainEvent::Insight(_),
+            ) => {}
             None => return Err(CliError::Failure("the training worker stopped unexpectedly".into())),
         }
     }
@@ -106,7 +133,10 @@ pub fn train(
 pub fn run(args: &TrainArgs) -> Result<(), CliError> {
     let dataset = load_data(&args.data)?;
     let model = model_config(&args.model, args.data.seed)?;
-    let report = train(dataset, &args.data, model, args.model.epochs as usize)?;
+    let report = match &args.save {
+        Some(path) => train_and_save(dataset, &args.data, model, args.model.epochs as usize, path)?,
+        None => train(dataset, &args.data, model, args.model.epochs as usize)?,
+    };
     if args.json {
         return print_json(&report);
     }
@@ -127,6 +157,135 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
     if let (Some(r2), Some(rmse)) = (report.test_r2, report.test_rmse) {
         println!("test R²      {r2:.4}\ntest RMSE    {rmse:.4}");
     }
+    if let Some(ari) = report.ari {
+        println!("ARI          {ari:.4}  (clusters vs classes: 1 = same grouping, 0 = chance)");
+    }
+    if let Some(inertia) = report.inertia {
+        println!("inertia      {inertia:.4}");
+    }
+    if let Some(matrix) = &report.confusion_matrix {
+        println!("confusion matrix (rows: true class, columns: predicted)");
+        for row in matrix {
+            println!("  {}", row.iter().map(|c| format!("{c:>6}")).collect::<String>());
+        }
+    }
     Ok(())
 }
 
+/// Trains in this thread (the learner must outlive training to be saved), then saves it.
+fn train_and_save(
+    dataset: Dataset,
+    data: &DataArgs,
+    model: ModelConfig,
+    epochs: usize,
+    path: &std::path::Path,
+) -> Result<TrainReport, CliError> {
+    if !model.kind.is_network() {
+        return Err(CliError::Usage(format!(
+            "--save stores networks only; {} is not one (use --net SPEC or --model mlp)",
+            model.kind.name()
+        )));
+    }
+    let split = stratified_split(&dataset, data.test_fraction, data.seed)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    if let Some(warning) = &split.warning {
+        eprintln!("warning: {warning}");
+    }
+    let (model_name, dataset_name) = (model.kind.name().to_string(), dataset.name.clone());
+    let job = TrainJob {
+        dataset: Arc::new(dataset),
+        split,
+        model,
+        scale: !data.no_scale,
+        max_epochs: Some(epochs),
+        grid: None,
+    };
+    let mut session = crate::training::TrainingSession::new(&job)?;
+    let mut history = Vec::new();
+    while !session.is_finished() {
+        history.push(session.step()?);
+    }
+    let net = session
+        .learner()
+        .as_any()
+        .downcast_ref::<crate::network::NetworkLearner>()
+        .ok_or_else(|| CliError::Failure("the trained model is not a network".into()))?;
+    let scaler = (!data.no_scale).then(|| session.scaler());
+    let (weights, meta) =
+        crate::network::save::save(net, path, scaler).map_err(|e| CliError::Failure(e.to_string()))?;
+    eprintln!("saved {} and {}", weights.display(), meta.display());
+    let last = history.last().copied();
+    let task = session.task();
+    Ok(TrainReport {
+        model: model_name,
+        dataset: dataset_name,
+        task,
+        train_rows: session.train_rows(),
+        test_rows: session.test_rows(),
+        parameters: session.parameter_count(),
+        epochs: session.epoch(),
+        train_seconds: session.train_seconds(),
+        test_accuracy: last.and_then(|r| r.test_accuracy),
+        test_r2: last.and_then(|r| r.test_r2),
+        test_rmse: match task {
+            Task::Regression => last.map(|r| r.test_loss.sqrt()),
+            Task::Classification => None,
+        },
+        test_mae: None,
+        ari: None,
+        inertia: None,
+        per_class: None,
+        confusion_matrix: None,
+        history,
+    })
+}
+
+/// Classical models train through a `TrainingSession` in this thread, so the fitted model can
+/// then be scored in full: per-class scores, confusion matrix, clustering agreement.
+fn train_classical(
+    dataset: Dataset,
+    data: &DataArgs,
+    model: ModelConfig,
+    epochs: usize,
+) -> Result<TrainReport, CliError> {
+    let split = stratified_split(&dataset, data.test_fraction, data.seed)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    if let Some(warning) = &split.warning {
+        eprintln!("warning: {warning}");
+    }
+    let (kind, dataset_name) = (model.kind, dataset.name.clone());
+    let job = TrainJob {
+        dataset: Arc::new(dataset),
+        split,
+        model,
+        scale: !data.no_scale,
+        max_epochs: Some(epochs),
+        grid: None,
+    };
+    let mut session = crate::training::TrainingSession::new(&job)?;
+    while !session.is_finished() {
+        session.step()?;
+    }
+    let test = crate::experiments::prepare(&job.dataset, &job.split.test, session.scaler());
+    let scores = crate::experiments::score(session.learner(), kind, &test)?;
+    Ok(TrainReport {
+        model: kind.name().to_string(),
+        dataset: dataset_name,
+        task: session.task(),
+        train_rows: session.train_rows(),
+        test_rows: session.test_rows(),
+        parameters: session.parameter_count(),
+        epochs: session.epoch(),
+        train_seconds: session.train_seconds(),
+        test_accuracy: scores.accuracy,
+        test_r2: scores.r2,
+        test_rmse: scores.rmse,
+        test_mae: scores.mae,
+        ari: scores.ari,
+        inertia: scores.inertia,
+        per_class: scores.per_class,
+        confusion_matrix: scores.confusion_matrix,
+        // One-shot fits have no curve to show.
+        history: Vec::new(),
+    })
+}

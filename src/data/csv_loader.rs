@@ -8,7 +8,9 @@
 //! dropped row or column and every imputed cell is reported in [`LoadedCsv::warnings`].
 
 use std::collections::{BTreeSet, HashSet};
+use std::io::Read;
 use std::path::Path;
+use std::sync::mpsc;
 
 use super::{Dataset, Target};
 
@@ -117,56 +119,105 @@ pub enum CsvError {
 }
 
 /// Loads a CSV file from disk. Messages name the file by its file name.
+///
+/// The file is streamed, never held in memory whole, so a large file costs about the size of
+/// its numbers; it is read a second time only when some column holds text.
 pub fn load_csv(path: &Path, options: &CsvOptions) -> Result<LoadedCsv, CsvError> {
-    let bytes =
-        std::fs::read(path).map_err(|source| CsvError::Io { path: path.display().to_string(), source })?;
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string());
-    load_csv_bytes(&file_name, &bytes, options)
+    let table = read_table(&file_name, Source::File(path))?;
+    build(&file_name, table, options)
 }
 
 /// Loads CSV data held in memory (drag-and-drop, tests). `file_name` is used in messages.
 pub fn load_csv_bytes(file_name: &str, bytes: &[u8], options: &CsvOptions) -> Result<LoadedCsv, CsvError> {
-    let file = file_name.to_string();
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(bytes);
-    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(CsvError::Empty { file });
-    }
-    let delimiter = detect_delimiter(bytes);
-    if let Some(line) = find_unclosed_quote(bytes, delimiter) {
-        return Err(CsvError::UnclosedQuote { file, line });
-    }
-    let table = read_table(&file, bytes, delimiter)?;
-    build(&file, table, options)
+    let table = read_table(file_name, Source::Bytes(bytes))?;
+    build(file_name, table, options)
 }
 
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-/// The raw text of a file: header names (made unique) and cells stored column by column.
+/// Where the text comes from.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    Bytes(&'a [u8]),
+    File(&'a Path),
+}
+
+impl<'a> Source<'a> {
+    fn open(self) -> Result<Box<dyn Read + Send + 'a>, CsvError> {
+        match self {
+            Source::Bytes(bytes) => Ok(Box::new(bytes)),
+            Source::File(path) => std::fs::File::open(path)
+                .map(|f| Box::new(f) as Box<dyn Read + Send>)
+                .map_err(|source| CsvError::Io { path: path.display().to_string(), source }),
+        }
+    }
+
+    fn io_error(self, source: std::io::Error) -> CsvError {
+        let path = match self {
+            Source::Bytes(_) => "the data".to_string(),
+            Source::File(path) => path.display().to_string(),
+        };
+        CsvError::Io { path, source }
+    }
+}
+
+/// One column of the file. Numeric columns keep only their numbers, so a large numeric file
+/// costs 8 bytes a cell; a column that holds any text keeps its cells as written.
+enum Column {
+    /// `NaN` marks a missing or non-finite cell (empty, NA, inf...).
+    Numbers(Vec<f64>),
+    Texts(Vec<String>),
+}
+
+impl Column {
+    fn cell(&self, row: usize) -> Cell {
+        match self {
+            Column::Numbers(values) => match values.get(row) {
+                Some(v) if v.is_finite() => Cell::Number(*v),
+                _ => Cell::Missing,
+            },
+            Column::Texts(cells) => cells.get(row).map_or(Cell::Missing, |s| parse_cell(s)),
+        }
+    }
+
+    /// The cell as written (only text columns are ever read this way: they alone can be
+    /// categorical or text).
+    fn text(&self, row: usize) -> &str {
+        match self {
+            Column::Numbers(_) => "",
+            Column::Texts(cells) => cells.get(row).map_or("", String::as_str),
+        }
+    }
+}
+
+/// The raw content of a file: header names (made unique) and cells stored column by column.
 struct Table {
     names: Vec<String>,
-    /// `columns[j][i]`: cell of data row `i` in column `j`.
-    columns: Vec<Vec<String>>,
+    /// `columns[j]`: column `j`, one cell per data row.
+    columns: Vec<Column>,
     /// Physical line where each data row starts.
     lines: Vec<u64>,
     warnings: Vec<String>,
 }
 
 const DELIMITERS: [u8; 3] = [b',', b';', b'\t'];
+/// Bytes looked at to pick the delimiter.
+const SNIFF_BYTES: usize = 1 << 16;
 
 /// Picks `,` `;` or tab: the one present in the header whose count outside quotes matches the
 /// header's in most of the first lines (ties go to the earlier one). Comma when none appears.
-fn detect_delimiter(bytes: &[u8]) -> u8 {
+/// `sample` is the start of the text; `complete` says whether it is the whole text.
+fn detect_delimiter(sample: &[u8], complete: bool) -> u8 {
     const MAX_LINES: usize = 30;
-    const MAX_BYTES: usize = 1 << 16;
     let mut counts: Vec<[usize; 3]> = Vec::new();
     let mut current = [0usize; 3];
     let mut has_content = false;
     let mut in_quotes = false;
-    let sample = bytes.get(..MAX_BYTES).unwrap_or(bytes);
     for &b in sample {
         if b == b'"' {
             in_quotes = !in_quotes;
@@ -190,7 +241,7 @@ fn detect_delimiter(bytes: &[u8]) -> u8 {
         has_content = true;
     }
     // The last line counts only when the sample holds it whole.
-    if has_content && sample.len() == bytes.len() && counts.len() < MAX_LINES {
+    if has_content && complete && counts.len() < MAX_LINES {
         counts.push(current);
     }
     let Some((header, rest)) = counts.split_first() else {
@@ -210,101 +261,233 @@ fn detect_delimiter(bytes: &[u8]) -> u8 {
     best.map_or(b',', |(_, d)| d)
 }
 
-/// Finds a quote that opens a field and never closes, following the same rules as the `csv`
-/// crate (a quote only opens a field at its start; `""` inside quotes is a literal quote).
-/// Returns the physical line where that quote opened.
-fn find_unclosed_quote(bytes: &[u8], delimiter: u8) -> Option<u64> {
-    #[derive(PartialEq)]
-    enum State {
-        FieldStart,
-        Unquoted,
-        Quoted,
-        QuoteInQuoted,
-    }
-    let mut state = State::FieldStart;
-    let mut line = 1u64;
-    let mut opened_at = 1u64;
-    for &b in bytes {
-        let ends_field = b == delimiter || b == b'\n' || b == b'\r';
-        state = match state {
-            State::FieldStart if b == b'"' => {
-                opened_at = line;
-                State::Quoted
-            }
-            State::FieldStart | State::Unquoted => {
-                if ends_field {
-                    State::FieldStart
-                } else {
-                    State::Unquoted
-                }
-            }
-            State::Quoted => {
-                if b == b'"' {
-                    State::QuoteInQuoted
-                } else {
-                    State::Quoted
-                }
-            }
-            State::QuoteInQuoted => {
-                if b == b'"' {
-                    State::Quoted
-                } else if ends_field {
-                    State::FieldStart
-                } else {
-                    State::Unquoted
-                }
-            }
-        };
-        if b == b'\n' {
-            line += 1;
-        }
-    }
-    (state == State::Quoted).then_some(opened_at)
+/// Where a quote-aware scan stands, following the same rules as the `csv` crate (a quote only
+/// opens a field at its start; `""` inside quotes is a literal quote).
+#[derive(Clone, Copy, PartialEq)]
+enum QuoteState {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    QuoteInQuoted,
 }
 
-/// Turns the byte offset where the `csv` reader says a record starts into a physical line.
-/// The reader's own offset may sit before blank lines or the `\n` of a CRLF pair, so those are
-/// skipped first. Offsets only grow, so counting is incremental.
-struct LineCounter<'a> {
-    bytes: &'a [u8],
-    pos: usize,
+fn count_newlines(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+}
+
+/// Wraps the text the `csv` reader reads, watching every byte as it passes: whether a quote
+/// opens and never closes (and on which line), whether anything but white space appears, and
+/// the recent bytes, to turn the reader's byte offsets into physical line numbers.
+struct Watched<R> {
+    inner: R,
+    delimiter: u8,
+    /// Bytes handed to the reader so far.
+    offset: u64,
+    quote: QuoteState,
+    /// Newlines handed to the reader so far.
+    newlines: u64,
+    /// Line where the quote that is open now opened.
+    opened_at: u64,
+    saw_content: bool,
+    /// Bytes from `window_start` on, not yet turned into line numbers.
+    window: Vec<u8>,
+    window_start: u64,
+    /// Index in `window` up to which newlines are counted into `line`.
+    counted: usize,
     line: u64,
 }
 
-impl LineCounter<'_> {
+impl<R: Read> Watched<R> {
+    fn new(inner: R, delimiter: u8) -> Self {
+        Self {
+            inner,
+            delimiter,
+            offset: 0,
+            quote: QuoteState::FieldStart,
+            newlines: 0,
+            opened_at: 1,
+            saw_content: false,
+            window: Vec::new(),
+            window_start: 0,
+            counted: 0,
+            line: 1,
+        }
+    }
+
+    fn watch(&mut self, chunk: &[u8]) {
+        self.offset += chunk.len() as u64;
+        if !self.saw_content {
+            self.saw_content = chunk.iter().any(|b| !b.is_ascii_whitespace());
+        }
+        self.window.extend_from_slice(chunk);
+        let ends_field = |b: u8| b == self.delimiter || b == b'\n' || b == b'\r';
+        if !chunk.contains(&b'"') {
+            // Without quotes only the last byte decides where the scan stands.
+            if self.quote != QuoteState::Quoted
+                && let Some(&last) = chunk.last()
+            {
+                self.quote = if ends_field(last) { QuoteState::FieldStart } else { QuoteState::Unquoted };
+            }
+            self.newlines += count_newlines(chunk);
+            return;
+        }
+        for &b in chunk {
+            self.quote = match self.quote {
+                QuoteState::FieldStart if b == b'"' => {
+                    self.opened_at = self.newlines + 1;
+                    QuoteState::Quoted
+                }
+                QuoteState::FieldStart | QuoteState::Unquoted => {
+                    if ends_field(b) {
+                        QuoteState::FieldStart
+                    } else {
+                        QuoteState::Unquoted
+                    }
+                }
+                QuoteState::Quoted => {
+                    if b == b'"' {
+                        QuoteState::QuoteInQuoted
+                    } else {
+                        QuoteState::Quoted
+                    }
+                }
+                QuoteState::QuoteInQuoted => {
+                    if b == b'"' {
+                        QuoteState::Quoted
+                    } else if ends_field(b) {
+                        QuoteState::FieldStart
+                    } else {
+                        QuoteState::Unquoted
+                    }
+                }
+            };
+            if b == b'\n' {
+                self.newlines += 1;
+            }
+        }
+    }
+
+    /// The physical line where the record the reader says starts at `offset` really starts:
+    /// that offset may sit before blank lines or the `\n` of a CRLF pair, so those are skipped.
+    /// Offsets only grow, so counting is incremental.
     fn record_line(&mut self, offset: u64) -> u64 {
-        let mut start = usize::try_from(offset).unwrap_or(usize::MAX).min(self.bytes.len());
-        while matches!(self.bytes.get(start), Some(b'\n' | b'\r')) {
+        let mut start = usize::try_from(offset.saturating_sub(self.window_start)).unwrap_or(usize::MAX);
+        start = start.min(self.window.len());
+        while matches!(self.window.get(start), Some(b'\n' | b'\r')) {
             start += 1;
         }
-        if start > self.pos {
-            let newlines =
-                self.bytes.get(self.pos..start).map_or(0, |s| s.iter().filter(|&&b| b == b'\n').count());
-            self.line += newlines as u64;
-            self.pos = start;
+        if start > self.counted {
+            self.line += self.window.get(self.counted..start).map_or(0, count_newlines);
+            self.counted = start;
+        }
+        // Forget counted bytes now and then, so the window stays small and the cost linear.
+        if self.counted > SNIFF_BYTES && self.counted * 2 > self.window.len() {
+            self.window.drain(..self.counted);
+            self.window_start += self.counted as u64;
+            self.counted = 0;
         }
         self.line
     }
+
+    /// Reads what the reader left, for the quote check at the end.
+    fn drain(&mut self) -> std::io::Result<()> {
+        let mut buf = vec![0; SNIFF_BYTES];
+        loop {
+            let n = self.read(&mut buf)?;
+            if n == 0 {
+                return Ok(());
+            }
+            // Nothing will ask for line numbers any more.
+            self.window.clear();
+            self.counted = 0;
+            self.window_start = self.offset;
+        }
+    }
+
+    fn unclosed_quote(&self) -> Option<u64> {
+        (self.quote == QuoteState::Quoted).then_some(self.opened_at)
+    }
 }
 
-fn read_table(file: &str, bytes: &[u8], delimiter: u8) -> Result<Table, CsvError> {
-    let mut reader =
-        csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(bytes);
-    let mut lines = LineCounter { bytes, pos: 0, line: 1 };
+impl<R: Read> Read for Watched<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(chunk) = buf.get(..n) {
+            self.watch(chunk);
+        }
+        Ok(n)
+    }
+}
+
+/// Opens the text without its UTF-8 byte-order mark and picks the delimiter from its start.
+fn open_text<'a>(source: Source<'a>) -> Result<(Box<dyn Read + Send + 'a>, u8), CsvError> {
+    let mut reader = source.open()?;
+    // One byte more than the sample tells whether the sample is the whole text.
+    let mut head = Vec::with_capacity(SNIFF_BYTES + 1);
+    (&mut reader).take(SNIFF_BYTES as u64 + 1).read_to_end(&mut head).map_err(|e| source.io_error(e))?;
+    let bom = if head.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    head.drain(..bom);
+    let complete = head.len() <= SNIFF_BYTES;
+    let delimiter = detect_delimiter(head.get(..SNIFF_BYTES).unwrap_or(&head), complete);
+    Ok((Box::new(std::io::Cursor::new(head).chain(reader)), delimiter))
+}
+
+fn csv_reader<R: Read>(text: R, delimiter: u8) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(SNIFF_BYTES)
+        .from_reader(text)
+}
+
+fn parse_error(file: &str, e: &csv::Error) -> CsvError {
+    CsvError::Parse {
+        file: file.to_string(),
+        place: e.position().map(|p| format!(" line {}", p.line())).unwrap_or_default(),
+        message: e.to_string(),
+    }
+}
+
+/// Reads the whole text. An empty text and an unclosed quote take precedence over any other
+/// problem, because they explain it (a quote that never closes swallows the rest of the file).
+fn read_table(file: &str, source: Source) -> Result<Table, CsvError> {
+    let (text, delimiter) = open_text(source)?;
+    let mut reader = csv_reader(Watched::new(text, delimiter), delimiter);
+    let result = read_numbers(file, &mut reader);
+    let watched = reader.get_mut();
+    if result.is_err() {
+        watched.drain().map_err(|e| source.io_error(e))?;
+    }
+    if !watched.saw_content {
+        return Err(CsvError::Empty { file: file.to_string() });
+    }
+    if let Some(line) = watched.unclosed_quote() {
+        return Err(CsvError::UnclosedQuote { file: file.to_string(), line });
+    }
+    let (mut table, text_columns) = result?;
+    if text_columns.iter().any(|&t| t) {
+        read_texts(file, source, &mut table, &text_columns)?;
+    }
+    Ok(table)
+}
+
+/// First pass: checks the shape and UTF-8 of every row and keeps the numbers. Returns which
+/// columns hold text; those are left empty here and filled by [`read_texts`].
+fn read_numbers<R: Read + Send>(
+    file: &str,
+    reader: &mut csv::Reader<Watched<R>>,
+) -> Result<(Table, Vec<bool>), CsvError> {
     let mut record = csv::ByteRecord::new();
-    let mut read = |record: &mut csv::ByteRecord| -> Result<bool, CsvError> {
-        reader.read_byte_record(record).map_err(|e| CsvError::Parse {
-            file: file.to_string(),
-            place: e.position().map(|p| format!(" line {}", p.line())).unwrap_or_default(),
-            message: e.to_string(),
-        })
+    let read = |reader: &mut csv::Reader<Watched<R>>, record: &mut csv::ByteRecord| {
+        reader.read_byte_record(record).map_err(|e| parse_error(file, &e))
     };
 
     // Header.
-    if !read(&mut record)? {
+    if !read(reader, &mut record)? {
         return Err(CsvError::Empty { file: file.to_string() });
     }
-    let header_line = lines.record_line(record.position().map_or(0, |p| p.byte()));
+    let header_line = reader.get_mut().record_line(record.position().map_or(0, |p| p.byte()));
     let mut raw_names = Vec::with_capacity(record.len());
     for (j, field) in record.iter().enumerate() {
         let name = std::str::from_utf8(field).map_err(|_| CsvError::NotUtf8 {
@@ -318,28 +501,183 @@ fn read_table(file: &str, bytes: &[u8], delimiter: u8) -> Result<Table, CsvError
     let names = unique_names(raw_names, &mut warnings);
     let expected = names.len();
 
-    // Data rows.
-    let mut columns: Vec<Vec<String>> = vec![Vec::new(); expected];
+    // Data rows: one thread splits records (and checks their shape), this one parses numbers.
+    let mut numbers: Vec<Vec<f64>> = vec![Vec::new(); expected];
+    let mut text_columns = vec![false; expected];
     let mut row_lines = Vec::new();
-    while read(&mut record)? {
-        let line = lines.record_line(record.position().map_or(0, |p| p.byte()));
-        if record.len() != expected {
-            let hint = if record.iter().any(|f| f.contains(&b'\n')) {
-                format!(
-                    "; a quoted value starting on line {line} runs over several lines, so a quote may be missing or extra"
-                )
-            } else {
-                String::new()
-            };
-            return Err(CsvError::Ragged {
+    let (rows_to_parse, rows) = mpsc::sync_channel::<Result<Batch, CsvError>>(4);
+    let (spare_batches, spares) = mpsc::channel::<Batch>();
+    std::thread::scope(|scope| {
+        scope.spawn(|| split_rows(file, reader, expected, rows_to_parse, spares));
+        for message in rows {
+            let batch = message?;
+            parse_rows(file, &batch, &names, &mut numbers, &mut text_columns, &mut row_lines)?;
+            // The splitter may reuse the buffers; it may also be gone already.
+            let _ = spare_batches.send(batch);
+        }
+        Ok::<(), CsvError>(())
+    })?;
+    if row_lines.is_empty() {
+        return Err(CsvError::NoDataRows { file: file.to_string() });
+    }
+    let columns = numbers.into_iter().map(Column::Numbers).collect();
+    Ok((Table { names, columns, lines: row_lines, warnings }, text_columns))
+}
+
+/// Data rows on their way from the splitting thread to the parsing one.
+#[derive(Default)]
+struct Batch {
+    /// The rows' field bytes, back to back.
+    bytes: Vec<u8>,
+    /// Where each field ends in `bytes`: one entry per column and row.
+    ends: Vec<usize>,
+    /// Physical line where each row starts.
+    lines: Vec<u64>,
+}
+
+const BATCH_ROWS: usize = 4096;
+
+/// Reads records and sends them on in batches, in file order; a problem is sent after the rows
+/// before it, so the first problem in the file is the one reported.
+fn split_rows<R: Read>(
+    file: &str,
+    reader: &mut csv::Reader<Watched<R>>,
+    expected: usize,
+    rows: mpsc::SyncSender<Result<Batch, CsvError>>,
+    spares: mpsc::Receiver<Batch>,
+) {
+    let mut record = csv::ByteRecord::new();
+    let mut batch = Batch::default();
+    loop {
+        let problem = match reader.read_byte_record(&mut record) {
+            Err(e) => Some(parse_error(file, &e)),
+            Ok(false) => break,
+            Ok(true) => {
+                let line = reader.get_mut().record_line(record.position().map_or(0, |p| p.byte()));
+                if record.len() == expected {
+                    let base = batch.bytes.len();
+                    batch.bytes.extend_from_slice(record.as_slice());
+                    batch.ends.extend((0..expected).map(|j| base + record.range(j).map_or(0, |r| r.end)));
+                    batch.lines.push(line);
+                    None
+                } else {
+                    let hint = if record.iter().any(|f| f.contains(&b'\n')) {
+                        format!(
+                            "; a quoted value starting on line {line} runs over several lines, so a quote may be missing or extra"
+                        )
+                    } else {
+                        String::new()
+                    };
+                    Some(CsvError::Ragged {
+                        file: file.to_string(),
+                        line,
+                        expected,
+                        found: record.len(),
+                        hint,
+                    })
+                }
+            }
+        };
+        if problem.is_some() || batch.lines.len() >= BATCH_ROWS {
+            let mut next = spares.try_recv().unwrap_or_default();
+            next.bytes.clear();
+            next.ends.clear();
+            next.lines.clear();
+            if !batch.lines.is_empty() && rows.send(Ok(std::mem::replace(&mut batch, next))).is_err() {
+                return; // The parser stopped at a problem of its own.
+            }
+        }
+        if let Some(problem) = problem {
+            let _ = rows.send(Err(problem));
+            return;
+        }
+    }
+    if !batch.lines.is_empty() {
+        let _ = rows.send(Ok(batch));
+    }
+}
+
+/// Parses a batch of rows into the numeric columns; a column that holds text stops collecting
+/// numbers (its cells are read again as written by [`read_texts`]).
+fn parse_rows(
+    file: &str,
+    batch: &Batch,
+    names: &[String],
+    numbers: &mut [Vec<f64>],
+    text_columns: &mut [bool],
+    row_lines: &mut Vec<u64>,
+) -> Result<(), CsvError> {
+    let expected = names.len();
+    let broken =
+        || CsvError::Invalid { file: file.to_string(), message: "rows were split inconsistently".into() };
+    let mut row_start = 0;
+    for (r, &line) in batch.lines.iter().enumerate() {
+        let ends = batch.ends.get(r * expected..(r + 1) * expected).ok_or_else(broken)?;
+        let row_end = ends.last().copied().unwrap_or(row_start);
+        let row = batch.bytes.get(row_start..row_end).ok_or_else(broken)?;
+        // One UTF-8 check per row instead of one per cell; a field cut inside a character
+        // (possible only when the whole row checks) is caught by `str::get`.
+        let whole = std::str::from_utf8(row).ok();
+        let mut field_start = row_start;
+        for (((&end, column), is_text), name) in
+            ends.iter().zip(numbers.iter_mut()).zip(text_columns.iter_mut()).zip(names)
+        {
+            let text = match whole {
+                Some(whole) => whole.get(field_start - row_start..end - row_start),
+                None => batch.bytes.get(field_start..end).and_then(|f| std::str::from_utf8(f).ok()),
+            }
+            .ok_or_else(|| CsvError::NotUtf8 {
                 file: file.to_string(),
                 line,
-                expected,
-                found: record.len(),
-                hint,
-            });
+                column: name.clone(),
+            })?;
+            field_start = end;
+            if *is_text {
+                continue;
+            }
+            match parse_cell(text) {
+                Cell::Number(v) => column.push(v),
+                Cell::Missing => column.push(f64::NAN),
+                Cell::Text => {
+                    *is_text = true;
+                    *column = Vec::new();
+                }
+            }
         }
-        for ((field, column), name) in record.iter().zip(columns.iter_mut()).zip(&names) {
+        row_start = row_end;
+        row_lines.push(line);
+    }
+    Ok(())
+}
+
+/// Second pass: keeps the cells of the columns that hold text, exactly as written.
+fn read_texts(file: &str, source: Source, table: &mut Table, text_columns: &[bool]) -> Result<(), CsvError> {
+    let (text, delimiter) = open_text(source)?;
+    let mut reader = csv_reader(text, delimiter);
+    let mut texts: Vec<Vec<String>> = text_columns
+        .iter()
+        .map(|&t| if t { Vec::with_capacity(table.lines.len()) } else { Vec::new() })
+        .collect();
+    let mut record = csv::ByteRecord::new();
+    let mut rows = 0usize;
+    let changed = || CsvError::Invalid {
+        file: file.to_string(),
+        message: "the file changed while it was being read; load it again".to_string(),
+    };
+    let mut header = true;
+    while reader.read_byte_record(&mut record).map_err(|e| parse_error(file, &e))? {
+        if std::mem::take(&mut header) {
+            continue;
+        }
+        let line = table.lines.get(rows).copied().ok_or_else(changed)?;
+        rows += 1;
+        for (j, field) in record.iter().enumerate() {
+            if !text_columns.get(j).copied().unwrap_or(false) {
+                continue;
+            }
+            let (Some(column), Some(name)) = (texts.get_mut(j), table.names.get(j)) else {
+                return Err(changed());
+            };
             let text = std::str::from_utf8(field).map_err(|_| CsvError::NotUtf8 {
                 file: file.to_string(),
                 line,
@@ -347,12 +685,16 @@ fn read_table(file: &str, bytes: &[u8], delimiter: u8) -> Result<Table, CsvError
             })?;
             column.push(text.to_string());
         }
-        row_lines.push(line);
     }
-    if row_lines.is_empty() {
-        return Err(CsvError::NoDataRows { file: file.to_string() });
+    if rows != table.lines.len() {
+        return Err(changed());
     }
-    Ok(Table { names, columns, lines: row_lines, warnings })
+    for ((column, cells), &is_text) in table.columns.iter_mut().zip(texts).zip(text_columns) {
+        if is_text {
+            *column = Column::Texts(cells);
+        }
+    }
+    Ok(())
 }
 
 /// Names empty header cells `column_N` and renames repeated names `x` → `x_2`, with warnings.
@@ -410,14 +752,19 @@ enum Cell {
 }
 
 fn parse_cell(s: &str) -> Cell {
-    let t = s.trim();
-    if MISSING_TOKENS.iter().any(|m| t.eq_ignore_ascii_case(m)) {
-        return Cell::Missing;
+    // Most cells are plain numbers: parse before trimming (a number that parses has no spaces).
+    if let Ok(v) = s.parse::<f64>()
+        && v.is_finite()
+    {
+        return Cell::Number(v + 0.0);
     }
+    let t = s.trim();
+    // Numbers first: they are most cells, and no missing token parses as a finite number.
     match t.parse::<f64>() {
         // `+ 0.0` turns -0 into 0 so that both are the same value and class.
         Ok(v) if v.is_finite() => Cell::Number(v + 0.0),
         Ok(_) => Cell::Missing,
+        Err(_) if MISSING_TOKENS.iter().any(|m| t.eq_ignore_ascii_case(m)) => Cell::Missing,
         Err(_) => Cell::Text,
     }
 }
@@ -436,13 +783,28 @@ struct Analysis {
     texts: usize,
     /// First cell that is neither a number nor missing: (row index, value).
     first_text: Option<(usize, String)>,
-    /// Empty cells.
+    /// Empty cells (counted for text columns only: a numeric column reports missing numbers).
     blanks: usize,
     /// Distinct non-empty values (only counted for non-numeric columns).
     distinct: usize,
 }
 
-fn analyse(cells: &[String]) -> Analysis {
+fn analyse(column: &Column) -> Analysis {
+    let cells = match column {
+        Column::Numbers(values) => {
+            let missing_numbers = values.iter().filter(|v| !v.is_finite()).count();
+            return Analysis {
+                kind: ColumnKind::Numeric,
+                numbers: values.len() - missing_numbers,
+                missing_numbers,
+                texts: 0,
+                first_text: None,
+                blanks: 0,
+                distinct: 0,
+            };
+        }
+        Column::Texts(cells) => cells,
+    };
     let mut a = Analysis {
         kind: ColumnKind::Numeric,
         numbers: 0,
@@ -500,7 +862,7 @@ enum FeatureColumn {
 }
 
 fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, CsvError> {
-    let Table { names, columns, lines, mut warnings } = table;
+    let Table { names, mut columns, lines, mut warnings } = table;
     let n_rows = lines.len();
 
     // Target column.
@@ -517,11 +879,10 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
             })?,
     };
     let target_name = names.get(target_index).cloned().unwrap_or_default();
-    let empty: Vec<String> = Vec::new();
-    let target_cells = columns.get(target_index).unwrap_or(&empty);
+    let no_column = Column::Numbers(Vec::new());
 
     // Column kinds.
-    let analyses: Vec<Analysis> = columns.iter().map(|c| analyse(c)).collect();
+    let analyses: Vec<Analysis> = columns.iter().map(analyse).collect();
     let mut reports = Vec::with_capacity(names.len());
     for (j, (name, a)) in names.iter().zip(&analyses).enumerate() {
         let is_target = j == target_index;
@@ -547,7 +908,8 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
     }
 
     // Rows without a target are always dropped: a missing target is never a class.
-    let mut keep: Vec<bool> = target_cells.iter().map(|s| parse_cell(s) != Cell::Missing).collect();
+    let target_column = columns.get(target_index).unwrap_or(&no_column);
+    let mut keep: Vec<bool> = (0..n_rows).map(|i| target_column.cell(i) != Cell::Missing).collect();
     let no_target: Vec<u64> = keep.iter().zip(&lines).filter(|(k, _)| !**k).map(|(_, &line)| line).collect();
     if no_target.len() == n_rows {
         return Err(CsvError::NoRowsLeft {
@@ -566,7 +928,7 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
         ));
     }
 
-    // Target values and task.
+    // Task.
     let target_analysis = analyses.get(target_index);
     let target_numeric = target_analysis.is_none_or(|a| a.texts == 0);
     let classification = match options.task {
@@ -584,16 +946,21 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
         Some(TaskOverride::Classification) => true,
         None => {
             if target_numeric {
-                let mut distinct: Vec<f64> = target_cells
-                    .iter()
-                    .filter_map(|s| match parse_cell(s) {
-                        Cell::Number(v) => Some(v),
-                        _ => None,
-                    })
-                    .collect();
-                let integers = distinct.iter().all(|v| v.fract() == 0.0 && v.abs() < 9.0e15);
-                distinct.sort_by(f64::total_cmp);
-                distinct.dedup();
+                // Few distinct whole numbers make classes; stop counting once there are too many.
+                let mut distinct: BTreeSet<u64> = BTreeSet::new();
+                let mut integers = true;
+                for i in 0..n_rows {
+                    if let Cell::Number(v) = target_column.cell(i) {
+                        if v.fract() != 0.0 || v.abs() >= 9.0e15 {
+                            integers = false;
+                            break;
+                        }
+                        distinct.insert(v.to_bits());
+                        if distinct.len() > 20 {
+                            break;
+                        }
+                    }
+                }
                 integers && distinct.len() <= 20
             } else {
                 true
@@ -608,7 +975,7 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
         if j == target_index {
             continue;
         }
-        let cells = columns.get(j).unwrap_or(&empty);
+        let column = columns.get(j).unwrap_or(&no_column);
         match a.kind {
             ColumnKind::Text => {
                 warnings.push(format!(
@@ -618,8 +985,9 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
                 dropped_columns.push(format!("{name} (free text)"));
             }
             ColumnKind::Numeric | ColumnKind::Categorical => {
-                let usable = cells.iter().zip(&keep).filter(|(s, k)| **k && cell_present(s, a.kind)).count();
-                if usable == 0 {
+                let usable = (0..n_rows)
+                    .any(|i| keep.get(i).copied().unwrap_or(false) && cell_present(column, i, a.kind));
+                if !usable {
                     if a.kind == ColumnKind::Numeric && a.missing_numbers == n_rows {
                         warnings.push(format!("column {name} was empty in every row and was dropped"));
                     } else {
@@ -661,14 +1029,12 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
             let mut would_keep = keep.clone();
             let mut per_column: Vec<(String, usize)> = Vec::new();
             for &(j, name) in &numeric_columns {
-                let cells = columns.get(j).unwrap_or(&empty);
+                let column = columns.get(j).unwrap_or(&no_column);
                 let mut count = 0;
-                for (i, s) in cells.iter().enumerate() {
-                    if keep.get(i).copied().unwrap_or(false) && parse_cell(s) == Cell::Missing {
+                for (i, k) in would_keep.iter_mut().enumerate() {
+                    if keep.get(i).copied().unwrap_or(false) && column.cell(i) == Cell::Missing {
                         count += 1;
-                        if let Some(k) = would_keep.get_mut(i) {
-                            *k = false;
-                        }
+                        *k = false;
                     }
                 }
                 if count > 0 {
@@ -703,15 +1069,15 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
         }
         MissingPolicy::ImputeMean => {
             for &(j, name) in &numeric_columns {
-                let cells = columns.get(j).unwrap_or(&empty);
+                let column = columns.get(j).unwrap_or(&no_column);
                 let mut sum = 0.0;
                 let mut count = 0usize;
                 let mut missing_lines = Vec::new();
-                for ((s, &k), &line) in cells.iter().zip(&keep).zip(&lines) {
+                for (i, (&k, &line)) in keep.iter().zip(&lines).enumerate() {
                     if !k {
                         continue;
                     }
-                    match parse_cell(s) {
+                    match column.cell(i) {
                         Cell::Number(v) => {
                             sum += v;
                             count += 1;
@@ -738,141 +1104,63 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
         }
     }
     let kept_rows: Vec<usize> = keep.iter().enumerate().filter(|(_, k)| **k).map(|(i, _)| i).collect();
+    drop(keep);
     let rows = kept_rows.len();
 
-    // Encode features, row-major.
-    struct Encoded {
-        names: Vec<String>,
-        /// Per kept row, this column's values.
-        values: Vec<Vec<f64>>,
-    }
-    let mut encoded: Vec<Encoded> = Vec::new();
-    for feature in &features {
-        match *feature {
-            FeatureColumn::Numeric { column } => {
-                let cells = columns.get(column).unwrap_or(&empty);
-                let mean = means.get(column).copied().flatten().unwrap_or(0.0);
-                let values = kept_rows
+    // Target (before the features, so its column can go as soon as it is read).
+    let target = {
+        let target_column = columns.get(target_index).unwrap_or(&no_column);
+        if classification {
+            if target_numeric {
+                let kept_values: Vec<f64> = kept_rows
                     .iter()
-                    .map(|&i| match cells.get(i).map(|s| parse_cell(s)) {
-                        Some(Cell::Number(v)) => vec![v],
-                        _ => vec![mean],
+                    .map(|&i| match target_column.cell(i) {
+                        Cell::Number(v) => v,
+                        _ => 0.0,
                     })
                     .collect();
-                encoded.push(Encoded { names: vec![names.get(column).cloned().unwrap_or_default()], values });
-            }
-            FeatureColumn::Categorical { column } => {
-                let name = names.get(column).cloned().unwrap_or_default();
-                let cells = columns.get(column).unwrap_or(&empty);
-                let categories: Vec<&str> = kept_rows
+                let mut classes = kept_values.clone();
+                classes.sort_by(f64::total_cmp);
+                classes.dedup();
+                let labels = kept_values
                     .iter()
-                    .filter_map(|&i| cells.get(i))
-                    .filter(|s| !is_blank(s))
-                    .map(String::as_str)
-                    .collect::<BTreeSet<&str>>()
-                    .into_iter()
+                    .map(|v| classes.binary_search_by(|c| c.total_cmp(v)).map_or(0, |k| k as u32))
                     .collect();
-                if categories.is_empty() {
-                    warnings.push(format!("column {name} was empty in every row kept and was dropped"));
-                    continue;
-                }
-                let mut blank_lines = Vec::new();
-                let values = kept_rows
+                let class_names = classes
                     .iter()
-                    .map(|&i| {
-                        let mut one_hot = vec![0.0; categories.len()];
-                        let cell = cells.get(i).map_or("", String::as_str);
-                        match categories.binary_search(&cell) {
-                            Ok(k) => {
-                                if let Some(v) = one_hot.get_mut(k) {
-                                    *v = 1.0;
-                                }
-                            }
-                            Err(_) => blank_lines.push(lines.get(i).copied().unwrap_or(0)),
+                    .map(|&v| {
+                        if v.fract() == 0.0 && v.abs() < 9.0e15 {
+                            format!("{}", v as i64)
+                        } else {
+                            format!("{v}")
                         }
-                        one_hot
                     })
                     .collect();
-                if !blank_lines.is_empty() {
-                    warnings.push(format!(
-                        "column {name}: {} no category and {} encoded as all zeros ({})",
-                        plural(blank_lines.len(), "empty cell has", "empty cells have"),
-                        if blank_lines.len() == 1 { "is" } else { "are" },
-                        list_lines(&blank_lines)
-                    ));
-                }
-                encoded.push(Encoded {
-                    names: categories.iter().map(|c| format!("{name}={c}")).collect(),
-                    values,
-                });
+                Target::Classes { labels, class_names }
+            } else {
+                let kept_values: Vec<&str> = kept_rows.iter().map(|&i| target_column.text(i)).collect();
+                let classes: Vec<&str> =
+                    kept_values.iter().copied().collect::<BTreeSet<&str>>().into_iter().collect();
+                let labels =
+                    kept_values.iter().map(|v| classes.binary_search(v).map_or(0, |k| k as u32)).collect();
+                let class_names = classes.iter().map(|c| c.to_string()).collect();
+                Target::Classes { labels, class_names }
             }
-        }
-    }
-    if encoded.is_empty() {
-        return Err(CsvError::NoFeatures {
-            file: file.to_string(),
-            detail: format!("{file} has no usable column besides the target {target_name}"),
-        });
-    }
-    let feature_names: Vec<String> = encoded.iter().flat_map(|e| e.names.iter().cloned()).collect();
-    let mut values = Vec::with_capacity(rows * feature_names.len());
-    for r in 0..rows {
-        for e in &encoded {
-            if let Some(v) = e.values.get(r) {
-                values.extend_from_slice(v);
-            }
-        }
-    }
-
-    // Target.
-    let target = if classification {
-        if target_numeric {
-            let kept_values: Vec<f64> = kept_rows
-                .iter()
-                .map(|&i| match target_cells.get(i).map(|s| parse_cell(s)) {
-                    Some(Cell::Number(v)) => v,
-                    _ => 0.0,
-                })
-                .collect();
-            let mut classes = kept_values.clone();
-            classes.sort_by(f64::total_cmp);
-            classes.dedup();
-            let labels = kept_values
-                .iter()
-                .map(|v| classes.binary_search_by(|c| c.total_cmp(v)).map_or(0, |k| k as u32))
-                .collect();
-            let class_names = classes
-                .iter()
-                .map(|&v| {
-                    if v.fract() == 0.0 && v.abs() < 9.0e15 {
-                        format!("{}", v as i64)
-                    } else {
-                        format!("{v}")
-                    }
-                })
-                .collect();
-            Target::Classes { labels, class_names }
         } else {
-            let kept_values: Vec<&str> =
-                kept_rows.iter().map(|&i| target_cells.get(i).map_or("", String::as_str)).collect();
-            let classes: Vec<&str> =
-                kept_values.iter().copied().collect::<BTreeSet<&str>>().into_iter().collect();
-            let labels =
-                kept_values.iter().map(|v| classes.binary_search(v).map_or(0, |k| k as u32)).collect();
-            let class_names = classes.iter().map(|c| c.to_string()).collect();
-            Target::Classes { labels, class_names }
+            Target::Values(
+                kept_rows
+                    .iter()
+                    .map(|&i| match target_column.cell(i) {
+                        Cell::Number(v) => v,
+                        _ => 0.0,
+                    })
+                    .collect(),
+            )
         }
-    } else {
-        Target::Values(
-            kept_rows
-                .iter()
-                .map(|&i| match target_cells.get(i).map(|s| parse_cell(s)) {
-                    Some(Cell::Number(v)) => v,
-                    _ => 0.0,
-                })
-                .collect(),
-        )
     };
+    if let Some(column) = columns.get_mut(target_index) {
+        *column = Column::Numbers(Vec::new());
+    }
     if let Target::Classes { class_names, .. } = &target {
         if class_names.len() == 1 {
             warnings.push(format!(
@@ -887,6 +1175,98 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
         }
     }
 
+    // Encode features straight into the row-major matrix; each source column is freed once
+    // written, so the peak memory is about one copy of the numbers.
+    enum Encoding {
+        Numeric { column: usize, mean: f64 },
+        OneHot { column: usize, categories: Vec<String> },
+    }
+    let mut feature_names: Vec<String> = Vec::new();
+    let mut encodings: Vec<Encoding> = Vec::new();
+    for feature in &features {
+        match *feature {
+            FeatureColumn::Numeric { column } => {
+                feature_names.push(names.get(column).cloned().unwrap_or_default());
+                let mean = means.get(column).copied().flatten().unwrap_or(0.0);
+                encodings.push(Encoding::Numeric { column, mean });
+            }
+            FeatureColumn::Categorical { column } => {
+                let name = names.get(column).cloned().unwrap_or_default();
+                let cells = columns.get(column).unwrap_or(&no_column);
+                let categories: Vec<String> = kept_rows
+                    .iter()
+                    .map(|&i| cells.text(i))
+                    .filter(|s| !is_blank(s))
+                    .collect::<BTreeSet<&str>>()
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect();
+                if categories.is_empty() {
+                    warnings.push(format!("column {name} was empty in every row kept and was dropped"));
+                    continue;
+                }
+                feature_names.extend(categories.iter().map(|c| format!("{name}={c}")));
+                encodings.push(Encoding::OneHot { column, categories });
+            }
+        }
+    }
+    if encodings.is_empty() {
+        return Err(CsvError::NoFeatures {
+            file: file.to_string(),
+            detail: format!("{file} has no usable column besides the target {target_name}"),
+        });
+    }
+    let width = feature_names.len();
+    let mut values = vec![0.0; rows * width];
+    let mut offset = 0;
+    for encoding in encodings {
+        match encoding {
+            Encoding::Numeric { column, mean } => {
+                let cells = columns.get(column).unwrap_or(&no_column);
+                for (row, &i) in values.chunks_exact_mut(width).zip(&kept_rows) {
+                    if let Some(v) = row.get_mut(offset) {
+                        *v = match cells.cell(i) {
+                            Cell::Number(x) => x,
+                            _ => mean,
+                        };
+                    }
+                }
+                offset += 1;
+                if let Some(c) = columns.get_mut(column) {
+                    *c = Column::Numbers(Vec::new());
+                }
+            }
+            Encoding::OneHot { column, categories } => {
+                let name = names.get(column).cloned().unwrap_or_default();
+                let cells = columns.get(column).unwrap_or(&no_column);
+                let mut blank_lines = Vec::new();
+                for (row, &i) in values.chunks_exact_mut(width).zip(&kept_rows) {
+                    match categories.binary_search_by(|c| c.as_str().cmp(cells.text(i))) {
+                        Ok(k) => {
+                            if let Some(v) = row.get_mut(offset + k) {
+                                *v = 1.0;
+                            }
+                        }
+                        Err(_) => blank_lines.push(lines.get(i).copied().unwrap_or(0)),
+                    }
+                }
+                if !blank_lines.is_empty() {
+                    warnings.push(format!(
+                        "column {name}: {} no category and {} encoded as all zeros ({})",
+                        plural(blank_lines.len(), "empty cell has", "empty cells have"),
+                        if blank_lines.len() == 1 { "is" } else { "are" },
+                        list_lines(&blank_lines)
+                    ));
+                }
+                offset += categories.len();
+                if let Some(c) = columns.get_mut(column) {
+                    *c = Column::Numbers(Vec::new());
+                }
+            }
+        }
+    }
+    drop(columns);
+
     let dropped_rows = n_rows - rows;
     if dropped_rows > 0 {
         warnings.push(format!("{rows} of {n_rows} rows remain"));
@@ -899,10 +1279,10 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
 }
 
 /// Whether a cell holds a usable value for a column of this kind.
-fn cell_present(s: &str, kind: ColumnKind) -> bool {
+fn cell_present(column: &Column, row: usize, kind: ColumnKind) -> bool {
     match kind {
-        ColumnKind::Numeric => matches!(parse_cell(s), Cell::Number(_)),
-        ColumnKind::Categorical | ColumnKind::Text => !is_blank(s),
+        ColumnKind::Numeric => matches!(column.cell(row), Cell::Number(_)),
+        ColumnKind::Categorical | ColumnKind::Text => !is_blank(column.text(row)),
     }
 }
 
@@ -1313,5 +1693,93 @@ mod tests {
         for input in inputs {
             let _ = load_csv_bytes("g.csv", input, &CsvOptions::default());
         }
+    }
+
+    // ---- streaming: files larger than the sniffing and line-number windows -------------------
+
+    /// A CSV of `rows` numeric rows (three columns) with CRLF endings and a blank line every
+    /// 1000 rows, so line numbers and window compaction are exercised well past 64 KiB.
+    fn long_text(rows: usize) -> String {
+        let mut text = String::from("a,b,y\r\n");
+        for i in 0..rows {
+            text.push_str(&format!("{}.25,{},{}\r\n", i, i % 7, i % 3));
+            if i % 1000 == 999 {
+                text.push_str("\r\n");
+            }
+        }
+        text
+    }
+
+    fn temp_file(name: &str, text: &str) -> std::path::PathBuf {
+        let path = std::env::temp_dir().join(format!("learnscope-{}-{name}", std::process::id()));
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn long_file_names_the_right_line_far_past_the_first_chunk() {
+        let mut text = long_text(20_000);
+        text.push_str("1,2\r\n");
+        assert!(text.len() > 4 * SNIFF_BYTES);
+        // Header + 20000 rows + 20 blank lines: the short row sits on line 20022.
+        let expected = "line 20022: expected 3 fields, found 2";
+        let err = bytes(&text, &CsvOptions::default()).unwrap_err().to_string();
+        assert!(err.contains(expected), "{err}");
+        let path = temp_file("ragged.csv", &text);
+        let err = load(&path).unwrap_err().to_string();
+        let _ = std::fs::remove_file(&path);
+        assert!(err.contains(expected), "{err}");
+    }
+
+    #[test]
+    fn unclosed_quote_far_into_a_long_file_is_found() {
+        let mut text = long_text(10_000);
+        text.push_str("\"7,8,1\r\n9,9,9\r\n");
+        let err = bytes(&text, &CsvOptions::default()).unwrap_err().to_string();
+        assert!(err.contains("mem.csv line 10012: a quote opened here never closes"), "{err}");
+    }
+
+    #[test]
+    fn file_and_bytes_agree_when_a_late_cell_makes_a_column_categorical() {
+        let mut text = long_text(12_000);
+        // The last row turns column b into text: the second pass must keep every cell as written.
+        text.push_str("5.5,x y,1\r\n");
+        let from_bytes = bytes(&text, &CsvOptions::default()).unwrap();
+        let path = temp_file("late_text.csv", &text);
+        let from_file = load_ok(&path);
+        let _ = std::fs::remove_file(&path);
+        // Compared without printing: the tables are large.
+        assert!(from_file.dataset.features == from_bytes.dataset.features, "features differ");
+        assert!(from_file.dataset.target == from_bytes.dataset.target, "targets differ");
+        assert_eq!(from_file.dataset.feature_names, from_bytes.dataset.feature_names);
+        assert_eq!(from_file.columns[1].kind, ColumnKind::Categorical);
+        assert_eq!(from_file.dataset.n_features(), 1 + 8);
+        assert_eq!(from_file.dataset.feature_names[1], "b=0");
+        assert_eq!(from_file.rows, 12_001);
+        assert_eq!(from_file.dataset.row(12_000)[0], 5.5);
+        assert_eq!(from_file.dataset.row(12_000)[8], 1.0, "b=x y is the last category");
+    }
+
+    #[test]
+    fn a_character_split_by_quotes_across_two_fields_is_not_utf8() {
+        // The two bytes of "é" sit in two fields: each field alone is invalid UTF-8.
+        let err = load_csv_bytes("split.csv", b"a,b\n\"\xC3\",\xA9\n", &CsvOptions::default()).unwrap_err();
+        assert!(err.to_string().contains("split.csv line 2 (column a) is not valid UTF-8"), "{err}");
+    }
+
+    #[test]
+    fn the_first_problem_in_the_file_is_reported_across_batches() {
+        // Bad UTF-8 on line 3, a short row after more than one batch of rows: line 3 wins.
+        let mut text = b"a,b,y\n1,2,0\n1,\xFF,1\n".to_vec();
+        text.extend(long_text(2 * BATCH_ROWS).into_bytes().split_off(7));
+        text.extend_from_slice(b"1,2\n");
+        let err = load_csv_bytes("order.csv", &text, &CsvOptions::default()).unwrap_err().to_string();
+        assert!(err.contains("order.csv line 3 (column b) is not valid UTF-8"), "{err}");
+        // And the other way round: a short row on line 3 wins over bad UTF-8 later on.
+        let mut text = b"a,b,y\n1,2,0\n1,2\n".to_vec();
+        text.extend(long_text(2 * BATCH_ROWS).into_bytes().split_off(7));
+        text.extend_from_slice(b"1,\xFF,1\n");
+        let err = load_csv_bytes("order.csv", &text, &CsvOptions::default()).unwrap_err().to_string();
+        assert!(err.contains("order.csv line 3: expected 3 fields, found 2"), "{err}");
     }
 }

@@ -1,13 +1,17 @@
 //! Data sets: the `Dataset` type, generators, splits and scaling. No UI code here.
 
 pub mod csv_loader;
+pub mod features;
 pub mod generators;
+pub mod samples;
 pub mod scale;
 pub mod split;
 
 use serde::{Deserialize, Serialize};
 
+pub use features::{EngineeredFeature, FeatureError, add_features};
 pub use generators::{BuiltinDataset, GeneratorSettings};
+pub use samples::SampleSet;
 pub use scale::Standardizer;
 pub use split::{Split, stratified_split};
 

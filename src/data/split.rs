@@ -76,6 +76,53 @@ fn random_split(
     train.extend_from_slice(&all[k..]);
 }
 
+/// `k` folds for cross-validation: each row is tested exactly once. Classes are dealt round-robin
+/// after a shuffle, so every fold keeps the class balance (scikit-learn's StratifiedKFold).
+pub fn stratified_k_fold(data: &Dataset, k: usize, seed: u64) -> Result<Vec<Split>, DataError> {
+    let rows = data.rows();
+    if k < 2 || k > rows {
+        return Err(DataError::Invalid(format!(
+            "cross-validation needs between 2 and {rows} folds (one per row at most), got {k}"
+        )));
+    }
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut fold_of = vec![0usize; rows];
+    let mut warning = None;
+    match &data.target {
+        Target::Classes { labels, class_names } => {
+            let mut by_class: Vec<Vec<usize>> = vec![Vec::new(); class_names.len()];
+            for (i, &l) in labels.iter().enumerate() {
+                by_class[l as usize].push(i);
+            }
+            if by_class.iter().any(|m| !m.is_empty() && m.len() < k) {
+                warning = Some(format!("some class has fewer than {k} rows, so some folds miss it"));
+            }
+            // Continue the round-robin across classes so fold sizes differ by at most one.
+            let mut next = 0;
+            for mut members in by_class {
+                members.shuffle(&mut rng);
+                for i in members {
+                    fold_of[i] = next % k;
+                    next += 1;
+                }
+            }
+        }
+        Target::Values(_) => {
+            let mut all: Vec<usize> = (0..rows).collect();
+            all.shuffle(&mut rng);
+            for (position, i) in all.into_iter().enumerate() {
+                fold_of[i] = position * k / rows;
+            }
+        }
+    }
+    Ok((0..k)
+        .map(|f| {
+            let (test, train): (Vec<usize>, Vec<usize>) = (0..rows).partition(|&i| fold_of[i] == f);
+            Split { train, test, warning: warning.clone() }
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,5 +158,21 @@ mod tests {
         let split = stratified_split(&lonely, 0.4, 0).unwrap();
         assert!(split.warning.unwrap().contains("single row"));
         assert_eq!(split.train.len() + split.test.len(), 5);
+    }
+
+    #[test]
+    fn k_fold_tests_every_row_once_and_keeps_classes_balanced() {
+        let ds = BuiltinDataset::Moons.generate(&GeneratorSettings { samples: 100, ..Default::default() });
+        let folds = stratified_k_fold(&ds, 5, 0).unwrap();
+        assert_eq!(folds.len(), 5);
+        let mut tested: Vec<usize> = folds.iter().flat_map(|f| f.test.clone()).collect();
+        tested.sort_unstable();
+        assert_eq!(tested, (0..100).collect::<Vec<_>>());
+        for f in &folds {
+            assert_eq!((f.train.len(), f.test.len()), (80, 20));
+            assert_eq!(f.test.iter().filter(|&&i| ds.labels().unwrap()[i] == 1).count(), 10);
+        }
+        assert!(stratified_k_fold(&ds, 1, 0).is_err());
+        assert!(stratified_k_fold(&ds, 101, 0).is_err());
     }
 }

@@ -2,6 +2,14 @@
 //! so the training worker, the CLI and the tests drive both families the same way.
 
 pub mod classical;
+pub mod clustering;
+pub mod forest;
+pub mod insight;
+pub mod params;
+pub mod svm;
+pub mod tree;
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -86,6 +94,10 @@ pub trait Learner: Send {
     fn set_learning_rate(&mut self, _lr: f64) {}
     /// For views that need a family's own details (tree nodes, layer weights).
     fn as_any(&self) -> &dyn std::any::Any;
+    /// What the fitted model learned (tree nodes, coefficients, centroids), for the views.
+    fn insight(&self) -> Option<insight::ModelInsight> {
+        None
+    }
 }
 
 /// The model families the studio and the CLI offer.
@@ -93,17 +105,49 @@ pub trait Learner: Send {
 #[serde(rename_all = "snake_case")]
 pub enum ModelKind {
     LinearRegression,
+    Ridge,
+    Lasso,
     LogisticRegression,
+    DecisionTree,
+    RandomForest,
+    Svm,
+    Knn,
+    NaiveBayes,
+    #[serde(rename = "kmeans")]
+    KMeans,
+    Dbscan,
     Mlp,
 }
 
 impl ModelKind {
-    pub const ALL: [ModelKind; 3] = [Self::LinearRegression, Self::LogisticRegression, Self::Mlp];
+    pub const ALL: [ModelKind; 12] = [
+        Self::LinearRegression,
+        Self::Ridge,
+        Self::Lasso,
+        Self::LogisticRegression,
+        Self::DecisionTree,
+        Self::RandomForest,
+        Self::Svm,
+        Self::Knn,
+        Self::NaiveBayes,
+        Self::KMeans,
+        Self::Dbscan,
+        Self::Mlp,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Self::LinearRegression => "linear_regression",
+            Self::Ridge => "ridge",
+            Self::Lasso => "lasso",
             Self::LogisticRegression => "logistic_regression",
+            Self::DecisionTree => "decision_tree",
+            Self::RandomForest => "random_forest",
+            Self::Svm => "svm",
+            Self::Knn => "knn",
+            Self::NaiveBayes => "naive_bayes",
+            Self::KMeans => "kmeans",
+            Self::Dbscan => "dbscan",
             Self::Mlp => "mlp",
         }
     }
@@ -111,7 +155,16 @@ impl ModelKind {
     pub fn label(self) -> &'static str {
         match self {
             Self::LinearRegression => "Linear regression",
+            Self::Ridge => "Ridge regression",
+            Self::Lasso => "Lasso regression",
             Self::LogisticRegression => "Logistic regression",
+            Self::DecisionTree => "Decision tree",
+            Self::RandomForest => "Random forest",
+            Self::Svm => "Support vector machine",
+            Self::Knn => "k-nearest neighbours",
+            Self::NaiveBayes => "Gaussian naive Bayes",
+            Self::KMeans => "k-means clustering",
+            Self::Dbscan => "DBSCAN clustering",
             Self::Mlp => "Neural network (MLP)",
         }
     }
@@ -122,6 +175,16 @@ impl ModelKind {
 
     pub fn is_network(self) -> bool {
         matches!(self, Self::Mlp)
+    }
+
+    /// Clustering kinds learn from the features only and ignore the target while fitting.
+    pub fn is_clustering(self) -> bool {
+        matches!(self, Self::KMeans | Self::Dbscan)
+    }
+
+    /// The hyper-parameters this kind declares (sliders and drop-downs in the studio).
+    pub fn params(self) -> &'static [params::ParamSpec] {
+        params::specs(self)
     }
 }
 
@@ -138,6 +201,8 @@ pub struct ModelConfig {
     pub seed: u64,
     /// A network written layer by layer (`--net`); when set it replaces `hidden_layers` and `activation`.
     pub network: Option<NetworkSpec>,
+    /// Hyper-parameters of classical kinds, checked against `ModelKind::params()`; missing keys take their default.
+    pub params: BTreeMap<String, params::ParamValue>,
 }
 
 impl Default for ModelConfig {
@@ -151,6 +216,7 @@ impl Default for ModelConfig {
             optimizer: OptimizerKind::AdamW,
             seed: 0,
             network: None,
+            params: BTreeMap::new(),
         }
     }
 }
@@ -163,14 +229,38 @@ impl ModelConfig {
         task: Task,
         classes: usize,
     ) -> Result<Box<dyn Learner>, ModelError> {
+        self.build_for(crate::data::InputShape::Vector, n_features, task, classes)
+    }
+
+    /// Like `build`, for rows laid out as `input` (images and sequences matter to networks).
+    pub fn build_for(
+        &self,
+        input: crate::data::InputShape,
+        n_features: usize,
+        task: Task,
+        classes: usize,
+    ) -> Result<Box<dyn Learner>, ModelError> {
         match self.kind {
+            ModelKind::Ridge
+            | ModelKind::Lasso
+            | ModelKind::DecisionTree
+            | ModelKind::RandomForest
+            | ModelKind::Svm
+            | ModelKind::Knn
+            | ModelKind::NaiveBayes
+            | ModelKind::KMeans
+            | ModelKind::Dbscan => {
+                let params = params::validate(self.kind, &self.params)?;
+                classical::build(self.kind, &params, task, classes, self.seed)
+            }
             ModelKind::LogisticRegression => {
+                let params = params::validate(self.kind, &self.params)?;
                 if task != Task::Classification {
                     return Err(ModelError::Unsuitable(
                         "logistic regression predicts classes, but this target holds continuous values: pick linear regression or a network".into(),
                     ));
                 }
-                Ok(Box::new(classical::LogisticRegressionModel::new(classes)))
+                Ok(Box::new(classical::LogisticRegressionModel::new(classes).with_c(params.float("c"))))
             }
             ModelKind::LinearRegression => {
                 if task != Task::Regression {
@@ -178,13 +268,17 @@ impl ModelConfig {
                         "linear regression predicts a value, but this target holds classes: pick logistic regression or a network".into(),
                     ));
                 }
+                params::validate(self.kind, &self.params)?;
                 Ok(Box::new(classical::LinearRegressionModel::default()))
             }
             ModelKind::Mlp => {
-                let spec =
-                    self.network.clone().unwrap_or_else(|| NetworkSpec::mlp(&self.hidden_layers, self.activation));
-                let net = crate::network::NetworkLearner::new(
+                let spec = self
+                    .network
+                    .clone()
+                    .unwrap_or_else(|| NetworkSpec::mlp(&self.hidden_layers, self.activation));
+                let net = crate::network::NetworkLearner::with_input(
                     &spec,
+                    input,
                     n_features,
                     task,
                     classes,

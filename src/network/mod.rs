@@ -1,20 +1,32 @@
-//! Neural networks in candle: built from a `NetworkSpec`, trained in mini-batches on the CPU.
+//! Neural networks in candle: built from a `NetworkSpec` for vectors, images or sequences,
+//! trained in mini-batches, inspectable layer by layer, saved as safetensors.
 
+pub mod device;
+mod kernels;
+mod layers;
 pub mod optimizer;
+pub mod save;
+pub mod shapes;
 pub mod spec;
 
-use candle_core::{D, Device, Tensor, Var};
+use candle_core::{D, DType, Device, Tensor, Var};
 use candle_nn::VarMap;
+use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
-use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
+pub use device::select_device;
 pub use optimizer::{NetworkOptimizer, OptimizerKind};
-pub use spec::{Activation, LayerSpec, NetworkSpec, SpecError};
+pub use shapes::{LayerShape, OutputHead, Shape, ShapeError, ShapeReport, infer};
+pub use spec::{
+    Activation, DeviceChoice, LayerSpec, NetworkOptions, NetworkSpec, RecurrentKind, SpecError, WeightInit,
+    presets,
+};
 
-use crate::data::Task;
+use crate::data::{InputShape, Task};
 use crate::models::{Learner, ModelError, Prediction, PreparedData};
+use layers::{Builder, Layer, Pass};
 
 /// How a network is trained.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -25,41 +37,89 @@ pub struct TrainSettings {
     pub seed: u64,
 }
 
-enum Layer {
-    Dense { weight: Var, bias: Var },
-    Activation(Activation),
-}
-
-/// What the last layer emits and which loss follows from it.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Head {
-    /// One logit, binary cross-entropy.
-    Binary,
-    /// One logit per class, softmax cross-entropy.
-    Multiclass(usize),
-    /// One value, mean squared error.
-    Value,
-}
-
 fn candle_err(e: candle_core::Error) -> ModelError {
     ModelError::Failed(e.to_string())
 }
 
-/// A feed-forward network being trained.
+/// One layer's outputs for a batch: what the activation views draw.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LayerActivations {
+    /// 1-based position; the appended output layer is `spec.layers.len() + 1`.
+    pub index: usize,
+    pub layer: String,
+    /// Including the batch dimension first.
+    pub shape: Vec<usize>,
+    /// Row-major values.
+    pub values: Vec<f32>,
+}
+
+/// One layer's weights and biases. Dense weights are `[inputs, units]`, conv2d
+/// `[filters, channels, k, k]`, recurrent `[inputs, gates·hidden]`, batch norm's are γ and β.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LayerWeights {
+    pub index: usize,
+    pub layer: String,
+    pub weight_shape: Vec<usize>,
+    pub weights: Vec<f32>,
+    pub biases: Vec<f32>,
+}
+
+/// Each hidden unit's output over a set of inputs (one map per unit, for the neuron view).
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnitMaps {
+    pub index: usize,
+    pub layer: String,
+    /// `units[u][p]`: unit `u`'s output at input point `p`.
+    pub units: Vec<Vec<f32>>,
+}
+
+/// The share of a ReLU layer's units that output zero for every row given.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeadRelus {
+    pub index: usize,
+    pub units: usize,
+    pub dead: usize,
+}
+
+impl DeadRelus {
+    pub fn share(&self) -> f64 {
+        if self.units == 0 { 0.0 } else { self.dead as f64 / self.units as f64 }
+    }
+}
+
+/// The training rows as tensors, shuffled afresh each epoch.
+struct TrainCache {
+    key: (usize, usize),
+    x: Tensor,
+    y: Tensor,
+}
+
+/// A network being trained.
 pub struct NetworkLearner {
+    spec: NetworkSpec,
+    input: Shape,
+    n_features: usize,
+    task: Task,
+    classes: usize,
+    head: OutputHead,
     layers: Vec<Layer>,
     varmap: VarMap,
-    head: Head,
+    penalized: Vec<Var>,
     optimizer: NetworkOptimizer,
-    batch_size: usize,
+    settings: TrainSettings,
     rng: StdRng,
     device: Device,
-    /// The training rows as tensors, built on the first epoch.
-    train_tensors: Option<(Tensor, Tensor)>,
+    device_warning: Option<String>,
+    dtype: DType,
+    cache: Option<TrainCache>,
     parameters: usize,
+    /// Per step, the gradient norm of each layer with weights (see `gradient_layers`).
+    gradient_norms: Vec<Vec<f32>>,
+    steps: usize,
 }
 
 impl NetworkLearner {
+    /// Builds a network for vector rows of `n_features` values.
     pub fn new(
         spec: &NetworkSpec,
         n_features: usize,
@@ -67,126 +127,105 @@ impl NetworkLearner {
         classes: usize,
         settings: TrainSettings,
     ) -> Result<Self, ModelError> {
+        Self::with_input(spec, InputShape::Vector, n_features, task, classes, settings)
+    }
+
+    /// Builds a network for rows laid out as `input` (vector, image or sequence), in f32.
+    pub fn with_input(
+        spec: &NetworkSpec,
+        input: InputShape,
+        n_features: usize,
+        task: Task,
+        classes: usize,
+        settings: TrainSettings,
+    ) -> Result<Self, ModelError> {
+        Self::build(spec, input, n_features, task, classes, settings, DType::F32)
+    }
+
+    pub(crate) fn build(
+        spec: &NetworkSpec,
+        input: InputShape,
+        n_features: usize,
+        task: Task,
+        classes: usize,
+        settings: TrainSettings,
+        dtype: DType,
+    ) -> Result<Self, ModelError> {
         if n_features == 0 {
             return Err(ModelError::Unsuitable("the data has no feature columns to learn from".into()));
         }
-        let head = match task {
-            Task::Regression => Head::Value,
-            Task::Classification if classes <= 2 => Head::Binary,
-            Task::Classification => Head::Multiclass(classes),
-        };
-        let device = Device::Cpu;
+        let shape =
+            Shape::from_input(input, n_features).map_err(|e| ModelError::Unsuitable(e.to_string()))?;
+        let head = OutputHead::for_task(task, classes);
+        let report = infer(spec, shape, head).map_err(|e| ModelError::Unsuitable(e.to_string()))?;
+        let (device, device_warning) = select_device(spec.options.device);
         let mut rng = StdRng::seed_from_u64(settings.seed);
         let varmap = VarMap::new();
-        let mut layers = Vec::new();
-        let mut width = n_features;
-        let mut parameters = 0;
-        let output_units = match head {
-            Head::Multiclass(k) => k,
-            _ => 1,
+        let mut builder = Builder {
+            varmap: &varmap,
+            device: &device,
+            dtype,
+            rng: &mut rng,
+            init: spec.options.init,
+            trainable: Vec::new(),
+            penalized: Vec::new(),
         };
-        // Glorot init suits tanh/sigmoid; He init suits the ReLU family.
-        let next_activation = |from: usize| {
-            spec.layers[from..].iter().find_map(|l| match l {
-                LayerSpec::Activation(a) => Some(*a),
-                _ => None,
-            })
-        };
-        let dense_layers: Vec<(usize, Option<Activation>)> = spec
-            .layers
-            .iter()
-            .enumerate()
-            .filter_map(|(i, l)| match l {
-                LayerSpec::Dense { units } => Some((*units, next_activation(i + 1))),
-                _ => None,
-            })
-            .chain(std::iter::once((output_units, None)))
-            .collect();
-        let mut dense_index = 0;
-        let mut add_dense =
-            |units: usize, activation: Option<Activation>, width: usize, layers: &mut Vec<Layer>| {
-                let bound = match activation {
-                    Some(Activation::Relu | Activation::LeakyRelu | Activation::Gelu) => {
-                        (6.0 / width as f64).sqrt()
-                    }
-                    _ => (6.0 / (width + units) as f64).sqrt(),
-                };
-                let weights: Vec<f32> =
-                    (0..units * width).map(|_| rng.random_range(-bound..bound) as f32).collect();
-                let weight = Var::from_vec(weights, (units, width), &device)?;
-                let bias = Var::from_vec(vec![0f32; units], units, &device)?;
-                let mut data = varmap.data().lock().expect("varmap lock");
-                data.insert(format!("layer{dense_index}.weight"), weight.clone());
-                data.insert(format!("layer{dense_index}.bias"), bias.clone());
-                dense_index += 1;
-                layers.push(Layer::Dense { weight, bias });
-                Ok::<usize, candle_core::Error>(units * width + units)
-            };
-        let mut dense_iter = dense_layers.into_iter();
-        for layer in &spec.layers {
-            match layer {
-                LayerSpec::Dense { units } => {
-                    let (_, act) = dense_iter.next().expect("one entry per dense layer");
-                    parameters += add_dense(*units, act, width, &mut layers).map_err(candle_err)?;
-                    width = *units;
-                }
-                LayerSpec::Activation(a) => layers.push(Layer::Activation(*a)),
-            }
-        }
-        parameters += add_dense(output_units, None, width, &mut layers).map_err(candle_err)?;
-        let optimizer = NetworkOptimizer::new(settings.optimizer, varmap.all_vars(), settings.learning_rate)
+        let layers =
+            layers::build_layers(&mut builder, &spec.layers, shape, head.units()).map_err(candle_err)?;
+        let (trainable, penalized) = (builder.trainable, builder.penalized);
+        let optimizer = NetworkOptimizer::new(settings.optimizer, trainable, settings.learning_rate)
             .map_err(candle_err)?;
         Ok(Self {
+            spec: spec.clone(),
+            input: shape,
+            n_features,
+            task,
+            classes,
+            head,
             layers,
             varmap,
-            head,
+            penalized,
             optimizer,
-            batch_size: settings.batch_size.max(1),
+            settings,
             rng,
             device,
-            train_tensors: None,
-            parameters,
+            device_warning,
+            dtype,
+            cache: None,
+            parameters: report.total_parameters,
+            gradient_norms: Vec::new(),
+            steps: 0,
         })
     }
 
-    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        let mut h = x.clone();
-        for layer in &self.layers {
-            h = match layer {
-                Layer::Dense { weight, bias } => h.matmul(&weight.t()?)?.broadcast_add(bias)?,
-                Layer::Activation(a) => match a {
-                    Activation::Relu => h.relu()?,
-                    Activation::LeakyRelu => candle_nn::ops::leaky_relu(&h, 0.01)?,
-                    Activation::Tanh => h.tanh()?,
-                    Activation::Sigmoid => candle_nn::ops::sigmoid(&h)?,
-                    Activation::Gelu => h.gelu_erf()?,
-                },
-            };
-        }
-        Ok(h)
+    pub fn spec(&self) -> &NetworkSpec {
+        &self.spec
     }
 
-    fn loss(&self, output: &Tensor, target: &Tensor) -> candle_core::Result<Tensor> {
-        match self.head {
-            Head::Binary => candle_nn::loss::binary_cross_entropy_with_logit(output, target),
-            Head::Multiclass(_) => candle_nn::loss::cross_entropy(output, target),
-            Head::Value => candle_nn::loss::mse(output, target),
-        }
+    pub fn input_shape(&self) -> Shape {
+        self.input
     }
 
-    fn target_tensor(&self, targets: &[f64]) -> candle_core::Result<Tensor> {
-        let n = targets.len();
-        match self.head {
-            Head::Multiclass(_) => {
-                Tensor::from_vec(targets.iter().map(|&t| t as u32).collect(), n, &self.device)
-            }
-            _ => Tensor::from_vec(targets.iter().map(|&t| t as f32).collect(), (n, 1), &self.device),
-        }
+    pub fn head(&self) -> OutputHead {
+        self.head
     }
 
-    fn features_tensor(&self, features: &[f64], n_features: usize) -> candle_core::Result<Tensor> {
-        let rows = features.len() / n_features;
-        Tensor::from_vec(features.iter().map(|&v| v as f32).collect(), (rows, n_features), &self.device)
+    pub fn settings(&self) -> TrainSettings {
+        self.settings
+    }
+
+    /// The task and class count the output layer was built for.
+    pub fn task(&self) -> (Task, usize) {
+        (self.task, self.classes)
+    }
+
+    /// Why the network runs on the CPU although CUDA was asked for, if it does.
+    pub fn device_warning(&self) -> Option<&str> {
+        self.device_warning.as_deref()
+    }
+
+    pub fn device(&self) -> &Device {
+        &self.device
     }
 
     /// The weights as a VarMap, for saving to safetensors.
@@ -194,61 +233,357 @@ impl NetworkLearner {
         &self.varmap
     }
 
-    fn epoch(&mut self, train: &PreparedData) -> candle_core::Result<()> {
-        if self.train_tensors.is_none() {
-            let x = self.features_tensor(&train.features, train.n_features)?;
-            let y = self.target_tensor(&train.targets)?;
-            self.train_tensors = Some((x, y));
+    pub(crate) fn varmap_mut(&mut self) -> &mut VarMap {
+        &mut self.varmap
+    }
+
+    /// Gradient steps taken so far.
+    pub fn steps(&self) -> usize {
+        self.steps
+    }
+
+    /// Rows `(batch, ...)` shaped for the first layer.
+    fn input_tensor(&self, features: &[f64], n_features: usize) -> candle_core::Result<Tensor> {
+        if n_features != self.n_features || features.len() % n_features.max(1) != 0 {
+            candle_core::bail!(
+                "the network was built for rows of {} values but was given rows of {n_features}",
+                self.n_features
+            );
         }
-        let (x, y) = self.train_tensors.clone().expect("set above");
+        let rows = features.len() / n_features;
+        let x =
+            Tensor::from_vec(features.iter().map(|&v| v as f32).collect(), (rows, n_features), &Device::Cpu)?
+                .to_dtype(self.dtype)?
+                .to_device(&self.device)?;
+        self.shape_rows(x)
+    }
+
+    fn shape_rows(&self, x: Tensor) -> candle_core::Result<Tensor> {
+        let rows = x.dim(0)?;
+        match self.input {
+            Shape::Vector(_) => Ok(x),
+            Shape::Image { channels, height, width } => x.reshape((rows, channels, height, width)),
+            Shape::Sequence { steps, features } => x.reshape((rows, steps, features)),
+        }
+    }
+
+    fn target_tensor(&self, targets: &[f64]) -> candle_core::Result<Tensor> {
+        let n = targets.len();
+        match self.head {
+            OutputHead::Multiclass(_) => {
+                Tensor::from_vec(targets.iter().map(|&t| t as u32).collect(), n, &Device::Cpu)?
+                    .to_device(&self.device)
+            }
+            _ => Tensor::from_vec(targets.iter().map(|&t| t as f32).collect(), (n, 1), &Device::Cpu)?
+                .to_dtype(self.dtype)?
+                .to_device(&self.device),
+        }
+    }
+
+    fn forward(&self, x: &Tensor, pass: &mut Pass<'_>) -> candle_core::Result<Tensor> {
+        let mut h = x.clone();
+        for (i, layer) in self.layers.iter().enumerate() {
+            h = layer.forward(i, &h, pass)?;
+            if let Some(record) = pass.record.as_mut() {
+                record.push(h.clone());
+            }
+        }
+        Ok(h)
+    }
+
+    fn loss(&self, output: &Tensor, target: &Tensor) -> candle_core::Result<Tensor> {
+        let loss = match self.head {
+            OutputHead::Binary => candle_nn::loss::binary_cross_entropy_with_logit(output, target)?,
+            OutputHead::Multiclass(_) => candle_nn::loss::cross_entropy(output, target)?,
+            OutputHead::Value => candle_nn::loss::mse(output, target)?,
+        };
+        let (l1, l2) = (self.spec.options.l1, self.spec.options.l2);
+        if l1 == 0.0 && l2 == 0.0 {
+            return Ok(loss);
+        }
+        let mut total = loss;
+        for w in &self.penalized {
+            if l2 != 0.0 {
+                total = (total + (w.as_tensor().sqr()?.sum_all()? * l2)?)?;
+            }
+            if l1 != 0.0 {
+                total = (total + (w.as_tensor().abs()?.sum_all()? * l1)?)?;
+            }
+        }
+        Ok(total)
+    }
+
+    /// One gradient step on a batch; returns the loss before the step.
+    fn step(&mut self, xb: &Tensor, yb: &Tensor, epoch: usize) -> Result<(), ModelError> {
+        let mut rng = self.rng.clone();
+        let mut pass = Pass::train(&mut rng);
+        let out = self.forward(xb, &mut pass).map_err(candle_err)?;
+        let batch_stats = std::mem::take(&mut pass.batch_stats);
+        drop(pass);
+        self.rng = rng;
+        let loss = self.loss(&out, yb).map_err(candle_err)?;
+        let value = match loss.dtype() {
+            DType::F32 => loss.to_scalar::<f32>().map(f64::from),
+            _ => loss.to_dtype(DType::F64).and_then(|l| l.to_scalar::<f64>()),
+        }
+        .map_err(candle_err)?;
+        if !value.is_finite() {
+            return Err(ModelError::Diverged {
+                epoch: epoch + 1,
+                loss: value,
+                lr: self.settings.learning_rate,
+            });
+        }
+        let grads = loss.backward().map_err(candle_err)?;
+        if self.spec.options.record_gradients {
+            let norms = self.layer_gradient_norms(&grads).map_err(candle_err)?;
+            self.gradient_norms.push(norms);
+        }
+        self.optimizer.step(&grads).map_err(candle_err)?;
+        for (i, mean, var, count) in batch_stats {
+            self.layers[i].update_running(&mean, &var, count).map_err(candle_err)?;
+        }
+        self.steps += 1;
+        Ok(())
+    }
+
+    fn layer_gradient_norms(
+        &self,
+        grads: &candle_core::backprop::GradStore,
+    ) -> candle_core::Result<Vec<f32>> {
+        let mut squares = Vec::new();
+        for layer in &self.layers {
+            let vars = layer.trainable();
+            if vars.is_empty() {
+                continue;
+            }
+            let mut sum: Option<Tensor> = None;
+            for var in vars {
+                if let Some(g) = grads.get(var) {
+                    let s = g.sqr()?.sum_all()?;
+                    sum = Some(match sum {
+                        Some(acc) => (acc + s)?,
+                        None => s,
+                    });
+                }
+            }
+            squares.push(match sum {
+                Some(s) => s,
+                None => Tensor::zeros((), self.dtype, &self.device)?,
+            });
+        }
+        let stacked = Tensor::stack(&squares, 0)?.sqrt()?.to_dtype(DType::F32)?;
+        stacked.to_vec1::<f32>()
+    }
+
+    fn epoch(&mut self, train: &PreparedData, epoch: usize) -> Result<(), ModelError> {
+        let key = (train.features.as_ptr() as usize, train.features.len());
+        if self.cache.as_ref().is_none_or(|c| c.key != key) {
+            let x = self.input_tensor(&train.features, train.n_features).map_err(candle_err)?;
+            let y = self.target_tensor(&train.targets).map_err(candle_err)?;
+            self.cache = Some(TrainCache { key, x, y });
+        }
+        let Some(cache) = self.cache.as_ref() else { return Ok(()) };
+        let (x, y) = (cache.x.clone(), cache.y.clone());
         let n = train.rows();
-        if self.batch_size >= n {
-            let loss = self.loss(&self.forward(&x)?, &y)?;
-            return self.optimizer.backward_step(&loss);
+        if self.batch_size() >= n {
+            return self.step(&x, &y, epoch);
         }
+        // One gather per epoch, then cheap views per batch.
         let mut order: Vec<u32> = (0..n as u32).collect();
         order.shuffle(&mut self.rng);
-        for batch in order.chunks(self.batch_size) {
-            let index = Tensor::from_slice(batch, batch.len(), &self.device)?;
-            let xb = x.index_select(&index, 0)?;
-            let yb = y.index_select(&index, 0)?;
-            let loss = self.loss(&self.forward(&xb)?, &yb)?;
-            self.optimizer.backward_step(&loss)?;
+        let index = Tensor::from_vec(order, n, &self.device).map_err(candle_err)?;
+        let xs = x.index_select(&index, 0).map_err(candle_err)?;
+        let ys = y.index_select(&index, 0).map_err(candle_err)?;
+        let size = self.batch_size();
+        let mut start = 0;
+        while start < n {
+            let len = size.min(n - start);
+            let xb = xs.narrow(0, start, len).map_err(candle_err)?;
+            let yb = ys.narrow(0, start, len).map_err(candle_err)?;
+            self.step(&xb, &yb, epoch)?;
+            start += len;
         }
         Ok(())
+    }
+
+    fn batch_size(&self) -> usize {
+        self.settings.batch_size.max(1)
+    }
+
+    /// The raw outputs (logits or values) for a batch already shaped for the first layer,
+    /// in evaluation mode.
+    pub fn output_tensor(&self, x: &Tensor) -> Result<Tensor, ModelError> {
+        self.forward(x, &mut Pass::eval()).map_err(candle_err)
+    }
+
+    /// Rows as a tensor shaped for the first layer, on the network's device.
+    pub fn rows_tensor(&self, features: &[f64], n_features: usize) -> Result<Tensor, ModelError> {
+        self.input_tensor(features, n_features).map_err(candle_err)
+    }
+
+    #[doc(hidden)]
+    pub fn probe(&self, x: &Tensor) {
+        let mut h = x.clone();
+        for (i, layer) in self.layers.iter().enumerate() {
+            let start = std::time::Instant::now();
+            for _ in 0..10 {
+                let _ = layer.forward(i, &h, &mut Pass::eval());
+            }
+            let out = layer.forward(i, &h, &mut Pass::eval()).unwrap();
+            eprintln!(
+                "layer {i}: {:.3} ms {:?} contiguous {}",
+                start.elapsed().as_secs_f64() * 100.0,
+                out.dims(),
+                out.is_contiguous()
+            );
+            h = out;
+        }
+    }
+
+    /// Every layer's output for these rows, in evaluation mode (the output layer last).
+    pub fn activations(
+        &self,
+        features: &[f64],
+        n_features: usize,
+    ) -> Result<Vec<LayerActivations>, ModelError> {
+        let run = || -> candle_core::Result<Vec<LayerActivations>> {
+            let x = self.input_tensor(features, n_features)?;
+            let mut pass = Pass::eval();
+            pass.record = Some(Vec::new());
+            self.forward(&x, &mut pass)?;
+            let names = self.layer_names();
+            pass.record
+                .unwrap_or_default()
+                .into_iter()
+                .zip(names)
+                .enumerate()
+                .map(|(i, (t, layer))| {
+                    Ok(LayerActivations {
+                        index: i + 1,
+                        layer,
+                        shape: t.dims().to_vec(),
+                        values: t.to_dtype(DType::F32)?.flatten_all()?.to_vec1()?,
+                    })
+                })
+                .collect()
+        };
+        run().map_err(candle_err)
+    }
+
+    /// Each unit's output over the given points (e.g. a 2-D grid), for every layer whose
+    /// output is a vector; the output layer's units come last.
+    pub fn unit_maps(&self, features: &[f64], n_features: usize) -> Result<Vec<UnitMaps>, ModelError> {
+        let acts = self.activations(features, n_features)?;
+        Ok(acts
+            .into_iter()
+            .filter(|a| a.shape.len() == 2)
+            .map(|a| {
+                let (points, units) = (a.shape[0], a.shape[1]);
+                let maps =
+                    (0..units).map(|u| (0..points).map(|p| a.values[p * units + u]).collect()).collect();
+                UnitMaps { index: a.index, layer: a.layer, units: maps }
+            })
+            .collect())
+    }
+
+    /// Weights and biases of each layer that has them (output layer last).
+    pub fn weights(&self) -> Result<Vec<LayerWeights>, ModelError> {
+        let names = self.layer_names();
+        let mut out = Vec::new();
+        for (i, (layer, name)) in self.layers.iter().zip(names).enumerate() {
+            let Some((w, b)) = layer.weight_and_bias() else { continue };
+            let read = |t: &Tensor| -> candle_core::Result<Vec<f32>> {
+                t.to_dtype(DType::F32)?.flatten_all()?.to_vec1()
+            };
+            out.push(LayerWeights {
+                index: i + 1,
+                layer: name,
+                weight_shape: w.dims().to_vec(),
+                weights: read(w.as_tensor()).map_err(candle_err)?,
+                biases: read(b.as_tensor()).map_err(candle_err)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The layers that have gradient norms, in the column order of `gradient_norms`.
+    pub fn gradient_layers(&self) -> Vec<(usize, String)> {
+        self.layer_names()
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| !self.layers[*i].trainable().is_empty())
+            .map(|(i, name)| (i + 1, name))
+            .collect()
+    }
+
+    /// One row per training step: each weighted layer's gradient L2 norm.
+    pub fn gradient_norms(&self) -> &[Vec<f32>] {
+        &self.gradient_norms
+    }
+
+    /// For every ReLU layer, how many units stay at zero for all the rows given.
+    pub fn dead_relus(&self, features: &[f64], n_features: usize) -> Result<Vec<DeadRelus>, ModelError> {
+        let acts = self.activations(features, n_features)?;
+        Ok(self
+            .spec
+            .layers
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| matches!(l, LayerSpec::Activation(Activation::Relu)))
+            .filter_map(|(i, _)| acts.get(i))
+            .map(|a| {
+                let rows = a.shape[0].max(1);
+                let units = a.values.len() / rows;
+                let dead = (0..units).filter(|&u| (0..rows).all(|r| a.values[r * units + u] <= 0.0)).count();
+                DeadRelus { index: a.index, units, dead }
+            })
+            .collect())
+    }
+
+    /// Layer labels as shown to the user: the spec's layers, then the output layer.
+    pub fn layer_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.spec.layers.iter().map(ToString::to_string).collect();
+        names.push(format!("output dense({})", self.head.units()));
+        names
+    }
+
+    /// A description of the appended output layer and loss.
+    pub fn describe_output(&self) -> String {
+        self.head.describe()
     }
 }
 
 impl Learner for NetworkLearner {
-    fn train_epoch(&mut self, train: &PreparedData, _epoch: usize) -> Result<(), ModelError> {
+    fn train_epoch(&mut self, train: &PreparedData, epoch: usize) -> Result<(), ModelError> {
         if train.rows() == 0 {
             return Err(ModelError::Unsuitable("there are no training rows".into()));
         }
-        if self.head != Head::Value && train.targets.iter().all(|&t| t == train.targets[0]) {
+        if self.head != OutputHead::Value && train.targets.iter().all(|&t| t == train.targets[0]) {
             return Err(ModelError::Unsuitable(
                 "the training rows hold only one class: a classifier needs at least two".into(),
             ));
         }
-        self.epoch(train).map_err(candle_err)
+        self.epoch(train, epoch)
     }
 
     fn predict(&self, features: &[f64], n_features: usize) -> Result<Prediction, ModelError> {
         let run = || -> candle_core::Result<Prediction> {
-            let x = self.features_tensor(features, n_features)?;
-            let out = self.forward(&x)?;
+            let x = self.input_tensor(features, n_features)?;
+            let out = self.forward(&x, &mut Pass::eval())?.to_dtype(DType::F32)?;
             Ok(match self.head {
-                Head::Binary => {
+                OutputHead::Binary => {
                     let p: Vec<f32> = candle_nn::ops::sigmoid(&out)?.flatten_all()?.to_vec1()?;
                     Prediction::Probabilities {
                         classes: 2,
                         probs: p.iter().flat_map(|&p| [1.0 - p, p]).collect(),
                     }
                 }
-                Head::Multiclass(k) => {
+                OutputHead::Multiclass(k) => {
                     let probs = candle_nn::ops::softmax(&out, D::Minus1)?.flatten_all()?.to_vec1()?;
                     Prediction::Probabilities { classes: k, probs }
                 }
-                Head::Value => {
+                OutputHead::Value => {
                     let v: Vec<f32> = out.flatten_all()?.to_vec1()?;
                     Prediction::Values(v.into_iter().map(f64::from).collect())
                 }
@@ -270,66 +605,10 @@ impl Learner for NetworkLearner {
     }
 
     fn set_learning_rate(&mut self, lr: f64) {
+        self.settings.learning_rate = lr;
         self.optimizer.set_learning_rate(lr);
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn xor_data() -> PreparedData {
-        PreparedData {
-            features: vec![-1.0, -1.0, -1.0, 1.0, 1.0, -1.0, 1.0, 1.0],
-            n_features: 2,
-            targets: vec![0.0, 1.0, 1.0, 0.0],
-            task: Task::Classification,
-            classes: 2,
-        }
-    }
-
-    fn settings(seed: u64) -> TrainSettings {
-        TrainSettings { learning_rate: 0.05, batch_size: 4, optimizer: OptimizerKind::AdamW, seed }
-    }
-
-    #[test]
-    fn learns_xor_which_no_line_separates() {
-        let data = xor_data();
-        let spec = NetworkSpec::mlp(&[8], Activation::Tanh);
-        let mut net = NetworkLearner::new(&spec, 2, Task::Classification, 2, settings(1)).unwrap();
-        assert_eq!(net.parameter_count(), 2 * 8 + 8 + 8 + 1);
-        for epoch in 0..300 {
-            net.train_epoch(&data, epoch).unwrap();
-        }
-        let pred = net.predict(&data.features, 2).unwrap();
-        assert_eq!(pred.classes().unwrap(), vec![0, 1, 1, 0]);
-    }
-
-    #[test]
-    fn same_seed_gives_the_same_predictions() {
-        let data = xor_data();
-        let spec = NetworkSpec::mlp(&[4], Activation::Relu);
-        let run = |seed| {
-            let mut net = NetworkLearner::new(&spec, 2, Task::Classification, 2, settings(seed)).unwrap();
-            for epoch in 0..20 {
-                net.train_epoch(&data, epoch).unwrap();
-            }
-            net.predict(&data.features, 2).unwrap()
-        };
-        assert_eq!(run(7), run(7));
-        assert_ne!(run(7), run(8));
-    }
-
-    #[test]
-    fn multiclass_and_regression_heads_have_the_right_shape() {
-        let spec = NetworkSpec::mlp(&[4], Activation::Relu);
-        let net = NetworkLearner::new(&spec, 3, Task::Classification, 5, settings(0)).unwrap();
-        let Prediction::Probabilities { classes, probs } = net.predict(&[0.0; 6], 3).unwrap() else {
-            panic!()
-        };
-        assert_eq!((classes, probs.len()), (5, 10));
-        assert!((probs[..5].iter().sum::<f32>() - 1.0).abs() < 1e-5);
-        let reg = NetworkLearner::new(&spec, 3, Task::Regression, 0, settings(0)).unwrap();
-        assert!(matches!(reg.predict(&[0.0; 6], 3).unwrap(), Prediction::Values(v) if v.len() == 2));
-    }
-}
+mod tests;

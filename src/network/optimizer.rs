@@ -59,8 +59,49 @@ impl MomentumSgd {
     }
 }
 
+/// candle-nn's AdamW defaults (which are PyTorch's), applied by `kernels::AdamSlot`.
+pub struct FusedAdamW {
+    slots: Vec<super::kernels::AdamSlot>,
+    learning_rate: f64,
+    weight_decay: f64,
+    t: i32,
+}
+
+impl FusedAdamW {
+    fn suits(vars: &[Var]) -> bool {
+        vars.iter().all(|v| v.device().is_cpu() && v.dtype() == candle_core::DType::F32 && v.is_contiguous())
+    }
+
+    fn new(vars: Vec<Var>, learning_rate: f64, weight_decay: f64) -> Self {
+        let slots = vars.into_iter().map(super::kernels::AdamSlot::new).collect();
+        Self { slots, learning_rate, weight_decay, t: 0 }
+    }
+
+    fn step(&mut self, grads: &GradStore) -> candle_core::Result<()> {
+        self.t += 1;
+        let (beta1, beta2) = (0.9f32, 0.999f32);
+        let step = super::kernels::AdamStep {
+            lr: self.learning_rate as f32,
+            beta1,
+            beta2,
+            eps: 1e-8,
+            weight_decay: self.weight_decay as f32,
+            correction1: 1.0 - beta1.powi(self.t),
+            correction2: 1.0 - beta2.powi(self.t),
+        };
+        for slot in &mut self.slots {
+            if let Some(grad) = grads.get(&slot.var) {
+                slot.update(grad, step)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 pub enum NetworkOptimizer {
     Sgd(SGD),
+    /// Adam/AdamW with each variable updated by one fused CPU kernel (f32 on the CPU only).
+    FusedAdamW(FusedAdamW),
     Momentum(MomentumSgd),
     /// Adam is AdamW without weight decay.
     AdamW(AdamW),
@@ -71,6 +112,10 @@ impl NetworkOptimizer {
         Ok(match kind {
             OptimizerKind::Sgd => Self::Sgd(SGD::new(vars, learning_rate)?),
             OptimizerKind::Momentum => Self::Momentum(MomentumSgd::new(vars, learning_rate, 0.9)),
+            OptimizerKind::Adam | OptimizerKind::AdamW if FusedAdamW::suits(&vars) => {
+                let weight_decay = if kind == OptimizerKind::Adam { 0.0 } else { 0.01 };
+                Self::FusedAdamW(FusedAdamW::new(vars, learning_rate, weight_decay))
+            }
             OptimizerKind::Adam => Self::AdamW(AdamW::new(
                 vars,
                 ParamsAdamW { lr: learning_rate, weight_decay: 0.0, ..Default::default() },
@@ -83,16 +128,23 @@ impl NetworkOptimizer {
 
     pub fn backward_step(&mut self, loss: &Tensor) -> candle_core::Result<()> {
         let grads = loss.backward()?;
+        self.step(&grads)
+    }
+
+    /// Applies gradients already computed (so they can be inspected first).
+    pub fn step(&mut self, grads: &GradStore) -> candle_core::Result<()> {
         match self {
-            Self::Sgd(o) => o.step(&grads),
-            Self::Momentum(o) => o.step(&grads),
-            Self::AdamW(o) => o.step(&grads),
+            Self::Sgd(o) => o.step(grads),
+            Self::FusedAdamW(o) => o.step(grads),
+            Self::Momentum(o) => o.step(grads),
+            Self::AdamW(o) => o.step(grads),
         }
     }
 
     pub fn set_learning_rate(&mut self, lr: f64) {
         match self {
             Self::Sgd(o) => o.set_learning_rate(lr),
+            Self::FusedAdamW(o) => o.learning_rate = lr,
             Self::Momentum(o) => o.learning_rate = lr,
             Self::AdamW(o) => o.set_learning_rate(lr),
         }

@@ -1,15 +1,27 @@
 //! The studio: lays out the panels, turns clicks into commands and worker events into views.
 
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::mpsc::Receiver;
 
 use serde::{Deserialize, Serialize};
 
 use super::boundary::BoundaryView;
-use super::controls::controls_ui;
+use super::controls::{ControlsContext, controls_ui};
 use super::curves::TrainingCurves;
-use crate::data::{BuiltinDataset, Dataset, GeneratorSettings, Split, stratified_split};
+use super::data_view;
+use super::insight_view::{InsightContext, InsightView};
+use super::loading::{
+    CsvSource, LoadOutcome, LoadRequest, PendingLoad, load_in_background, pick_file_in_background,
+};
+use super::metrics_view;
+use crate::data::csv_loader::{ColumnReport, CsvOptions, MissingPolicy};
+use crate::data::{BuiltinDataset, Dataset, GeneratorSettings, Split, Standardizer, stratified_split};
 use crate::models::ModelConfig;
-use crate::training::{EpochRecord, GridSpec, TrainEvent, TrainJob, TrainingWorker, Waker, WorkerCommand};
+use crate::models::insight::ModelInsight;
+use crate::training::{
+    EpochRecord, GridSpec, TestScores, TrainEvent, TrainJob, TrainingWorker, Waker, WorkerCommand,
+};
 
 /// Grid cells per side of the decision-boundary heatmap.
 const GRID_RESOLUTION: usize = 64;
@@ -24,6 +36,12 @@ pub struct StudioSettings {
     pub model: ModelConfig,
     /// The hidden layer sizes as the user typed them ("8,8").
     pub layers_text: String,
+    /// A CSV file in use instead of the built-in data set, reloaded on the next start.
+    pub csv_path: Option<PathBuf>,
+    /// The CSV column to predict; `None` means the last column.
+    pub csv_target: Option<String>,
+    /// Fill missing CSV cells with the column mean instead of dropping their rows.
+    pub impute_missing: bool,
 }
 
 impl Default for StudioSettings {
@@ -34,6 +52,9 @@ impl Default for StudioSettings {
             test_fraction: 0.2,
             model: ModelConfig::default(),
             layers_text: "8,8".into(),
+            csv_path: None,
+            csv_target: None,
+            impute_missing: false,
         }
     }
 }
@@ -50,16 +71,55 @@ impl StudioSettings {
             })
             .collect()
     }
+
+    pub fn csv_options(&self) -> CsvOptions {
+        CsvOptions {
+            target: self.csv_target.clone(),
+            missing: if self.impute_missing { MissingPolicy::ImputeMean } else { MissingPolicy::DropRows },
+            task: None,
+        }
+    }
 }
 
 /// Things the user asked for; handled in one place at the end of a frame.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum StudioCommand {
     TogglePlay,
     Step,
     Reset,
     RegenerateData,
     SetLearningRate(f64),
+    /// Go back from a CSV file to the chosen built-in data set.
+    UseBuiltin,
+    OpenFileDialog,
+    LoadPath(PathBuf),
+    /// Parse the current file again (a new target or missing-cell policy).
+    ReloadCsv,
+    CancelLoad,
+}
+
+/// Which view fills the right-hand column of the model view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum SideView {
+    #[default]
+    Curves,
+    Metrics,
+    Learned,
+}
+
+/// Which view fills the central panel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum CentralTab {
+    #[default]
+    Model,
+    Data,
+}
+
+/// The CSV file in use and what the loader said about it.
+struct LoadedFile {
+    source: CsvSource,
+    columns: Vec<ColumnReport>,
+    warnings: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,6 +158,17 @@ pub struct StudioApp {
     curves: TrainingCurves,
     boundary: BoundaryView,
     commands: Vec<StudioCommand>,
+    tab: CentralTab,
+    file: Option<LoadedFile>,
+    pending_load: Option<PendingLoad>,
+    file_dialog: Option<Receiver<Option<PathBuf>>>,
+    side_view: SideView,
+    scaler: Option<Standardizer>,
+    scores: Option<Arc<TestScores>>,
+    insight: Option<Arc<ModelInsight>>,
+    insight_view: InsightView,
+    /// The boundary-plot point under the pointer, in the data's units.
+    hovered: Option<[f64; 2]>,
 }
 
 impl StudioApp {
@@ -138,18 +209,104 @@ impl StudioApp {
             curves: TrainingCurves::default(),
             boundary: BoundaryView::default(),
             commands: Vec::new(),
+            tab: CentralTab::Model,
+            file: None,
+            pending_load: None,
+            file_dialog: None,
+            side_view: SideView::Curves,
+            scaler: None,
+            scores: None,
+            insight: None,
+            insight_view: InsightView::default(),
+            hovered: None,
         };
-        app.regenerate_data();
+        match app.settings.csv_path.clone() {
+            // Show the built-in data until the remembered file has loaded in the background.
+            Some(path) => {
+                app.settings.csv_path = None;
+                app.regenerate_data();
+                app.load_path(path);
+            }
+            None => app.regenerate_data(),
+        }
         app
     }
 
     pub fn open_builtin(&mut self, dataset: BuiltinDataset) {
         self.settings.dataset = dataset;
+        self.settings.csv_path = None;
+        self.file = None;
         self.regenerate_data();
+    }
+
+    /// Starts loading a CSV file in the background, as the file dialog and drag-and-drop do.
+    pub fn load_path(&mut self, path: PathBuf) {
+        let same_file = self.settings.csv_path.as_ref() == Some(&path)
+            || self.file.as_ref().and_then(|f| f.source.path.as_ref()) == Some(&path);
+        if !same_file {
+            self.settings.csv_target = None;
+        }
+        let options = self.settings.csv_options();
+        self.pending_load =
+            Some(load_in_background(LoadRequest::Path(path), options, Arc::clone(&self.waker)));
+    }
+
+    /// True while a file is loading.
+    pub fn is_loading(&self) -> bool {
+        self.pending_load.is_some()
+    }
+
+    pub fn data(&self) -> &Dataset {
+        &self.data
+    }
+
+    pub fn set_tab(&mut self, tab: CentralTab) {
+        self.tab = tab;
+    }
+
+    fn poll_loading(&mut self) {
+        if let Some(receiver) = &self.file_dialog
+            && let Ok(picked) = receiver.try_recv()
+        {
+            self.file_dialog = None;
+            match picked {
+                Some(path) => self.load_path(path),
+                None => {
+                    self.notice = Some(
+                        "No file was chosen. If no file dialog appeared, drag a CSV file onto the window instead.".into(),
+                    )
+                }
+            }
+        }
+        let Some(outcome) = self.pending_load.as_ref().and_then(PendingLoad::poll) else { return };
+        self.pending_load = None;
+        match outcome {
+            LoadOutcome::Loaded(source, loaded) => {
+                self.settings.csv_path = source.path.clone();
+                self.settings.csv_target = Some(loaded.dataset.target_name.clone());
+                self.notice = None;
+                self.file = Some(LoadedFile { source, columns: loaded.columns, warnings: loaded.warnings });
+                self.set_data(loaded.dataset);
+            }
+            LoadOutcome::Failed(message) => {
+                self.error = Some(message);
+            }
+        }
     }
 
     pub fn settings(&self) -> &StudioSettings {
         &self.settings
+    }
+
+    /// For tests and scripted lessons: change settings, then call `refit` or `reset_model`.
+    pub fn settings_mut(&mut self) -> &mut StudioSettings {
+        &mut self.settings
+    }
+
+    /// A fresh model with the current settings, trained straight away (what a slider does).
+    pub fn refit(&mut self) {
+        self.handle(StudioCommand::Reset);
+        self.handle(StudioCommand::TogglePlay);
     }
 
     pub fn status(&self) -> RunStatus {
@@ -179,7 +336,18 @@ impl StudioApp {
     }
 
     fn regenerate_data(&mut self) {
-        self.data = Arc::new(self.settings.dataset.generate(&self.settings.generator));
+        if self.file.is_some() {
+            // Generator settings do not apply to a file; a new seed still reshuffles the split.
+            let data = Dataset::clone(&self.data);
+            self.set_data(data);
+            return;
+        }
+        let data = self.settings.dataset.generate(&self.settings.generator);
+        self.set_data(data);
+    }
+
+    fn set_data(&mut self, data: Dataset) {
+        self.data = Arc::new(data);
         match stratified_split(&self.data, self.settings.test_fraction, self.settings.generator.seed) {
             Ok(split) => {
                 self.notice = split.warning.clone().or(self.notice.take());
@@ -204,6 +372,9 @@ impl StudioApp {
         self.epoch = 0;
         self.parameters = None;
         self.latest = None;
+        self.scores = None;
+        self.insight = None;
+        self.insight_view.reset();
         if self.split.train.is_empty() {
             return;
         }
@@ -256,6 +427,27 @@ impl StudioApp {
             StudioCommand::Reset => self.reset(),
             StudioCommand::RegenerateData => self.regenerate_data(),
             StudioCommand::SetLearningRate(lr) => self.send(WorkerCommand::SetLearningRate(lr)),
+            StudioCommand::UseBuiltin => {
+                let dataset = self.settings.dataset;
+                self.open_builtin(dataset);
+            }
+            StudioCommand::OpenFileDialog => {
+                if self.file_dialog.is_none() {
+                    self.file_dialog = Some(pick_file_in_background(Arc::clone(&self.waker)));
+                }
+            }
+            StudioCommand::LoadPath(path) => self.load_path(path),
+            StudioCommand::ReloadCsv => {
+                if let Some(file) = &self.file {
+                    let request = LoadRequest::Source(file.source.clone());
+                    let options = self.settings.csv_options();
+                    self.pending_load = Some(load_in_background(request, options, Arc::clone(&self.waker)));
+                }
+            }
+            StudioCommand::CancelLoad => {
+                // The loader thread finishes on its own; its result is simply ignored.
+                self.pending_load = None;
+            }
         }
     }
 
@@ -264,7 +456,12 @@ impl StudioApp {
         let background = ctx.global_style().visuals.extreme_bg_color;
         for event in worker.drain() {
             match event {
-                TrainEvent::Ready { parameters, .. } => self.parameters = Some(parameters),
+                TrainEvent::Ready { parameters, scaler, .. } => {
+                    self.parameters = Some(parameters);
+                    self.scaler = Some(scaler);
+                }
+                TrainEvent::Scores(scores) => self.scores = Some(scores),
+                TrainEvent::Insight(insight) => self.insight = Some(insight),
                 TrainEvent::Epoch(record) => {
                     self.epoch = record.epoch;
                     self.curves.push(&record);
@@ -338,47 +535,169 @@ impl StudioApp {
         if let Some(notice) = &self.notice {
             ui.colored_label(ui.visuals().warn_fg_color, notice);
         }
-        let names = &self.data.feature_names;
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut self.tab, CentralTab::Model, "Model view")
+                .on_hover_text("The decision boundary and the training curves.");
+            ui.selectable_value(&mut self.tab, CentralTab::Data, "Data view")
+                .on_hover_text("The rows, the columns and the class balance of the data.");
+        });
+        if self.tab == CentralTab::Data {
+            let file = self.file.as_ref();
+            data_view::summary_ui(
+                ui,
+                &self.data,
+                file.map(|f| f.columns.as_slice()),
+                file.map_or(&[][..], |f| f.warnings.as_slice()),
+            );
+            ui.separator();
+            data_view::table_ui(ui, &self.data);
+            return;
+        }
+        let data = Arc::clone(&self.data);
+        let names = &data.feature_names;
         let (x_name, y_name) =
             (names.first().map_or("x", String::as_str), names.get(1).map_or("y", String::as_str));
         let available = ui.available_size();
+        let mut hovered = None;
         ui.horizontal_top(|ui| {
             let boundary_width = (available.x * 0.55).max(200.0);
             ui.allocate_ui(egui::vec2(boundary_width, available.y), |ui| {
                 ui.vertical(|ui| {
-                    ui.strong("Decision boundary");
+                    ui.strong("Decision boundary").on_hover_text(
+                        "The shading is the model's answer at every place: the stronger the colour, the surer it is. \
+                         Filled dots are training points, hollow diamonds are test points.",
+                    );
                     if self.data.n_features() < 2 {
                         ui.label("This data set has a single feature, so there is no plane to shade.");
+                    } else if self.data.n_features() > 2 {
+                        ui.label(format!(
+                            "Showing {x_name} and {y_name}; the other {} features are held at their mean.",
+                            self.data.n_features() - 2
+                        ));
                     }
-                    self.boundary.ui(ui, x_name, y_name);
+                    hovered = self.boundary.ui(ui, x_name, y_name);
                 });
             });
             ui.vertical(|ui| {
-                let height = ((available.y - 60.0) / 2.0).max(100.0);
+                ui.horizontal(|ui| {
+                    ui.selectable_value(&mut self.side_view, SideView::Curves, "Curves")
+                        .on_hover_text("Loss and accuracy on the training and test points, epoch by epoch.");
+                    ui.selectable_value(&mut self.side_view, SideView::Metrics, "Metrics")
+                        .on_hover_text("The confusion matrix and per-class scores on the test points.");
+                    ui.selectable_value(&mut self.side_view, SideView::Learned, "What it learned")
+                        .on_hover_text("Inside the model: the tree, the weights, the importances.");
+                });
+                egui::ScrollArea::vertical().id_salt("side_view").show(ui, |ui| self.side_view_ui(ui, available.y));
+            });
+        });
+        if hovered.is_some() {
+            self.hovered = hovered;
+        }
+    }
+
+    fn side_view_ui(&mut self, ui: &mut egui::Ui, available_height: f32) {
+        match self.side_view {
+            SideView::Curves => {
+                let height = ((available_height - 90.0) / 2.0).max(100.0);
                 ui.strong("Loss");
                 self.curves.loss_ui(ui, height);
                 ui.strong("Accuracy");
                 self.curves.accuracy_ui(ui, height);
-            });
-        });
+            }
+            SideView::Metrics => match (&self.scores, &self.latest) {
+                (Some(scores), _) => {
+                    ui.strong("Test set");
+                    metrics_view::confusion_ui(
+                        ui,
+                        &scores.confusion,
+                        &scores.per_class,
+                        self.data.class_names(),
+                    );
+                }
+                (None, Some(record)) if record.test_r2.is_some() => {
+                    ui.label(format!(
+                        "Test R² {:.3}, test RMSE {:.3}",
+                        record.test_r2.unwrap_or(0.0),
+                        record.test_loss.sqrt()
+                    ));
+                }
+                _ => {
+                    ui.label("Train the model to see its scores on the test points.");
+                }
+            },
+            SideView::Learned => match &self.insight {
+                Some(insight) => {
+                    let path = self.hovered_tree_path(insight);
+                    let context = InsightContext {
+                        feature_names: &self.data.feature_names,
+                        class_names: self.data.class_names(),
+                        scaler: self.scaler.as_ref(),
+                        highlight: &path,
+                    };
+                    self.insight_view.ui(ui, insight, &context);
+                }
+                None if self.settings.model.kind.is_network() => {
+                    ui.label("A network's weights are not readable rules: the boundary on the left is what it learned.");
+                }
+                None => {
+                    ui.label("Train the model to see what it learned.");
+                }
+            },
+        }
+    }
+
+    /// Tree nodes on the path of the point under the pointer (other features at their mean).
+    fn hovered_tree_path(&self, insight: &ModelInsight) -> Vec<usize> {
+        let (ModelInsight::Tree(tree), Some([x, y]), Some(scaler)) = (insight, self.hovered, &self.scaler)
+        else {
+            return Vec::new();
+        };
+        let mut raw = scaler.mean.clone();
+        if raw.len() < 2 {
+            return Vec::new();
+        }
+        raw[0] = x;
+        raw[1] = y;
+        let mut row = Vec::with_capacity(raw.len());
+        scaler.transform_row(&raw, &mut row);
+        tree.decision_path(&row)
     }
 }
 
 impl eframe::App for StudioApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
+        self.poll_loading();
         self.drain_events(&ctx);
+        let dropped: Vec<PathBuf> =
+            ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
+        if let Some(path) = dropped.into_iter().next() {
+            self.commands.push(StudioCommand::LoadPath(path));
+        }
         if !ctx.egui_wants_keyboard_input() && ctx.input(|i| i.key_pressed(egui::Key::Space)) {
             self.commands.push(StudioCommand::TogglePlay);
         }
         egui::Panel::top("toolbar").show(ui, |ui| self.toolbar_ui(ui));
         egui::Panel::left("controls").resizable(true).default_size(260.0).show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
-                let commands = controls_ui(ui, &mut self.settings, self.parameters);
+                let context = ControlsContext {
+                    parameters: self.parameters,
+                    file_name: self.file.as_ref().map(|f| f.source.name.as_str()),
+                    file_columns: self.file.as_ref().map(|f| f.columns.as_slice()),
+                    loading: self
+                        .pending_load
+                        .as_ref()
+                        .map(|p| (p.name.as_str(), p.started.elapsed().as_secs_f32())),
+                };
+                let commands = controls_ui(ui, &mut self.settings, &context);
                 self.commands.extend(commands);
             });
         });
         egui::CentralPanel::default().show(ui, |ui| self.central_ui(ui));
+        if self.pending_load.is_some() {
+            // Keep the elapsed-time label moving while the loader works.
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        }
         for command in std::mem::take(&mut self.commands) {
             self.handle(command);
         }

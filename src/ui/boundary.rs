@@ -77,7 +77,7 @@ impl BoundaryView {
                 for (i, (&c, &p)) in class.iter().zip(confidence).enumerate() {
                     // Pale near a coin flip, saturated where the model is sure.
                     let certainty = ((p - chance) / (1.0 - chance)).clamp(0.0, 1.0);
-                    pixels[flip(i, n)] = mix(background, class_color(c as usize), 0.12 + 0.5 * certainty);
+                    pixels[flip(i, n)] = mix(background, class_color(c as usize), 0.10 + 0.35 * certainty);
                 }
             }
             GridValues::Values(values) => {
@@ -100,7 +100,8 @@ impl BoundaryView {
         self.refreshes += 1;
     }
 
-    pub fn ui(&self, ui: &mut egui::Ui, x_name: &str, y_name: &str) {
+    /// Draws the plot; returns the data coordinates under the pointer, if any.
+    pub fn ui(&self, ui: &mut egui::Ui, x_name: &str, y_name: &str) -> Option<[f64; 2]> {
         Plot::new("decision_boundary")
             .data_aspect(1.0)
             .legend(Legend::default())
@@ -111,7 +112,8 @@ impl BoundaryView {
                 if let (Some(texture), Some((x0, x1, y0, y1))) = (&self.texture, self.grid) {
                     let center = PlotPoint::new((x0 + x1) / 2.0, (y0 + y1) / 2.0);
                     let size = egui::vec2((x1 - x0) as f32, (y1 - y0) as f32);
-                    plot.image(PlotImage::new("model", texture.id(), center, size));
+                    // No name: the heatmap needs no legend entry.
+                    plot.image(PlotImage::new("", texture.id(), center, size));
                 }
                 for series in &self.series {
                     plot.points(
@@ -129,7 +131,9 @@ impl BoundaryView {
                             .filled(false),
                     );
                 }
-            });
+                plot.pointer_coordinate().map(|p| [p.x, p.y])
+            })
+            .inner
     }
 }
 

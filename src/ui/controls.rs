@@ -2,46 +2,115 @@
 //! it never touches the worker or the models itself.
 
 use super::app::{StudioCommand, StudioSettings};
+use super::params_panel::params_ui;
 use crate::data::BuiltinDataset;
+use crate::data::csv_loader::{ColumnKind, ColumnReport};
 use crate::models::ModelKind;
 use crate::network::{Activation, OptimizerKind};
+
+/// What the controls show but do not own.
+pub struct ControlsContext<'a> {
+    pub parameters: Option<usize>,
+    /// The CSV file in use, if any.
+    pub file_name: Option<&'a str>,
+    pub file_columns: Option<&'a [ColumnReport]>,
+    /// A file being loaded, and for how many seconds.
+    pub loading: Option<(&'a str, f32)>,
+}
 
 /// Draws the controls; returns what the user asked for this frame.
 pub fn controls_ui(
     ui: &mut egui::Ui,
     settings: &mut StudioSettings,
-    parameters: Option<usize>,
+    context: &ControlsContext<'_>,
 ) -> Vec<StudioCommand> {
     let mut commands = Vec::new();
     let mut data_changed = false;
     let mut model_changed = false;
+    let parameters = context.parameters;
 
     ui.heading("Data");
+    let selected =
+        context.file_name.map_or_else(|| settings.dataset.name().to_string(), |f| format!("file: {f}"));
     egui::ComboBox::from_label("Data set")
-        .selected_text(settings.dataset.name())
+        .selected_text(selected)
         .show_ui(ui, |ui| {
             for dataset in BuiltinDataset::ALL {
-                data_changed |= ui
-                    .selectable_value(&mut settings.dataset, dataset, dataset.name())
-                    .on_hover_text(dataset.description())
-                    .changed();
+                let chosen = context.file_name.is_none() && settings.dataset == dataset;
+                if ui.selectable_label(chosen, dataset.name()).on_hover_text(dataset.description()).clicked()
+                {
+                    settings.dataset = dataset;
+                    commands.push(StudioCommand::UseBuiltin);
+                }
             }
         })
         .response
         .on_hover_text("Which points to learn from. Each built-in set shows a different shape of problem.");
-    data_changed |= ui
-        .add(egui::Slider::new(&mut settings.generator.samples, 20..=2000).text("Samples"))
-        .on_hover_text("How many points to generate. More data usually helps a model generalize.")
-        .changed();
-    data_changed |= ui
-        .add(egui::Slider::new(&mut settings.generator.noise, 0.0..=0.6).text("Noise"))
-        .on_hover_text("How much random jitter is added to each point. Noisy data is harder to separate.")
-        .changed();
-    if matches!(settings.dataset, BuiltinDataset::Blobs | BuiltinDataset::Spiral) {
+    ui.horizontal(|ui| {
+        if ui
+            .button("Open CSV…")
+            .on_hover_text("Load your own table. You can also drag a CSV file onto the window.")
+            .clicked()
+        {
+            commands.push(StudioCommand::OpenFileDialog);
+        }
+        if context.file_name.is_some() && ui.button("Back to built-in").clicked() {
+            commands.push(StudioCommand::UseBuiltin);
+        }
+    });
+    if let Some((name, seconds)) = context.loading {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(format!("Loading {name}… {seconds:.1} s"));
+            if ui.button("Cancel").clicked() {
+                commands.push(StudioCommand::CancelLoad);
+            }
+        });
+    }
+    if let Some(columns) = context.file_columns {
+        let current = settings.csv_target.clone().unwrap_or_default();
+        egui::ComboBox::from_label("Target column")
+            .selected_text(&current)
+            .show_ui(ui, |ui| {
+                for column in columns.iter().filter(|c| c.kind != ColumnKind::Text) {
+                    if ui.selectable_label(column.name == current, &column.name).clicked()
+                        && column.name != current
+                    {
+                        settings.csv_target = Some(column.name.clone());
+                        commands.push(StudioCommand::ReloadCsv);
+                    }
+                }
+            })
+            .response
+            .on_hover_text("The column the model should learn to predict. All other columns become inputs.");
+        let before = settings.impute_missing;
+        ui.horizontal(|ui| {
+            ui.label("Missing cells:");
+            ui.radio_value(&mut settings.impute_missing, false, "drop rows")
+                .on_hover_text("Rows with an empty or NA cell are left out; the data view says how many.");
+            ui.radio_value(&mut settings.impute_missing, true, "fill with mean")
+                .on_hover_text("Empty or NA numeric cells get their column's average, so no row is lost.");
+        });
+        if before != settings.impute_missing {
+            commands.push(StudioCommand::ReloadCsv);
+        }
+    }
+    let generated = context.file_name.is_none();
+    if generated {
         data_changed |= ui
-            .add(egui::Slider::new(&mut settings.generator.classes, 2..=6).text("Classes"))
-            .on_hover_text("How many classes (blobs or spiral arms) to generate.")
+            .add(egui::Slider::new(&mut settings.generator.samples, 20..=2000).text("Samples"))
+            .on_hover_text("How many points to generate. More data usually helps a model generalize.")
             .changed();
+        data_changed |= ui
+            .add(egui::Slider::new(&mut settings.generator.noise, 0.0..=0.6).text("Noise"))
+            .on_hover_text("How much random jitter is added to each point. Noisy data is harder to separate.")
+            .changed();
+        if matches!(settings.dataset, BuiltinDataset::Blobs | BuiltinDataset::Spiral) {
+            data_changed |= ui
+                .add(egui::Slider::new(&mut settings.generator.classes, 2..=6).text("Classes"))
+                .on_hover_text("How many classes (blobs or spiral arms) to generate.")
+                .changed();
+        }
     }
     data_changed |= ui
         .add(egui::Slider::new(&mut settings.test_fraction, 0.1..=0.5).text("Test share"))
@@ -50,25 +119,42 @@ pub fn controls_ui(
              A model that does well on training points but badly on test points has overfit.",
         )
         .changed();
-    if ui.button("Regenerate").on_hover_text("Draw new random points with a new seed.").clicked() {
+    if ui
+        .button("Regenerate")
+        .on_hover_text("Draw new random points and a new train/test split with a new seed.")
+        .clicked()
+    {
         settings.generator.seed = settings.generator.seed.wrapping_add(1);
         data_changed = true;
     }
 
     ui.separator();
     ui.heading("Model");
-    egui::ComboBox::from_label("Model")
+    egui::ComboBox::from_label("Model kind")
         .selected_text(settings.model.kind.label())
+        .height(480.0)
         .show_ui(ui, |ui| {
-            for kind in ModelKind::ALL {
+            ui.label(egui::RichText::new("Classical").weak());
+            for kind in ModelKind::ALL.into_iter().filter(|k| !k.is_network()) {
+                model_changed |= ui.selectable_value(&mut settings.model.kind, kind, kind.label()).changed();
+            }
+            ui.separator();
+            ui.label(egui::RichText::new("Neural network").weak());
+            for kind in ModelKind::ALL.into_iter().filter(|k| k.is_network()) {
                 model_changed |= ui.selectable_value(&mut settings.model.kind, kind, kind.label()).changed();
             }
         })
         .response
         .on_hover_text(
-            "Classical models (logistic and linear regression) fit in one shot with a formula-like rule. \
+            "Classical models fit a fixed recipe (a line, a tree, a margin, neighbours) to the data, usually in one shot. \
              A neural network learns its own features, layer by layer, by gradient descent.",
         );
+    if !settings.model.kind.is_network() {
+        let change = params_ui(ui, settings.model.kind, &mut settings.model.params);
+        if change.committed {
+            model_changed = true;
+        }
+    }
 
     if settings.model.kind.is_network() {
         ui.horizontal(|ui| {
@@ -141,6 +227,10 @@ pub fn controls_ui(
         commands.push(StudioCommand::RegenerateData);
     } else if model_changed {
         commands.push(StudioCommand::Reset);
+    }
+    if (data_changed || model_changed) && !settings.model.kind.is_network() {
+        // Classical fits are quick: refit at once, in the background, as a student expects.
+        commands.push(StudioCommand::TogglePlay);
     }
     commands
 }

@@ -5,9 +5,14 @@ mod app;
 mod boundary;
 mod controls;
 mod curves;
+mod data_view;
+mod insight_view;
+pub mod loading;
+mod metrics_view;
 mod palette;
+mod params_panel;
 
-pub use app::{RunStatus, StudioApp, StudioSettings};
+pub use app::{CentralTab, RunStatus, SideView, StudioApp, StudioSettings};
 
 use crate::data::BuiltinDataset;
 

@@ -1,0 +1,129 @@
+//! Saving and loading a trained network: weights as safetensors, the spec and what the network
+//! expects (input shape, task, scaling) as JSON beside it. Each file is written to a temporary
+//! file in the same folder and renamed, so a crash never leaves a half-written file.
+
+use std::path::{Path, PathBuf};
+
+use candle_core::DType;
+use serde::{Deserialize, Serialize};
+
+use super::{NetworkLearner, NetworkSpec, Shape, TrainSettings};
+use crate::data::{InputShape, Standardizer, Task};
+
+const FORMAT: u32 = 1;
+
+/// The JSON written beside the weights.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SavedNetwork {
+    pub format: u32,
+    pub spec: NetworkSpec,
+    /// The spec as text, for people reading the file.
+    pub spec_text: String,
+    pub input_shape: InputShape,
+    pub n_features: usize,
+    pub task: Task,
+    pub classes: usize,
+    pub settings: TrainSettings,
+    /// Gradient steps taken before saving.
+    pub steps: usize,
+    /// The standardization the network was trained behind, if any: apply it before `predict`.
+    pub scaler: Option<Standardizer>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    #[error("could not write {path}: {reason}")]
+    Write { path: PathBuf, reason: String },
+    #[error("could not read {path}: {reason}")]
+    Read { path: PathBuf, reason: String },
+    #[error("{path} is not a saved Learnscope network: {reason}")]
+    Format { path: PathBuf, reason: String },
+}
+
+/// The two files a save writes: `PATH.safetensors` and `PATH.json` (any extension of PATH replaced).
+pub fn file_paths(path: &Path) -> (PathBuf, PathBuf) {
+    (path.with_extension("safetensors"), path.with_extension("json"))
+}
+
+fn temp_beside(path: &Path) -> PathBuf {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    path.with_file_name(format!(".{name}.tmp{}", std::process::id()))
+}
+
+/// Writes through `write` into a temporary file, then renames it into place.
+fn write_atomically(path: &Path, write: impl FnOnce(&Path) -> Result<(), String>) -> Result<(), SaveError> {
+    let temp = temp_beside(path);
+    let fail = |reason: String| SaveError::Write { path: path.to_path_buf(), reason };
+    if let Err(reason) = write(&temp) {
+        let _ = std::fs::remove_file(&temp);
+        return Err(fail(reason));
+    }
+    std::fs::rename(&temp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&temp);
+        fail(e.to_string())
+    })
+}
+
+fn input_shape_of(shape: Shape) -> InputShape {
+    match shape {
+        Shape::Vector(_) => InputShape::Vector,
+        Shape::Image { channels, height, width } => InputShape::Image { channels, height, width },
+        Shape::Sequence { steps, features } => InputShape::Sequence { steps, channels: features },
+    }
+}
+
+/// Saves `net` as `PATH.safetensors` + `PATH.json`; returns both paths.
+pub fn save(
+    net: &NetworkLearner,
+    path: &Path,
+    scaler: Option<&Standardizer>,
+) -> Result<(PathBuf, PathBuf), SaveError> {
+    let (weights, meta_path) = file_paths(path);
+    let (task, classes) = net.task();
+    let meta = SavedNetwork {
+        format: FORMAT,
+        spec: net.spec().clone(),
+        spec_text: net.spec().to_string(),
+        input_shape: input_shape_of(net.input_shape()),
+        n_features: net.input_shape().size(),
+        task,
+        classes,
+        settings: net.settings(),
+        steps: net.steps(),
+        scaler: scaler.cloned(),
+    };
+    let json = serde_json::to_string_pretty(&meta)
+        .map_err(|e| SaveError::Write { path: meta_path.clone(), reason: e.to_string() })?;
+    write_atomically(&weights, |temp| net.varmap().save(temp).map_err(|e| e.to_string()))?;
+    write_atomically(&meta_path, |temp| std::fs::write(temp, json).map_err(|e| e.to_string()))?;
+    Ok((weights, meta_path))
+}
+
+/// Loads a saved network, ready to predict or to train further (the optimizer starts afresh).
+pub fn load(path: &Path) -> Result<(NetworkLearner, SavedNetwork), SaveError> {
+    let (weights, meta_path) = file_paths(path);
+    let text = std::fs::read_to_string(&meta_path)
+        .map_err(|e| SaveError::Read { path: meta_path.clone(), reason: e.to_string() })?;
+    let format = |reason: String| SaveError::Format { path: meta_path.clone(), reason };
+    let meta: SavedNetwork = serde_json::from_str(&text).map_err(|e| format(e.to_string()))?;
+    if meta.format != FORMAT {
+        return Err(format(format!("format {} is not supported (expected {FORMAT})", meta.format)));
+    }
+    let mut net = NetworkLearner::build(
+        &meta.spec,
+        meta.input_shape,
+        meta.n_features,
+        meta.task,
+        meta.classes,
+        meta.settings,
+        DType::F32,
+    )
+    .map_err(|e| format(e.to_string()))?;
+    if !weights.exists() {
+        return Err(SaveError::Read { path: weights, reason: "the weights file is missing".into() });
+    }
+    net.varmap_mut()
+        .load(&weights)
+        .map_err(|e| SaveError::Format { path: weights.clone(), reason: e.to_string() })?;
+    Ok((net, meta))
+}

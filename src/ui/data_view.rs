@@ -1,0 +1,157 @@
+//! The data tab: a summary, per-column kinds and missing counts, class balance, and a table that
+//! only lays out the rows and columns on screen, so 1M rows or 2,000 columns stay fast.
+
+use egui::{Align2, FontId, Sense, vec2};
+
+use super::palette::class_color;
+use crate::data::csv_loader::{ColumnKind, ColumnReport};
+use crate::data::{Dataset, InputShape, Target};
+
+const CELL_WIDTH: f32 = 84.0;
+const ROW_HEIGHT: f32 = 18.0;
+
+pub fn summary_ui(ui: &mut egui::Ui, data: &Dataset, columns: Option<&[ColumnReport]>, warnings: &[String]) {
+    ui.horizontal_wrapped(|ui| {
+        ui.strong(&data.name);
+        ui.label(format!(
+            "{} rows · {} feature inputs · target '{}' ({})",
+            data.rows(),
+            data.n_features(),
+            data.target_name,
+            data.task().name()
+        ));
+        match data.input_shape {
+            InputShape::Vector => {}
+            InputShape::Image { channels, height, width } => {
+                ui.label(format!("· images {channels}×{height}×{width}"));
+            }
+            InputShape::Sequence { steps, channels } => {
+                ui.label(format!("· sequences of {steps} steps × {channels}"));
+            }
+        }
+    });
+    if let Target::Classes { class_names, .. } = &data.target {
+        let counts = data.class_counts();
+        let total = data.rows().max(1) as f32;
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Class balance:");
+            for (class, (name, count)) in class_names.iter().zip(&counts).enumerate() {
+                ui.colored_label(
+                    class_color(class),
+                    format!("{name}: {count} ({:.0}%)", 100.0 * *count as f32 / total),
+                );
+            }
+        });
+    }
+    if let Some(columns) = columns {
+        egui::CollapsingHeader::new(format!("Columns in the file ({})", columns.len()))
+            .default_open(columns.len() <= 30)
+            .show(ui, |ui| {
+                egui::Grid::new("column_kinds").striped(true).show(ui, |ui| {
+                    ui.strong("column");
+                    ui.strong("kind");
+                    ui.strong("missing");
+                    ui.end_row();
+                    for column in columns.iter().take(500) {
+                        ui.label(&column.name);
+                        ui.label(match column.kind {
+                            ColumnKind::Numeric => "numeric",
+                            ColumnKind::Categorical => "categorical (one-hot)",
+                            ColumnKind::Text => "text (ignored)",
+                        });
+                        ui.label(column.missing.to_string());
+                        ui.end_row();
+                    }
+                });
+                if columns.len() > 500 {
+                    ui.label(format!("… and {} more columns", columns.len() - 500));
+                }
+            });
+    }
+    for warning in warnings {
+        ui.colored_label(ui.visuals().warn_fg_color, warning);
+    }
+}
+
+/// The rows as a table; only the visible cells are drawn.
+pub fn table_ui(ui: &mut egui::Ui, data: &Dataset) {
+    let columns = data.n_features() + 1;
+    let rows = data.rows();
+    let total = vec2(CELL_WIDTH * (columns + 1) as f32, ROW_HEIGHT * (rows + 1) as f32);
+    let font = FontId::monospace(12.0);
+    let text_color = ui.visuals().text_color();
+    let header_color = ui.visuals().strong_text_color();
+    let stripe = ui.visuals().faint_bg_color;
+    egui::ScrollArea::both().id_salt("data_table").auto_shrink(false).show_viewport(ui, |ui, viewport| {
+        let (rect, _) = ui.allocate_exact_size(total, Sense::hover());
+        let painter = ui.painter_at(rect.intersect(ui.clip_rect()));
+        let first_row = (viewport.min.y / ROW_HEIGHT).floor().max(0.0) as usize;
+        let last_row = ((viewport.max.y / ROW_HEIGHT).ceil() as usize).min(rows + 1);
+        let first_col = (viewport.min.x / CELL_WIDTH).floor().max(0.0) as usize;
+        let last_col = ((viewport.max.x / CELL_WIDTH).ceil() as usize).min(columns + 1);
+        for r in first_row..last_row {
+            let y = rect.min.y + r as f32 * ROW_HEIGHT;
+            if r % 2 == 1 {
+                let band = egui::Rect::from_min_size(
+                    egui::pos2(rect.min.x + viewport.min.x, y),
+                    vec2(viewport.width(), ROW_HEIGHT),
+                );
+                painter.rect_filled(band, 0.0, stripe);
+            }
+            for c in first_col..last_col {
+                let x = rect.min.x + c as f32 * CELL_WIDTH + 4.0;
+                let (text, color) = cell(data, r, c, text_color, header_color);
+                painter.text(
+                    egui::pos2(x, y + ROW_HEIGHT / 2.0),
+                    Align2::LEFT_CENTER,
+                    text,
+                    font.clone(),
+                    color,
+                );
+            }
+        }
+    });
+}
+
+/// Row 0 is the header, column 0 the row number, the last column the target.
+fn cell(
+    data: &Dataset,
+    row: usize,
+    column: usize,
+    text: egui::Color32,
+    header: egui::Color32,
+) -> (String, egui::Color32) {
+    let d = data.n_features();
+    if row == 0 {
+        let name = match column {
+            0 => "#".to_string(),
+            c if c <= d => data.feature_names[c - 1].clone(),
+            _ => format!("{} (target)", data.target_name),
+        };
+        return (truncate(&name), header);
+    }
+    let i = row - 1;
+    match column {
+        0 => ((i + 1).to_string(), header),
+        c if c <= d => (format_value(data.row(i)[c - 1]), text),
+        _ => match &data.target {
+            Target::Classes { labels, class_names } => {
+                let class = labels[i] as usize;
+                (truncate(&class_names[class]), class_color(class))
+            }
+            Target::Values(values) => (format_value(values[i]), text),
+        },
+    }
+}
+
+fn format_value(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e9 { format!("{v:.0}") } else { format!("{v:.4}") }
+}
+
+fn truncate(text: &str) -> String {
+    if text.chars().count() > 11 {
+        format!("{}…", text.chars().take(10).collect::<String>())
+    } else {
+        text.to_string()
+    }
+}

@@ -1,0 +1,104 @@
+//! Loading a CSV off the UI thread, so a big file never freezes the window. The file dialog,
+//! drag-and-drop and the tests all end up in `load_in_background`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, TryRecvError};
+use std::time::Instant;
+
+use crate::data::csv_loader::{CsvOptions, LoadedCsv, load_csv_bytes};
+use crate::training::Waker;
+
+/// The raw bytes of a file the user brought in, kept so a new target can be picked without
+/// reading the disk again.
+#[derive(Clone)]
+pub struct CsvSource {
+    pub name: String,
+    pub path: Option<PathBuf>,
+    pub bytes: Arc<Vec<u8>>,
+}
+
+pub enum LoadOutcome {
+    Loaded(CsvSource, Box<LoadedCsv>),
+    Failed(String),
+}
+
+/// A load running on its own thread.
+pub struct PendingLoad {
+    pub name: String,
+    pub started: Instant,
+    receiver: Receiver<LoadOutcome>,
+}
+
+impl PendingLoad {
+    /// The outcome once the thread is done; `None` while it still works.
+    pub fn poll(&self) -> Option<LoadOutcome> {
+        match self.receiver.try_recv() {
+            Ok(outcome) => Some(outcome),
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Disconnected) => {
+                Some(LoadOutcome::Failed(format!("loading {} stopped unexpectedly", self.name)))
+            }
+        }
+    }
+}
+
+/// What to read: a path on disk, or bytes already in memory.
+pub enum LoadRequest {
+    Path(PathBuf),
+    Source(CsvSource),
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+pub fn load_in_background(request: LoadRequest, options: CsvOptions, waker: Waker) -> PendingLoad {
+    let name = match &request {
+        LoadRequest::Path(path) => file_name(path),
+        LoadRequest::Source(source) => source.name.clone(),
+    };
+    let (sender, receiver) = mpsc::channel();
+    let thread_name = name.clone();
+    let spawned = std::thread::Builder::new().name("csv-loader".into()).spawn(move || {
+        let source = match request {
+            LoadRequest::Path(path) => match std::fs::read(&path) {
+                Ok(bytes) => CsvSource { name: thread_name, path: Some(path), bytes: Arc::new(bytes) },
+                Err(e) => {
+                    let _ = sender.send(LoadOutcome::Failed(format!("{}: {e}", path.display())));
+                    waker();
+                    return;
+                }
+            },
+            LoadRequest::Source(source) => source,
+        };
+        let outcome = match load_csv_bytes(&source.name, &source.bytes, &options) {
+            Ok(loaded) => LoadOutcome::Loaded(source, Box::new(loaded)),
+            Err(e) => LoadOutcome::Failed(e.to_string()),
+        };
+        // The user may have cancelled (dropped the receiver); nothing to do then.
+        let _ = sender.send(outcome);
+        waker();
+    });
+    if let Err(e) = spawned {
+        let (sender, receiver) = mpsc::channel();
+        let _ = sender.send(LoadOutcome::Failed(format!("could not start loading {name}: {e}")));
+        return PendingLoad { name, started: Instant::now(), receiver };
+    }
+    PendingLoad { name, started: Instant::now(), receiver }
+}
+
+/// Opens the native file dialog on its own thread; the chosen path arrives on the receiver.
+/// Where no dialog service runs, the receiver yields `None` at once.
+pub fn pick_file_in_background(waker: Waker) -> Receiver<Option<PathBuf>> {
+    let (sender, receiver) = mpsc::channel();
+    let _ = std::thread::Builder::new().name("file-dialog".into()).spawn(move || {
+        let picked = rfd::FileDialog::new()
+            .set_title("Open a CSV file")
+            .add_filter("CSV tables", &["csv", "tsv", "txt"])
+            .pick_file();
+        let _ = sender.send(picked);
+        waker();
+    });
+    receiver
+}

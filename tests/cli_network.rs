@@ -1,0 +1,99 @@
+//! `learnscope train --net SPEC`, `--device` and `--save`: networks written layer by layer.
+
+use std::process::{Command, Output};
+
+fn learnscope(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_learnscope")).args(args).output().expect("the binary runs")
+}
+
+fn json_of(output: &Output) -> serde_json::Value {
+    assert!(output.status.success(), "failed: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("stdout is one JSON object")
+}
+
+fn assert_usage_error(args: &[&str], expected: &str) {
+    let output = learnscope(args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "args {args:?}: stderr {stderr}");
+    assert!(stderr.contains(expected), "args {args:?}: expected '{expected}' in: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn a_net_spec_trains_without_model_and_counts_its_parameters() {
+    let out = learnscope(&[
+        "train",
+        "--dataset",
+        "moons",
+        "--net",
+        "dense(16) batchnorm tanh dropout(0.1) dense(8) relu",
+        "--epochs",
+        "60",
+        "--json",
+    ]);
+    let report = json_of(&out);
+    // 2·16+16 + 2·16 (batch norm) + 16·8+8 + 8·1+1
+    assert_eq!(report["parameters"], 48 + 32 + 136 + 9);
+    assert!(report["test_accuracy"].as_f64().unwrap() > 0.85, "{report}");
+    assert_eq!(report["history"].as_array().unwrap().len(), 60);
+}
+
+#[test]
+fn bad_specs_and_impossible_shapes_exit_2_naming_the_layer() {
+    assert_usage_error(&["train", "--dataset", "moons", "--net", "dense(8) swish"], "layer 2 'swish'");
+    assert_usage_error(
+        &["train", "--dataset", "moons", "--net", "conv2d(8,3) relu"],
+        "layer 1 conv2d needs an image [C,H,W] but receives a vector of 2",
+    );
+    assert_usage_error(&["train", "--dataset", "moons", "--net", "lstm(4)"], "layer 1 lstm needs a sequence");
+    assert_usage_error(&["train", "--dataset", "moons"], "--model");
+}
+
+#[test]
+fn cuda_without_the_feature_warns_and_trains_on_the_cpu() {
+    let out = learnscope(&[
+        "train",
+        "--dataset",
+        "xor",
+        "--net",
+        "dense(4) tanh",
+        "--epochs",
+        "3",
+        "--device",
+        "cuda",
+        "--json",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if cfg!(not(feature = "cuda")) {
+        assert!(stderr.contains("CPU"), "{stderr}");
+    }
+    json_of(&out);
+}
+
+#[test]
+fn save_writes_weights_and_spec_that_load_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("moons-net");
+    let out = learnscope(&[
+        "train",
+        "--dataset",
+        "moons",
+        "--net",
+        "dense(8) tanh",
+        "--epochs",
+        "20",
+        "--json",
+        "--save",
+        path.to_str().unwrap(),
+    ]);
+    let report = json_of(&out);
+    assert_eq!(report["epochs"], 20);
+    let (net, meta) = learnscope::network::save::load(&path).unwrap();
+    assert_eq!(meta.spec_text, "dense(8) tanh");
+    assert!(meta.scaler.is_some(), "the standardization travels with the weights");
+    assert_eq!(learnscope::models::Learner::parameter_count(&net), 2 * 8 + 8 + 9);
+    assert_usage_error(
+        &["train", "--dataset", "moons", "--model", "logistic_regression", "--save", path.to_str().unwrap()],
+        "--save stores networks only",
+    );
+}

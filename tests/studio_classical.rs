@@ -1,0 +1,106 @@
+//! The classical half of the studio, clicked through by label.
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use learnscope::models::ModelKind;
+use learnscope::ui::{RunStatus, StudioApp};
+
+fn studio() -> Harness<'static, StudioApp> {
+    Harness::builder().with_size(egui::vec2(1400.0, 900.0)).build_eframe(|cc| StudioApp::new(cc))
+}
+
+fn step_until(
+    harness: &mut Harness<'_, StudioApp>,
+    limit: Duration,
+    done: impl Fn(&StudioApp) -> bool,
+) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        harness.step();
+        if done(harness.state()) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    false
+}
+
+fn pick_model(harness: &mut Harness<'_, StudioApp>, label: &str) {
+    harness.get_by_label("Model kind").click();
+    harness.run_steps(2);
+    harness.get_by_label(label).click();
+    harness.run_steps(2);
+}
+
+#[test]
+fn every_classifier_fits_from_the_picker_and_shows_boundary_and_scores() {
+    let mut harness = studio();
+    harness.run_steps(2);
+    let classifiers = ModelKind::ALL.into_iter().filter(|k| {
+        !k.is_network() && !matches!(k, ModelKind::LinearRegression | ModelKind::Ridge | ModelKind::Lasso)
+    });
+    for kind in classifiers {
+        pick_model(&mut harness, kind.label());
+        assert_eq!(harness.state().settings().model.kind, kind);
+        let fitted = step_until(&mut harness, Duration::from_secs(60), |app| {
+            app.status() == RunStatus::Finished && app.boundary_refreshes() >= 1
+        });
+        assert!(
+            fitted,
+            "{}: status {:?}, error {:?}",
+            kind.name(),
+            harness.state().status(),
+            harness.state().error()
+        );
+        harness.get_by_label("Metrics").click();
+        harness.run_steps(2);
+        assert!(harness.query_by_label("precision").is_some(), "{}: no per-class scores shown", kind.name());
+        harness.get_by_label("Curves").click();
+        harness.run_steps(1);
+    }
+}
+
+#[test]
+fn a_regression_model_on_class_data_says_why_it_cannot_fit() {
+    let mut harness = studio();
+    harness.run_steps(2);
+    pick_model(&mut harness, ModelKind::LinearRegression.label());
+    assert!(step_until(&mut harness, Duration::from_secs(20), |app| app.status() == RunStatus::Failed));
+    let error = harness.state().error().unwrap_or_default().to_string();
+    assert!(error.contains("classes"), "{error}");
+    assert!(harness.query_by_label_contains("classes").is_some());
+}
+
+#[test]
+fn the_tree_viewer_draws_the_fitted_tree_and_a_hyper_parameter_change_refits() {
+    let mut harness = studio();
+    harness.run_steps(2);
+    pick_model(&mut harness, ModelKind::DecisionTree.label());
+    assert!(step_until(&mut harness, Duration::from_secs(30), |app| app.status() == RunStatus::Finished));
+    harness.get_by_label("What it learned").click();
+    harness.run_steps(2);
+    assert!(harness.query_by_label_contains("leaves, depth").is_some(), "the tree summary is shown");
+    let questions = harness.query_all_by_label_contains("≤").count();
+    assert!(questions >= 3, "the tree's questions are drawn ({questions})");
+    // Folding the root hides everything below it.
+    harness.query_all_by_label_contains("≤").next().expect("the root").click();
+    harness.run_steps(2);
+    assert_eq!(harness.query_all_by_label_contains("≤").count(), 1, "only the folded root remains");
+
+    // A shallower tree: change max depth and the model refits on its own.
+    let before = harness.state().boundary_refreshes();
+    harness
+        .state_mut()
+        .settings_mut()
+        .model
+        .params
+        .insert("max_depth".into(), learnscope::models::params::ParamValue::Int(2));
+    harness.state_mut().refit();
+    assert!(step_until(&mut harness, Duration::from_secs(30), |app| {
+        app.status() == RunStatus::Finished && app.boundary_refreshes() >= 1
+    }));
+    harness.run_steps(3);
+    assert!(harness.query_by_label_contains("leaves, depth 2.").is_some(), "before: {before} refreshes");
+}

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::data::features::EngineeredFeature;
 use crate::data::{Dataset, Split, Standardizer, Task};
 use crate::metrics::{self, Evaluation};
 use crate::models::insight::ModelInsight;
@@ -41,14 +42,17 @@ pub struct EpochRecord {
     pub test_r2: Option<f64>,
 }
 
-/// A grid over two features, in the data's own units; the other features sit at their mean.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// A grid over two features, in the data's own units; the other features sit at their mean,
+/// except engineered ones, which are computed from the cell's x and y.
+#[derive(Clone, Debug, PartialEq)]
 pub struct GridSpec {
     pub x_feature: usize,
     pub y_feature: usize,
     pub resolution: usize,
     pub x_range: (f64, f64),
     pub y_range: (f64, f64),
+    /// Features appended after the first two (x², sin x…), in column order from column 2.
+    pub derived: Vec<EngineeredFeature>,
 }
 
 impl GridSpec {
@@ -68,6 +72,7 @@ impl GridSpec {
             resolution,
             x_range: pad(bounds[0]),
             y_range: pad(bounds[1]),
+            derived: Vec::new(),
         })
     }
 
@@ -267,6 +272,11 @@ impl TrainingSession {
                 let (x, y) = spec.cell_center(column, row);
                 raw[spec.x_feature] = x;
                 raw[spec.y_feature] = y;
+                for (offset, feature) in spec.derived.iter().enumerate() {
+                    if let Some(slot) = raw.get_mut(2 + offset) {
+                        *slot = feature.value(x, y);
+                    }
+                }
                 self.scaler.transform_row(&raw, &mut features);
             }
         }
@@ -282,7 +292,7 @@ impl TrainingSession {
             Prediction::Values(v) => GridValues::Values(v.into_iter().map(|v| v as f32).collect()),
         };
         self.grid_revision += 1;
-        Ok(DecisionGrid { spec: *spec, values, revision: self.grid_revision })
+        Ok(DecisionGrid { spec: spec.clone(), values, revision: self.grid_revision })
     }
 }
 

@@ -104,3 +104,24 @@ fn the_tree_viewer_draws_the_fitted_tree_and_a_hyper_parameter_change_refits() {
     harness.run_steps(3);
     assert!(harness.query_by_label_contains("leaves, depth 2.").is_some(), "before: {before} refreshes");
 }
+
+#[test]
+fn engineered_features_let_logistic_regression_separate_circles() {
+    let mut harness = studio();
+    harness.run_steps(2);
+    harness.state_mut().open_builtin(learnscope::data::BuiltinDataset::Circles);
+    pick_model(&mut harness, ModelKind::LogisticRegression.label());
+    assert!(step_until(&mut harness, Duration::from_secs(30), |app| app.status() == RunStatus::Finished));
+    let raw = harness.state().latest().and_then(|r| r.test_accuracy).expect("an accuracy");
+    assert!(raw < 0.7, "a straight line cannot separate two circles: {raw}");
+
+    harness.get_by_label("x²").click();
+    harness.run_steps(2);
+    harness.get_by_label("y²").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().data().n_features(), 4);
+    assert!(step_until(&mut harness, Duration::from_secs(30), |app| app.status() == RunStatus::Finished
+        && app.latest().and_then(|r| r.test_accuracy).is_some()));
+    let engineered = harness.state().latest().and_then(|r| r.test_accuracy).expect("an accuracy");
+    assert!(engineered >= raw + 0.2, "with x² and y² the circle becomes a line: {raw} -> {engineered}");
+}

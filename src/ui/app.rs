@@ -16,6 +16,7 @@ use super::loading::{
 };
 use super::metrics_view;
 use crate::data::csv_loader::{ColumnReport, CsvOptions, MissingPolicy};
+use crate::data::features::{EngineeredFeature, add_features};
 use crate::data::{BuiltinDataset, Dataset, GeneratorSettings, Split, Standardizer, stratified_split};
 use crate::models::ModelConfig;
 use crate::models::insight::ModelInsight;
@@ -42,6 +43,8 @@ pub struct StudioSettings {
     pub csv_target: Option<String>,
     /// Fill missing CSV cells with the column mean instead of dropping their rows.
     pub impute_missing: bool,
+    /// Hand-made inputs added to 2-D data (x², y², xy, sin x, sin y, r, θ).
+    pub features: Vec<EngineeredFeature>,
 }
 
 impl Default for StudioSettings {
@@ -55,6 +58,7 @@ impl Default for StudioSettings {
             csv_path: None,
             csv_target: None,
             impute_missing: false,
+            features: Vec::new(),
         }
     }
 }
@@ -95,6 +99,8 @@ pub enum StudioCommand {
     LoadPath(PathBuf),
     /// Parse the current file again (a new target or missing-cell policy).
     ReloadCsv,
+    /// The engineered-feature toggles changed.
+    ApplyFeatures,
     CancelLoad,
 }
 
@@ -145,6 +151,8 @@ impl RunStatus {
 
 pub struct StudioApp {
     settings: StudioSettings,
+    /// The data as generated or loaded; `data` adds the engineered features to it.
+    base_data: Arc<Dataset>,
     data: Arc<Dataset>,
     split: Split,
     worker: Option<TrainingWorker>,
@@ -195,6 +203,7 @@ impl StudioApp {
         let waker: Waker = Arc::new(move || repaint.request_repaint());
         let data = Arc::new(settings.dataset.generate(&settings.generator));
         let mut app = Self {
+            base_data: Arc::clone(&data),
             split: Split { train: Vec::new(), test: Vec::new(), warning: None },
             data,
             settings,
@@ -249,6 +258,14 @@ impl StudioApp {
         let options = self.settings.csv_options();
         self.pending_load =
             Some(load_in_background(LoadRequest::Path(path), options, Arc::clone(&self.waker)));
+    }
+
+    /// Engineered features that apply: only plain 2-D data gets them, in a fixed order.
+    fn active_features(&self) -> Vec<EngineeredFeature> {
+        if self.base_data.n_features() != 2 || self.base_data.input_shape != crate::data::InputShape::Vector {
+            return Vec::new();
+        }
+        EngineeredFeature::ALL.into_iter().filter(|f| self.settings.features.contains(f)).collect()
     }
 
     /// True while a file is loading.
@@ -338,7 +355,7 @@ impl StudioApp {
     fn regenerate_data(&mut self) {
         if self.file.is_some() {
             // Generator settings do not apply to a file; a new seed still reshuffles the split.
-            let data = Dataset::clone(&self.data);
+            let data = Dataset::clone(&self.base_data);
             self.set_data(data);
             return;
         }
@@ -346,7 +363,25 @@ impl StudioApp {
         self.set_data(data);
     }
 
-    fn set_data(&mut self, data: Dataset) {
+    fn set_data(&mut self, base: Dataset) {
+        self.base_data = Arc::new(base);
+        self.apply_features();
+    }
+
+    /// Adds the engineered inputs (x², sin x…) the user switched on to the base data.
+    fn apply_features(&mut self) {
+        let chosen = self.active_features();
+        let data = if chosen.is_empty() {
+            Dataset::clone(&self.base_data)
+        } else {
+            match add_features(&self.base_data, &chosen) {
+                Ok(data) => data,
+                Err(e) => {
+                    self.notice = Some(e.to_string());
+                    Dataset::clone(&self.base_data)
+                }
+            }
+        };
         self.data = Arc::new(data);
         match stratified_split(&self.data, self.settings.test_fraction, self.settings.generator.seed) {
             Ok(split) => {
@@ -389,7 +424,8 @@ impl StudioApp {
             model: ModelConfig { seed: self.settings.generator.seed, ..self.settings.model.clone() },
             scale: true,
             max_epochs: None,
-            grid: GridSpec::around(&self.data, GRID_RESOLUTION),
+            grid: GridSpec::around(&self.data, GRID_RESOLUTION)
+                .map(|grid| GridSpec { derived: self.active_features(), ..grid }),
         };
         self.worker = Some(TrainingWorker::spawn(job, Arc::clone(&self.waker)));
     }
@@ -444,6 +480,7 @@ impl StudioApp {
                     self.pending_load = Some(load_in_background(request, options, Arc::clone(&self.waker)));
                 }
             }
+            StudioCommand::ApplyFeatures => self.apply_features(),
             StudioCommand::CancelLoad => {
                 // The loader thread finishes on its own; its result is simply ignored.
                 self.pending_load = None;
@@ -688,6 +725,8 @@ impl eframe::App for StudioApp {
                         .pending_load
                         .as_ref()
                         .map(|p| (p.name.as_str(), p.started.elapsed().as_secs_f32())),
+                    two_d: self.base_data.n_features() == 2
+                        && self.base_data.input_shape == crate::data::InputShape::Vector,
                 };
                 let commands = controls_ui(ui, &mut self.settings, &context);
                 self.commands.extend(commands);

@@ -4,6 +4,7 @@
 use super::app::{StudioCommand, StudioSettings};
 use super::params_panel::params_ui;
 use crate::data::BuiltinDataset;
+use crate::data::features::EngineeredFeature;
 use crate::data::csv_loader::{ColumnKind, ColumnReport};
 use crate::models::ModelKind;
 use crate::network::{Activation, OptimizerKind};
@@ -16,6 +17,8 @@ pub struct ControlsContext<'a> {
     pub file_columns: Option<&'a [ColumnReport]>,
     /// A file being loaded, and for how many seconds.
     pub loading: Option<(&'a str, f32)>,
+    /// The data has exactly two plain features, so engineered features apply.
+    pub two_d: bool,
 }
 
 /// Draws the controls; returns what the user asked for this frame.
@@ -126,6 +129,29 @@ pub fn controls_ui(
     {
         settings.generator.seed = settings.generator.seed.wrapping_add(1);
         data_changed = true;
+    }
+
+    if context.two_d {
+        ui.label("Extra inputs").on_hover_text(
+            "Hand-made features computed from x and y. A straight-line model can draw curved boundaries \
+             when it is given x² or r; a network can learn such features by itself.",
+        );
+        ui.horizontal_wrapped(|ui| {
+            for feature in EngineeredFeature::ALL {
+                let mut on = settings.features.contains(&feature);
+                if ui.checkbox(&mut on, feature.label()).changed() {
+                    if on {
+                        settings.features.push(feature);
+                    } else {
+                        settings.features.retain(|f| *f != feature);
+                    }
+                    commands.push(StudioCommand::ApplyFeatures);
+                    if !settings.model.kind.is_network() {
+                        commands.push(StudioCommand::TogglePlay);
+                    }
+                }
+            }
+        });
     }
 
     ui.separator();

@@ -218,7 +218,7 @@ impl InsightView {
                 let response = ui.interact(r, ui.scope_id().with(("tree_node", i)), sense);
                 // Painted boxes are invisible to screen readers and tests unless labelled.
                 let kind =
-                    if node.feature.is_some() { egui::WidgetType::Button } else { egui::WidgetType::Label };
+                    if node.feature.is_some() { egui::Role::Button } else { egui::Role::Label };
                 let label = format!("{title} {detail}");
                 response.widget_info(|| egui::WidgetInfo::labeled(kind, true, &label));
                 if response.clicked() {

@@ -186,6 +186,13 @@ fn load_raw_data(args: &DataArgs) -> Result<Dataset, CliError> {
         seed: args.seed,
         classes: args.classes as usize,
     };
+    let defaults = GeneratorSettings::default();
+    if !builtin.is_generated() && (settings.samples != defaults.samples || settings.noise != defaults.noise) {
+        eprintln!(
+            "warning: {} is a fixed real table; --samples and --noise apply to generated data sets only",
+            builtin.name()
+        );
+    }
     builtin.load(&settings).map_err(|e| CliError::Failure(e.to_string()))
 }
 
@@ -243,7 +250,10 @@ fn network_choice(args: &ModelArgs) -> Result<(ModelKind, Option<crate::network:
     let kind = ModelKind::from_name(name).ok_or_else(|| bad(format!("unknown model '{name}'")))?;
     let network = (kind == ModelKind::Mlp && options != NetworkOptions::default()).then(|| {
         let activation = Activation::from_name(&args.activation).unwrap_or(Activation::Tanh);
-        NetworkSpec { options, ..NetworkSpec::mlp(&args.layers, activation) }
+        let mut spec = NetworkSpec { options, ..NetworkSpec::mlp(&args.layers, activation) };
+        // Images and sequences reach an MLP as flat rows; on vectors flatten changes nothing.
+        spec.layers.insert(0, crate::network::LayerSpec::Flatten);
+        spec
     });
     Ok((kind, network))
 }

@@ -166,18 +166,24 @@ impl<'a> Source<'a> {
     }
 }
 
-/// One column of the file. Numeric columns keep only their numbers, so a large numeric file
-/// costs 8 bytes a cell; a column that holds any text keeps its cells as written.
-enum Column {
+/// One column of the file, seen through the table. Numbers are kept row-major for every column,
+/// so a large numeric file costs 8 bytes a cell and becomes the feature matrix in place; a
+/// column that holds any text also keeps its cells as written.
+#[derive(Clone, Copy)]
+enum Column<'a> {
     /// `NaN` marks a missing or non-finite cell (empty, NA, inf...).
-    Numbers(Vec<f64>),
-    Texts(Vec<String>),
+    Numbers {
+        values: &'a [f64],
+        width: usize,
+        offset: usize,
+    },
+    Texts(&'a [String]),
 }
 
-impl Column {
-    fn cell(&self, row: usize) -> Cell {
+impl<'a> Column<'a> {
+    fn cell(self, row: usize) -> Cell {
         match self {
-            Column::Numbers(values) => match values.get(row) {
+            Column::Numbers { values, width, offset } => match values.get(row * width + offset) {
                 Some(v) if v.is_finite() => Cell::Number(*v),
                 _ => Cell::Missing,
             },
@@ -187,22 +193,35 @@ impl Column {
 
     /// The cell as written (only text columns are ever read this way: they alone can be
     /// categorical or text).
-    fn text(&self, row: usize) -> &str {
+    fn text(self, row: usize) -> &'a str {
         match self {
-            Column::Numbers(_) => "",
+            Column::Numbers { .. } => "",
             Column::Texts(cells) => cells.get(row).map_or("", String::as_str),
         }
     }
 }
 
-/// The raw content of a file: header names (made unique) and cells stored column by column.
+/// The raw content of a file: header names (made unique), the numbers of every row and the
+/// cells of the columns that hold text.
 struct Table {
     names: Vec<String>,
-    /// `columns[j]`: column `j`, one cell per data row.
-    columns: Vec<Column>,
+    /// Row-major, `names.len()` values a row; `NaN` for a missing cell and in text columns.
+    numbers: Vec<f64>,
+    /// `texts[j]`: the cells of column `j` as written, for the columns that hold text.
+    texts: Vec<Option<Vec<String>>>,
+    /// Missing cells per numeric column, counted while parsing so clean columns need no scan.
+    missing: Vec<usize>,
     /// Physical line where each data row starts.
     lines: Vec<u64>,
     warnings: Vec<String>,
+}
+
+/// Column `j` of a table's numbers and texts.
+fn column<'a>(numbers: &'a [f64], texts: &'a [Option<Vec<String>>], j: usize) -> Column<'a> {
+    match texts.get(j) {
+        Some(Some(cells)) => Column::Texts(cells),
+        _ => Column::Numbers { values: numbers, width: texts.len(), offset: j },
+    }
 }
 
 const DELIMITERS: [u8; 3] = [b',', b';', b'\t'];
@@ -422,9 +441,11 @@ impl<R: Read> Read for Watched<R> {
 /// Opens the text without its UTF-8 byte-order mark and picks the delimiter from its start.
 fn open_text<'a>(source: Source<'a>) -> Result<(Box<dyn Read + Send + 'a>, u8), CsvError> {
     let mut reader = source.open()?;
-    // One byte more than the sample tells whether the sample is the whole text.
-    let mut head = Vec::with_capacity(SNIFF_BYTES + 1);
-    (&mut reader).take(SNIFF_BYTES as u64 + 1).read_to_end(&mut head).map_err(|e| source.io_error(e))?;
+    // A byte-order mark plus one byte more than the sample tells whether the sample is the
+    // whole text.
+    let wanted = SNIFF_BYTES + 3 + 1;
+    let mut head = Vec::with_capacity(wanted);
+    (&mut reader).take(wanted as u64).read_to_end(&mut head).map_err(|e| source.io_error(e))?;
     let bom = if head.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
     head.drain(..bom);
     let complete = head.len() <= SNIFF_BYTES;
@@ -502,8 +523,9 @@ fn read_numbers<R: Read + Send>(
     let expected = names.len();
 
     // Data rows: one thread splits records (and checks their shape), this one parses numbers.
-    let mut numbers: Vec<Vec<f64>> = vec![Vec::new(); expected];
+    let mut numbers: Vec<f64> = Vec::new();
     let mut text_columns = vec![false; expected];
+    let mut missing = vec![0usize; expected];
     let mut row_lines = Vec::new();
     let (rows_to_parse, rows) = mpsc::sync_channel::<Result<Batch, CsvError>>(4);
     let (spare_batches, spares) = mpsc::channel::<Batch>();
@@ -511,7 +533,7 @@ fn read_numbers<R: Read + Send>(
         scope.spawn(|| split_rows(file, reader, expected, rows_to_parse, spares));
         for message in rows {
             let batch = message?;
-            parse_rows(file, &batch, &names, &mut numbers, &mut text_columns, &mut row_lines)?;
+            parse_rows(file, &batch, &names, &mut numbers, &mut text_columns, &mut missing, &mut row_lines)?;
             // The splitter may reuse the buffers; it may also be gone already.
             let _ = spare_batches.send(batch);
         }
@@ -520,8 +542,8 @@ fn read_numbers<R: Read + Send>(
     if row_lines.is_empty() {
         return Err(CsvError::NoDataRows { file: file.to_string() });
     }
-    let columns = numbers.into_iter().map(Column::Numbers).collect();
-    Ok((Table { names, columns, lines: row_lines, warnings }, text_columns))
+    let texts = vec![None; expected];
+    Ok((Table { names, numbers, texts, missing, lines: row_lines, warnings }, text_columns))
 }
 
 /// Data rows on their way from the splitting thread to the parsing one.
@@ -597,14 +619,15 @@ fn split_rows<R: Read>(
     }
 }
 
-/// Parses a batch of rows into the numeric columns; a column that holds text stops collecting
-/// numbers (its cells are read again as written by [`read_texts`]).
+/// Parses a batch of rows into the row-major numbers; a column that holds text gets `NaN` (its
+/// cells are read again as written by [`read_texts`]).
 fn parse_rows(
     file: &str,
     batch: &Batch,
     names: &[String],
-    numbers: &mut [Vec<f64>],
+    numbers: &mut Vec<f64>,
     text_columns: &mut [bool],
+    missing: &mut [usize],
     row_lines: &mut Vec<u64>,
 ) -> Result<(), CsvError> {
     let expected = names.len();
@@ -619,8 +642,8 @@ fn parse_rows(
         // (possible only when the whole row checks) is caught by `str::get`.
         let whole = std::str::from_utf8(row).ok();
         let mut field_start = row_start;
-        for (((&end, column), is_text), name) in
-            ends.iter().zip(numbers.iter_mut()).zip(text_columns.iter_mut()).zip(names)
+        for (((&end, is_text), missing), name) in
+            ends.iter().zip(text_columns.iter_mut()).zip(missing.iter_mut()).zip(names)
         {
             let text = match whole {
                 Some(whole) => whole.get(field_start - row_start..end - row_start),
@@ -632,17 +655,18 @@ fn parse_rows(
                 column: name.clone(),
             })?;
             field_start = end;
-            if *is_text {
-                continue;
-            }
-            match parse_cell(text) {
-                Cell::Number(v) => column.push(v),
-                Cell::Missing => column.push(f64::NAN),
+            numbers.push(match parse_cell(text) {
+                Cell::Number(v) if !*is_text => v,
                 Cell::Text => {
                     *is_text = true;
-                    *column = Vec::new();
+                    f64::NAN
                 }
-            }
+                Cell::Missing => {
+                    *missing += 1;
+                    f64::NAN
+                }
+                Cell::Number(_) => f64::NAN,
+            });
         }
         row_start = row_end;
         row_lines.push(line);
@@ -689,9 +713,9 @@ fn read_texts(file: &str, source: Source, table: &mut Table, text_columns: &[boo
     if rows != table.lines.len() {
         return Err(changed());
     }
-    for ((column, cells), &is_text) in table.columns.iter_mut().zip(texts).zip(text_columns) {
+    for ((column, cells), &is_text) in table.texts.iter_mut().zip(texts).zip(text_columns) {
         if is_text {
-            *column = Column::Texts(cells);
+            *column = Some(cells);
         }
     }
     Ok(())
@@ -789,13 +813,13 @@ struct Analysis {
     distinct: usize,
 }
 
-fn analyse(column: &Column) -> Analysis {
+/// `missing_numbers`: the count made while parsing (used for numeric columns).
+fn analyse(column: Column, rows: usize, missing_numbers: usize) -> Analysis {
     let cells = match column {
-        Column::Numbers(values) => {
-            let missing_numbers = values.iter().filter(|v| !v.is_finite()).count();
+        Column::Numbers { .. } => {
             return Analysis {
                 kind: ColumnKind::Numeric,
-                numbers: values.len() - missing_numbers,
+                numbers: rows - missing_numbers,
                 missing_numbers,
                 texts: 0,
                 first_text: None,
@@ -862,7 +886,7 @@ enum FeatureColumn {
 }
 
 fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, CsvError> {
-    let Table { names, mut columns, lines, mut warnings } = table;
+    let Table { names, mut numbers, texts, missing, lines, mut warnings } = table;
     let n_rows = lines.len();
 
     // Target column.
@@ -879,10 +903,11 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
             })?,
     };
     let target_name = names.get(target_index).cloned().unwrap_or_default();
-    let no_column = Column::Numbers(Vec::new());
 
     // Column kinds.
-    let analyses: Vec<Analysis> = columns.iter().map(analyse).collect();
+    let analyses: Vec<Analysis> = (0..names.len())
+        .map(|j| analyse(column(&numbers, &texts, j), n_rows, missing.get(j).copied().unwrap_or(0)))
+        .collect();
     let mut reports = Vec::with_capacity(names.len());
     for (j, (name, a)) in names.iter().zip(&analyses).enumerate() {
         let is_target = j == target_index;
@@ -908,7 +933,7 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
     }
 
     // Rows without a target are always dropped: a missing target is never a class.
-    let target_column = columns.get(target_index).unwrap_or(&no_column);
+    let target_column = column(&numbers, &texts, target_index);
     let mut keep: Vec<bool> = (0..n_rows).map(|i| target_column.cell(i) != Cell::Missing).collect();
     let no_target: Vec<u64> = keep.iter().zip(&lines).filter(|(k, _)| !**k).map(|(_, &line)| line).collect();
     if no_target.len() == n_rows {
@@ -975,7 +1000,7 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
         if j == target_index {
             continue;
         }
-        let column = columns.get(j).unwrap_or(&no_column);
+        let cells = column(&numbers, &texts, j);
         match a.kind {
             ColumnKind::Text => {
                 warnings.push(format!(
@@ -986,7 +1011,7 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
             }
             ColumnKind::Numeric | ColumnKind::Categorical => {
                 let usable = (0..n_rows)
-                    .any(|i| keep.get(i).copied().unwrap_or(false) && cell_present(column, i, a.kind));
+                    .any(|i| keep.get(i).copied().unwrap_or(false) && cell_present(cells, i, a.kind));
                 if !usable {
                     if a.kind == ColumnKind::Numeric && a.missing_numbers == n_rows {
                         warnings.push(format!("column {name} was empty in every row and was dropped"));
@@ -1029,10 +1054,13 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
             let mut would_keep = keep.clone();
             let mut per_column: Vec<(String, usize)> = Vec::new();
             for &(j, name) in &numeric_columns {
-                let column = columns.get(j).unwrap_or(&no_column);
+                if missing.get(j) == Some(&0) {
+                    continue; // Nothing to drop or fill: no scan of a clean column.
+                }
+                let cells = column(&numbers, &texts, j);
                 let mut count = 0;
                 for (i, k) in would_keep.iter_mut().enumerate() {
-                    if keep.get(i).copied().unwrap_or(false) && column.cell(i) == Cell::Missing {
+                    if keep.get(i).copied().unwrap_or(false) && cells.cell(i) == Cell::Missing {
                         count += 1;
                         *k = false;
                     }
@@ -1069,7 +1097,10 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
         }
         MissingPolicy::ImputeMean => {
             for &(j, name) in &numeric_columns {
-                let column = columns.get(j).unwrap_or(&no_column);
+                if missing.get(j) == Some(&0) {
+                    continue; // Nothing to drop or fill: no scan of a clean column.
+                }
+                let cells = column(&numbers, &texts, j);
                 let mut sum = 0.0;
                 let mut count = 0usize;
                 let mut missing_lines = Vec::new();
@@ -1077,7 +1108,7 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
                     if !k {
                         continue;
                     }
-                    match column.cell(i) {
+                    match cells.cell(i) {
                         Cell::Number(v) => {
                             sum += v;
                             count += 1;
@@ -1107,9 +1138,9 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
     drop(keep);
     let rows = kept_rows.len();
 
-    // Target (before the features, so its column can go as soon as it is read).
+    // Target (before the features, which may overwrite the numbers in place).
     let target = {
-        let target_column = columns.get(target_index).unwrap_or(&no_column);
+        let target_column = column(&numbers, &texts, target_index);
         if classification {
             if target_numeric {
                 let kept_values: Vec<f64> = kept_rows
@@ -1158,9 +1189,6 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
             )
         }
     };
-    if let Some(column) = columns.get_mut(target_index) {
-        *column = Column::Numbers(Vec::new());
-    }
     if let Target::Classes { class_names, .. } = &target {
         if class_names.len() == 1 {
             warnings.push(format!(
@@ -1175,8 +1203,8 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
         }
     }
 
-    // Encode features straight into the row-major matrix; each source column is freed once
-    // written, so the peak memory is about one copy of the numbers.
+    // Encode the features as a row-major matrix: in place when they are all numeric, so the
+    // peak memory stays about one copy of the numbers.
     enum Encoding {
         Numeric { column: usize, mean: f64 },
         OneHot { column: usize, categories: Vec<String> },
@@ -1192,7 +1220,7 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
             }
             FeatureColumn::Categorical { column } => {
                 let name = names.get(column).cloned().unwrap_or_default();
-                let cells = columns.get(column).unwrap_or(&no_column);
+                let cells = self::column(&numbers, &texts, column);
                 let categories: Vec<String> = kept_rows
                     .iter()
                     .map(|&i| cells.text(i))
@@ -1217,55 +1245,76 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
         });
     }
     let width = feature_names.len();
-    let mut values = vec![0.0; rows * width];
-    let mut offset = 0;
-    for encoding in encodings {
-        match encoding {
-            Encoding::Numeric { column, mean } => {
-                let cells = columns.get(column).unwrap_or(&no_column);
-                for (row, &i) in values.chunks_exact_mut(width).zip(&kept_rows) {
-                    if let Some(v) = row.get_mut(offset) {
-                        *v = match cells.cell(i) {
-                            Cell::Number(x) => x,
-                            _ => mean,
-                        };
-                    }
-                }
-                offset += 1;
-                if let Some(c) = columns.get_mut(column) {
-                    *c = Column::Numbers(Vec::new());
-                }
-            }
-            Encoding::OneHot { column, categories } => {
-                let name = names.get(column).cloned().unwrap_or_default();
-                let cells = columns.get(column).unwrap_or(&no_column);
-                let mut blank_lines = Vec::new();
-                for (row, &i) in values.chunks_exact_mut(width).zip(&kept_rows) {
-                    match categories.binary_search_by(|c| c.as_str().cmp(cells.text(i))) {
-                        Ok(k) => {
-                            if let Some(v) = row.get_mut(offset + k) {
-                                *v = 1.0;
-                            }
-                        }
-                        Err(_) => blank_lines.push(lines.get(i).copied().unwrap_or(0)),
-                    }
-                }
-                if !blank_lines.is_empty() {
-                    warnings.push(format!(
-                        "column {name}: {} no category and {} encoded as all zeros ({})",
-                        plural(blank_lines.len(), "empty cell has", "empty cells have"),
-                        if blank_lines.len() == 1 { "is" } else { "are" },
-                        list_lines(&blank_lines)
-                    ));
-                }
-                offset += categories.len();
-                if let Some(c) = columns.get_mut(column) {
-                    *c = Column::Numbers(Vec::new());
+    let in_place = encodings.iter().all(|e| matches!(e, Encoding::Numeric { .. })) && width <= names.len();
+    let values = if in_place {
+        // Plain numeric features: compact the table's rows into the feature matrix where they
+        // are. Row r is written at r·width, never past what is still to be read (row
+        // kept_rows[r] ≥ r at kept_rows[r]·names.len(), and each feature's column ≥ its index).
+        let columns: Vec<(usize, f64)> = encodings
+            .iter()
+            .filter_map(|e| match e {
+                Encoding::Numeric { column, mean } => Some((*column, *mean)),
+                Encoding::OneHot { .. } => None,
+            })
+            .collect();
+        let stride = names.len();
+        for (r, &i) in kept_rows.iter().enumerate() {
+            for (k, &(j, mean)) in columns.iter().enumerate() {
+                let v = numbers.get(i * stride + j).copied().filter(|v| v.is_finite()).unwrap_or(mean);
+                if let Some(slot) = numbers.get_mut(r * width + k) {
+                    *slot = v;
                 }
             }
         }
-    }
-    drop(columns);
+        numbers.truncate(rows * width);
+        numbers.shrink_to_fit();
+        numbers
+    } else {
+        let mut values = vec![0.0; rows * width];
+        let mut offset = 0;
+        for encoding in encodings {
+            match encoding {
+                Encoding::Numeric { column, mean } => {
+                    let cells = self::column(&numbers, &texts, column);
+                    for (row, &i) in values.chunks_exact_mut(width).zip(&kept_rows) {
+                        if let Some(v) = row.get_mut(offset) {
+                            *v = match cells.cell(i) {
+                                Cell::Number(x) => x,
+                                _ => mean,
+                            };
+                        }
+                    }
+                    offset += 1;
+                }
+                Encoding::OneHot { column, categories } => {
+                    let name = names.get(column).cloned().unwrap_or_default();
+                    let cells = self::column(&numbers, &texts, column);
+                    let mut blank_lines = Vec::new();
+                    for (row, &i) in values.chunks_exact_mut(width).zip(&kept_rows) {
+                        match categories.binary_search_by(|c| c.as_str().cmp(cells.text(i))) {
+                            Ok(k) => {
+                                if let Some(v) = row.get_mut(offset + k) {
+                                    *v = 1.0;
+                                }
+                            }
+                            Err(_) => blank_lines.push(lines.get(i).copied().unwrap_or(0)),
+                        }
+                    }
+                    if !blank_lines.is_empty() {
+                        warnings.push(format!(
+                            "column {name}: {} no category and {} encoded as all zeros ({})",
+                            plural(blank_lines.len(), "empty cell has", "empty cells have"),
+                            if blank_lines.len() == 1 { "is" } else { "are" },
+                            list_lines(&blank_lines)
+                        ));
+                    }
+                    offset += categories.len();
+                }
+            }
+        }
+        values
+    };
+    drop(texts);
 
     let dropped_rows = n_rows - rows;
     if dropped_rows > 0 {
@@ -1279,7 +1328,7 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
 }
 
 /// Whether a cell holds a usable value for a column of this kind.
-fn cell_present(column: &Column, row: usize, kind: ColumnKind) -> bool {
+fn cell_present(column: Column, row: usize, kind: ColumnKind) -> bool {
     match kind {
         ColumnKind::Numeric => matches!(column.cell(row), Cell::Number(_)),
         ColumnKind::Categorical | ColumnKind::Text => !is_blank(column.text(row)),
@@ -1781,5 +1830,22 @@ mod tests {
         text.extend_from_slice(b"1,\xFF,1\n");
         let err = load_csv_bytes("order.csv", &text, &CsvOptions::default()).unwrap_err().to_string();
         assert!(err.contains("order.csv line 3: expected 3 fields, found 2"), "{err}");
+    }
+
+    #[test]
+    fn numeric_rows_are_compacted_in_place_around_the_target_and_dropped_rows() {
+        let options = CsvOptions {
+            target: Some("y".into()),
+            task: Some(TaskOverride::Regression),
+            ..Default::default()
+        };
+        let loaded = bytes("a,y,b,c\n1,10,2,3\n4,11,NA,6\n7,12,8,9\n", &options).unwrap();
+        assert_eq!(loaded.dataset.feature_names, ["a", "b", "c"]);
+        assert_eq!(loaded.dataset.features, [1.0, 2.0, 3.0, 7.0, 8.0, 9.0]);
+        assert_eq!(loaded.dataset.target, Target::Values(vec![10.0, 12.0]));
+        let impute =
+            CsvOptions { target: Some("y".into()), missing: MissingPolicy::ImputeMean, ..Default::default() };
+        let loaded = bytes("a,y,b,c\n1,10,2,3\n4,11,NA,6\n7,12,8,9\n", &impute).unwrap();
+        assert_eq!(loaded.dataset.features, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]);
     }
 }

@@ -596,7 +596,8 @@ impl Learner for NaiveBayesModel {
                 train.features.chunks_exact(d).map(|r| (r[j] - overall_mean[j]).powi(2)).sum::<f64>() / n
             })
             .fold(0.0, f64::max);
-        let epsilon = (self.var_smoothing * max_var).max(1e-300);
+        // Every feature constant: fall back to var_smoothing itself so no variance is zero.
+        let epsilon = if max_var > 0.0 { self.var_smoothing * max_var } else { self.var_smoothing };
         for (s, &c) in present.iter().enumerate() {
             variances[s].iter_mut().for_each(|v| *v = *v / counts[c as usize] as f64 + epsilon);
         }
@@ -622,7 +623,12 @@ impl Learner for NaiveBayesModel {
                             .map(|((x, m), v)| (2.0 * std::f64::consts::PI * v).ln() + (x - m) * (x - m) / v)
                             .sum::<f64>();
             }
-            let max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let mut max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            if !max.is_finite() {
+                // A row so far from every class that all likelihoods vanish: fall back to the priors.
+                scores.copy_from_slice(&f.log_priors);
+                max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            }
             let total: f64 = scores.iter().map(|s| (s - max).exp()).sum();
             for (s, &c) in f.present.iter().enumerate() {
                 out[c as usize] = ((scores[s] - max).exp() / total) as f32;

@@ -272,10 +272,14 @@ impl ModelConfig {
                 Ok(Box::new(classical::LinearRegressionModel::default()))
             }
             ModelKind::Mlp => {
-                let spec = self
-                    .network
-                    .clone()
-                    .unwrap_or_else(|| NetworkSpec::mlp(&self.hidden_layers, self.activation));
+                let spec = self.network.clone().unwrap_or_else(|| {
+                    // A plain MLP reads images and sequences as flat rows.
+                    let mut spec = NetworkSpec::mlp(&self.hidden_layers, self.activation);
+                    if input != crate::data::InputShape::Vector {
+                        spec.layers.insert(0, crate::network::LayerSpec::Flatten);
+                    }
+                    spec
+                });
                 let net = crate::network::NetworkLearner::with_input(
                     &spec,
                     input,

@@ -87,7 +87,8 @@ struct KernelCache {
     columns: Vec<f64>,
     norms: Vec<f64>,
     kernel: Kernel,
-    cache: Vec<Option<Box<[f64]>>>,
+    /// Rows stored as f32, like libsvm: half the memory traffic, ample precision for the solver.
+    cache: Vec<Option<Box<[f32]>>>,
     /// Cached rows in insertion order, for eviction.
     order: std::collections::VecDeque<usize>,
     capacity: usize,
@@ -127,12 +128,18 @@ impl KernelCache {
         }
     }
 
-    fn row(&mut self, i: usize) -> &[f64] {
+    /// Computes row `i` unless cached, evicting the oldest row other than `keep`.
+    fn ensure(&mut self, i: usize, keep: usize) {
         if self.cache[i].is_none() {
-            if self.order.len() >= self.capacity
-                && let Some(old) = self.order.pop_front()
-            {
-                self.cache[old] = None;
+            if self.order.len() >= self.capacity {
+                let victim = if self.order.front() == Some(&keep) {
+                    self.order.remove(1)
+                } else {
+                    self.order.pop_front()
+                };
+                if let Some(old) = victim {
+                    self.cache[old] = None;
+                }
             }
             let (m, d) = (self.m, self.d);
             let dots = &mut self.scratch;
@@ -141,32 +148,27 @@ impl KernelCache {
                 let xik = self.columns[k * m + i];
                 dots.iter_mut().zip(&self.columns[k * m..(k + 1) * m]).for_each(|(acc, &x)| *acc += xik * x);
             }
-            let row: Box<[f64]> = match self.kernel {
-                Kernel::Linear => dots.as_slice().into(),
+            let row: Box<[f32]> = match self.kernel {
+                Kernel::Linear => dots.iter().map(|&v| v as f32).collect(),
                 Kernel::Rbf { gamma } => {
                     let ni = self.norms[i];
                     dots.iter()
                         .zip(&self.norms)
-                        .map(|(&dot, &nj)| exp_nonpositive(-gamma * (ni + nj - 2.0 * dot).max(0.0)))
+                        .map(|(&dot, &nj)| exp_nonpositive(-gamma * (ni + nj - 2.0 * dot).max(0.0)) as f32)
                         .collect()
                 }
                 Kernel::Poly { gamma, degree, coef0 } => {
-                    dots.iter().map(|&dot| (gamma * dot + coef0).powi(degree)).collect()
+                    dots.iter().map(|&dot| (gamma * dot + coef0).powi(degree) as f32).collect()
                 }
             };
             self.cache[i] = Some(row);
             self.order.push_back(i);
         }
-        self.cache[i].as_deref().unwrap_or(&[])
     }
-}
 
-/// Fills `q[t] = y_i y_t K(i, t mod m)`: one row of the dual's Q for `l = m` or `l = 2m` variables.
-fn q_row(q: &mut [f64], y: &[f64], yi: f64, krow: &[f64]) {
-    for (chunk_q, chunk_y) in q.chunks_mut(krow.len()).zip(y.chunks(krow.len())) {
-        for ((qt, &yt), &k) in chunk_q.iter_mut().zip(chunk_y).zip(krow) {
-            *qt = yi * yt * k;
-        }
+    /// A row made ready by `ensure`.
+    fn get(&self, i: usize) -> &[f32] {
+        self.cache[i].as_deref().unwrap_or(&[])
     }
 }
 
@@ -176,14 +178,13 @@ fn q_row(q: &mut [f64], y: &[f64], yi: f64, krow: &[f64]) {
 fn solve(cache: &mut KernelCache, y: &[f64], p: &[f64], c: f64) -> (Vec<f64>, f64) {
     let l = y.len();
     let m = cache.m;
-    let diag: Vec<f64> = (0..l).map(|t| cache.diagonal(t % m)).collect();
+    let row = |t: usize| if t < m { t } else { t - m };
+    let diag: Vec<f64> = (0..l).map(|t| cache.diagonal(row(t))).collect();
     let mut alpha = vec![0.0; l];
     let mut grad = p.to_vec();
     let upper = |a: f64| a >= c;
     let lower = |a: f64| a <= 0.0;
     let max_iter = (100 * l).max(10_000_000);
-    let mut qi = vec![0.0; l];
-    let mut qj = vec![0.0; l];
     for _ in 0..max_iter {
         // Working set: i maximises -y G over I_up; j by the second-order gain.
         let (mut gmax, mut i) = (f64::NEG_INFINITY, usize::MAX);
@@ -196,43 +197,48 @@ fn solve(cache: &mut KernelCache, y: &[f64], p: &[f64], c: f64) -> (Vec<f64>, f6
                 (gmax, i) = (grad[t], t);
             }
         }
-        if i == usize::MAX {
-            break;
-        }
-        q_row(&mut qi, y, y[i], cache.row(i % m));
-        let (mut gmax2, mut j, mut best) = (f64::NEG_INFINITY, usize::MAX, f64::INFINITY);
-        for t in 0..l {
-            if y[t] > 0.0 {
-                if !lower(alpha[t]) {
-                    let diff = gmax + grad[t];
-                    gmax2 = gmax2.max(grad[t]);
+        let mut j = usize::MAX;
+        let mut gmax2 = f64::NEG_INFINITY;
+        if i != usize::MAX {
+            cache.ensure(row(i), usize::MAX);
+            let ki = cache.get(row(i));
+            let mut best = f64::INFINITY;
+            for t in 0..l {
+                // quad = |phi_i - phi_t|^2 whatever the labels.
+                let quad = diag[i] + diag[t] - 2.0 * ki[row(t)] as f64;
+                let quad = if quad > 0.0 { quad } else { TAU };
+                if y[t] > 0.0 {
+                    if !lower(alpha[t]) {
+                        let diff = gmax + grad[t];
+                        gmax2 = gmax2.max(grad[t]);
+                        if diff > 0.0 {
+                            let gain = -(diff * diff) / quad;
+                            if gain <= best {
+                                (j, best) = (t, gain);
+                            }
+                        }
+                    }
+                } else if !upper(alpha[t]) {
+                    let diff = gmax - grad[t];
+                    gmax2 = gmax2.max(-grad[t]);
                     if diff > 0.0 {
-                        let quad = diag[i] + diag[t] - 2.0 * y[i] * qi[t];
-                        let gain = -(diff * diff) / if quad > 0.0 { quad } else { TAU };
+                        let gain = -(diff * diff) / quad;
                         if gain <= best {
                             (j, best) = (t, gain);
                         }
                     }
                 }
-            } else if !upper(alpha[t]) {
-                let diff = gmax - grad[t];
-                gmax2 = gmax2.max(-grad[t]);
-                if diff > 0.0 {
-                    let quad = diag[i] + diag[t] + 2.0 * y[i] * qi[t];
-                    let gain = -(diff * diff) / if quad > 0.0 { quad } else { TAU };
-                    if gain <= best {
-                        (j, best) = (t, gain);
-                    }
-                }
             }
         }
-        if gmax + gmax2 < TOLERANCE || j == usize::MAX {
+        if i == usize::MAX || j == usize::MAX || gmax + gmax2 < TOLERANCE {
             break;
         }
-        q_row(&mut qj, y, y[j], cache.row(j % m));
+        cache.ensure(row(j), row(i));
+        let (ki, kj) = (cache.get(row(i)), cache.get(row(j)));
+        let qij = y[i] * y[j] * ki[row(j)] as f64;
         let (old_i, old_j) = (alpha[i], alpha[j]);
         if y[i] != y[j] {
-            let quad = (diag[i] + diag[j] + 2.0 * qi[j]).max(TAU);
+            let quad = (diag[i] + diag[j] + 2.0 * qij).max(TAU);
             let delta = (-grad[i] - grad[j]) / quad;
             let diff = alpha[i] - alpha[j];
             alpha[i] += delta;
@@ -256,7 +262,7 @@ fn solve(cache: &mut KernelCache, y: &[f64], p: &[f64], c: f64) -> (Vec<f64>, f6
                 alpha[i] = c + diff;
             }
         } else {
-            let quad = (diag[i] + diag[j] - 2.0 * qi[j]).max(TAU);
+            let quad = (diag[i] + diag[j] - 2.0 * qij).max(TAU);
             let delta = (grad[i] - grad[j]) / quad;
             let sum = alpha[i] + alpha[j];
             alpha[i] -= delta;
@@ -280,8 +286,12 @@ fn solve(cache: &mut KernelCache, y: &[f64], p: &[f64], c: f64) -> (Vec<f64>, f6
                 alpha[j] = sum;
             }
         }
-        let (di, dj) = (alpha[i] - old_i, alpha[j] - old_j);
-        grad.iter_mut().zip(&qi).zip(&qj).for_each(|((g, a), b)| *g += a * di + b * dj);
+        let (si, sj) = (y[i] * (alpha[i] - old_i), y[j] * (alpha[j] - old_j));
+        for (g_half, y_half) in grad.chunks_mut(m).zip(y.chunks(m)) {
+            for (((g, &yt), &a), &b) in g_half.iter_mut().zip(y_half).zip(ki).zip(kj) {
+                *g += yt * (si * a as f64 + sj * b as f64);
+            }
+        }
     }
     // rho: mean of y G over free variables, else the middle of the feasible interval.
     let (mut ub, mut lb, mut sum, mut free) = (f64::INFINITY, f64::NEG_INFINITY, 0.0, 0usize);

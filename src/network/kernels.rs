@@ -4,7 +4,9 @@
 
 use std::cell::RefCell;
 
-use candle_core::{CpuStorage, CustomOp1, CustomOp2, DType, InplaceOp1, Layout, Shape, Tensor, Var};
+use candle_core::{
+    CpuStorage, CustomOp1, CustomOp2, CustomOp3, DType, InplaceOp1, Layout, Shape, Tensor, Var,
+};
 
 /// tanh as a rational function (Eigen's `generic_fast_tanh_float`, error below 1e-6),
 /// written so the loop vectorizes.
@@ -82,6 +84,178 @@ impl CustomOp2 for TanhGrad {
 /// tanh with a fast CPU kernel for f32; candle's own elsewhere.
 pub(crate) fn tanh(x: &Tensor) -> candle_core::Result<Tensor> {
     if x.device().is_cpu() && x.dtype() == DType::F32 { x.contiguous()?.apply_op1(Tanh) } else { x.tanh() }
+}
+
+/// Mean binary cross-entropy of logits against 0/1 targets, in one pass each way.
+struct BceWithLogits;
+
+impl CustomOp2 for BceWithLogits {
+    fn name(&self) -> &'static str {
+        "fused-bce-with-logits"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let (Some(x), Some(y)) = (contiguous_f32(s1, l1), contiguous_f32(s2, l2)) else {
+            candle_core::bail!("fused BCE needs contiguous f32")
+        };
+        // max(x, 0) − x·y + ln(1 + e^−|x|): stable for large |x|.
+        let sum: f64 =
+            x.iter().zip(y).map(|(&x, &y)| f64::from(x.max(0.0) - x * y + (-x.abs()).exp().ln_1p())).sum();
+        Ok((CpuStorage::F32(vec![(sum / x.len().max(1) as f64) as f32]), Shape::from(())))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        y: &Tensor,
+        _res: &Tensor,
+        grad_res: &Tensor,
+    ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>)> {
+        let scale = grad_res.to_dtype(DType::F32)?.to_scalar::<f32>()? / x.elem_count().max(1) as f32;
+        let xs: Vec<f32> = x.flatten_all()?.to_vec1()?;
+        let ys: Vec<f32> = y.flatten_all()?.to_vec1()?;
+        let g: Vec<f32> = xs.iter().zip(&ys).map(|(&x, &y)| scale * (1.0 / (1.0 + (-x).exp()) - y)).collect();
+        Ok((Some(Tensor::from_vec(g, x.shape(), x.device())?), None))
+    }
+}
+
+/// Binary cross-entropy with logits: a fused kernel for f32 on the CPU, candle-nn's elsewhere.
+pub(crate) fn bce_with_logits(logits: &Tensor, targets: &Tensor) -> candle_core::Result<Tensor> {
+    if logits.device().is_cpu() && logits.dtype() == DType::F32 && targets.dtype() == DType::F32 {
+        logits.contiguous()?.apply_op2(&targets.contiguous()?, BceWithLogits)
+    } else {
+        candle_nn::loss::binary_cross_entropy_with_logit(logits, targets)
+    }
+}
+
+/// Dense layers this small run as one fused kernel (matmul + bias in one pass); bigger ones
+/// go through candle's gemm, which wins once the matrices are large.
+const FUSED_DENSE_MAX_WEIGHTS: usize = 64 * 128;
+
+/// `x (N, in) · w (in, out) + b (out)` for small layers.
+struct Dense {
+    inputs: usize,
+    units: usize,
+}
+
+fn dense_forward(x: &[f32], w: &[f32], b: &[f32], inputs: usize, units: usize) -> Vec<f32> {
+    const BLOCK: usize = 8;
+    let rows = x.len() / inputs.max(1);
+    let mut out = vec![0f32; rows * units];
+    let full = units - units % BLOCK;
+    for (row, acc_row) in x.chunks_exact(inputs).zip(out.chunks_exact_mut(units)) {
+        // Fixed-size blocks of 8 units so the compiler keeps them in vector registers.
+        for jb in (0..full).step_by(BLOCK) {
+            let mut acc: [f32; BLOCK] = b[jb..jb + BLOCK].try_into().unwrap_or([0.0; BLOCK]);
+            for (k, &xv) in row.iter().enumerate() {
+                let w_block: &[f32; BLOCK] =
+                    w[k * units + jb..k * units + jb + BLOCK].try_into().unwrap_or(&[0.0; BLOCK]);
+                for l in 0..BLOCK {
+                    acc[l] += xv * w_block[l];
+                }
+            }
+            acc_row[jb..jb + BLOCK].copy_from_slice(&acc);
+        }
+        for j in full..units {
+            let mut acc = b[j];
+            for (k, &xv) in row.iter().enumerate() {
+                acc += xv * w[k * units + j];
+            }
+            acc_row[j] = acc;
+        }
+    }
+    out
+}
+
+impl CustomOp3 for Dense {
+    fn name(&self) -> &'static str {
+        "fused-dense"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let (Some(x), Some(w), Some(b)) =
+            (contiguous_f32(s1, l1), contiguous_f32(s2, l2), contiguous_f32(s3, l3))
+        else {
+            candle_core::bail!("fused dense needs contiguous f32")
+        };
+        let rows = x.len() / self.inputs.max(1);
+        Ok((
+            CpuStorage::F32(dense_forward(x, w, b, self.inputs, self.units)),
+            Shape::from((rows, self.units)),
+        ))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        _b: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let (inputs, units) = (self.inputs, self.units);
+        let g: Vec<f32> = grad.flatten_all()?.to_vec1()?;
+        let xs: Vec<f32> = x.flatten_all()?.to_vec1()?;
+        let ws: Vec<f32> = w.flatten_all()?.to_vec1()?;
+        let mut grad_w = vec![0f32; inputs * units];
+        let mut grad_b = vec![0f32; units];
+        for (x_row, g_row) in xs.chunks_exact(inputs).zip(g.chunks_exact(units)) {
+            for (gb, &gv) in grad_b.iter_mut().zip(g_row) {
+                *gb += gv;
+            }
+            for (&xv, gw_row) in x_row.iter().zip(grad_w.chunks_exact_mut(units)) {
+                for (gw, &gv) in gw_row.iter_mut().zip(g_row) {
+                    *gw += xv * gv;
+                }
+            }
+        }
+        // The input's gradient only matters when something before this layer learns.
+        let grad_x = if x.track_op() {
+            let mut gx = Vec::with_capacity(xs.len());
+            for g_row in g.chunks_exact(units) {
+                gx.extend(
+                    ws.chunks_exact(units)
+                        .map(|w_row| w_row.iter().zip(g_row).map(|(a, b)| a * b).sum::<f32>()),
+                );
+            }
+            Some(Tensor::from_vec(gx, x.shape(), x.device())?)
+        } else {
+            None
+        };
+        Ok((
+            grad_x,
+            Some(Tensor::from_vec(grad_w, w.shape(), w.device())?),
+            Some(Tensor::from_vec(grad_b, units, w.device())?),
+        ))
+    }
+}
+
+/// A dense layer's output: fused on the CPU for small f32 layers, candle's matmul otherwise.
+pub(crate) fn dense(x: &Tensor, w: &Tensor, b: &Tensor) -> candle_core::Result<Tensor> {
+    let (inputs, units) = w.dims2()?;
+    if x.device().is_cpu()
+        && x.dtype() == DType::F32
+        && x.rank() == 2
+        && inputs * units <= FUSED_DENSE_MAX_WEIGHTS
+    {
+        x.contiguous()?.apply_op3(w, b, Dense { inputs, units })
+    } else {
+        x.matmul(w)?.broadcast_add(b)
+    }
 }
 
 /// Adam/AdamW state for one variable, updated in place (PyTorch's formulas).
@@ -171,5 +345,72 @@ mod tests {
         for (v, g) in values.iter().zip(&g) {
             assert!((1.0 - v.tanh().powi(2) - g).abs() < 1e-5);
         }
+    }
+
+    #[test]
+    fn fused_dense_matches_matmul_plus_bias_and_its_gradients() {
+        let x =
+            Var::from_vec((0..15).map(|i| (i as f32 * 0.37).sin()).collect(), (5, 3), &Device::Cpu).unwrap();
+        let w =
+            Var::from_vec((0..12).map(|i| (i as f32 * 0.91).cos()).collect(), (3, 4), &Device::Cpu).unwrap();
+        let b = Var::from_vec(vec![0.1f32, -0.2, 0.3, 0.0], 4, &Device::Cpu).unwrap();
+        let fused = dense(x.as_tensor(), w.as_tensor(), b.as_tensor()).unwrap();
+        let reference = x.as_tensor().matmul(w.as_tensor()).unwrap().broadcast_add(b.as_tensor()).unwrap();
+        let read = |t: &Tensor| -> Vec<f32> { t.flatten_all().unwrap().to_vec1().unwrap() };
+        for (a, r) in read(&fused).iter().zip(read(&reference)) {
+            assert!((a - r).abs() < 1e-5);
+        }
+        // A loss that weighs each output differently, so every gradient entry is distinct.
+        let weights =
+            Tensor::from_vec((0..20).map(|i| i as f32 * 0.1).collect(), (5, 4), &Device::Cpu).unwrap();
+        let g1 = (fused * &weights).unwrap().sum_all().unwrap().backward().unwrap();
+        let g2 = (reference * &weights).unwrap().sum_all().unwrap().backward().unwrap();
+        for var in [&x, &w, &b] {
+            let (a, r) = (read(g1.get(var).unwrap()), read(g2.get(var).unwrap()));
+            for (a, r) in a.iter().zip(&r) {
+                assert!((a - r).abs() < 1e-4, "{a:?} vs {r:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn fused_bce_matches_candle_nn_value_and_gradient() {
+        let logits =
+            Var::from_vec(vec![-8f32, -2.0, -0.1, 0.0, 0.7, 3.0, 6.0], (7, 1), &Device::Cpu).unwrap();
+        let targets =
+            Tensor::from_vec(vec![0f32, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0], (7, 1), &Device::Cpu).unwrap();
+        let fused = bce_with_logits(logits.as_tensor(), &targets).unwrap();
+        let reference =
+            candle_nn::loss::binary_cross_entropy_with_logit(logits.as_tensor(), &targets).unwrap();
+        let (a, b) = (fused.to_scalar::<f32>().unwrap(), reference.to_scalar::<f32>().unwrap());
+        assert!((a - b).abs() < 1e-4 * b.abs().max(1.0), "{a} vs {b}");
+        let g1: Vec<f32> = (fused * 3.0)
+            .unwrap()
+            .backward()
+            .unwrap()
+            .get(&logits)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        let g2: Vec<f32> = (reference * 3.0)
+            .unwrap()
+            .backward()
+            .unwrap()
+            .get(&logits)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        for (x, y) in g1.iter().zip(&g2) {
+            assert!((x - y).abs() < 1e-5, "{g1:?} vs {g2:?}");
+        }
+        // Where candle-nn's log(sigmoid) overflows to NaN, the fused form stays finite.
+        let extreme = Tensor::from_vec(vec![-60f32, 60.0], (2, 1), &Device::Cpu).unwrap();
+        let t = Tensor::from_vec(vec![1f32, 0.0], (2, 1), &Device::Cpu).unwrap();
+        let loss = bce_with_logits(&extreme, &t).unwrap().to_scalar::<f32>().unwrap();
+        assert!((loss - 60.0).abs() < 1e-3, "{loss}");
     }
 }

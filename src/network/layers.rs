@@ -263,7 +263,7 @@ impl Layer {
 
     pub fn forward(&self, index: usize, x: &Tensor, pass: &mut Pass<'_>) -> candle_core::Result<Tensor> {
         match self {
-            Layer::Dense { weight, bias } => x.matmul(weight.as_tensor())?.broadcast_add(bias.as_tensor()),
+            Layer::Dense { weight, bias } => super::kernels::dense(x, weight.as_tensor(), bias.as_tensor()),
             Layer::Conv2d { weight, bias, stride, padding } => {
                 x.conv2d(weight.as_tensor(), *padding, *stride, 1, 1)?.broadcast_add(bias.as_tensor())
             }

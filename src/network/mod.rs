@@ -293,7 +293,7 @@ impl NetworkLearner {
 
     fn loss(&self, output: &Tensor, target: &Tensor) -> candle_core::Result<Tensor> {
         let loss = match self.head {
-            OutputHead::Binary => candle_nn::loss::binary_cross_entropy_with_logit(output, target)?,
+            OutputHead::Binary => kernels::bce_with_logits(output, target)?,
             OutputHead::Multiclass(_) => candle_nn::loss::cross_entropy(output, target)?,
             OutputHead::Value => candle_nn::loss::mse(output, target)?,
         };
@@ -420,25 +420,6 @@ impl NetworkLearner {
     /// Rows as a tensor shaped for the first layer, on the network's device.
     pub fn rows_tensor(&self, features: &[f64], n_features: usize) -> Result<Tensor, ModelError> {
         self.input_tensor(features, n_features).map_err(candle_err)
-    }
-
-    #[doc(hidden)]
-    pub fn probe(&self, x: &Tensor) {
-        let mut h = x.clone();
-        for (i, layer) in self.layers.iter().enumerate() {
-            let start = std::time::Instant::now();
-            for _ in 0..10 {
-                let _ = layer.forward(i, &h, &mut Pass::eval());
-            }
-            let out = layer.forward(i, &h, &mut Pass::eval()).unwrap();
-            eprintln!(
-                "layer {i}: {:.3} ms {:?} contiguous {}",
-                start.elapsed().as_secs_f64() * 100.0,
-                out.dims(),
-                out.is_contiguous()
-            );
-            h = out;
-        }
     }
 
     /// Every layer's output for these rows, in evaluation mode (the output layer last).

@@ -15,6 +15,7 @@ use super::loading::{
     CsvSource, LoadOutcome, LoadRequest, PendingLoad, load_in_background, pick_file_in_background,
 };
 use super::metrics_view;
+use super::network_builder::{BuilderState, shape_report};
 use crate::data::csv_loader::{ColumnReport, CsvOptions, MissingPolicy};
 use crate::data::features::{EngineeredFeature, add_features};
 use crate::data::{BuiltinDataset, Dataset, GeneratorSettings, Split, Standardizer, stratified_split};
@@ -35,8 +36,6 @@ pub struct StudioSettings {
     pub generator: GeneratorSettings,
     pub test_fraction: f64,
     pub model: ModelConfig,
-    /// The hidden layer sizes as the user typed them ("8,8").
-    pub layers_text: String,
     /// A CSV file in use instead of the built-in data set, reloaded on the next start.
     pub csv_path: Option<PathBuf>,
     /// The CSV column to predict; `None` means the last column.
@@ -54,7 +53,6 @@ impl Default for StudioSettings {
             generator: GeneratorSettings::default(),
             test_fraction: 0.2,
             model: ModelConfig::default(),
-            layers_text: "8,8".into(),
             csv_path: None,
             csv_target: None,
             impute_missing: false,
@@ -64,18 +62,6 @@ impl Default for StudioSettings {
 }
 
 impl StudioSettings {
-    pub fn parsed_layers(&self) -> Result<Vec<usize>, String> {
-        self.layers_text
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| match s.parse::<usize>() {
-                Ok(n) if (1..=1024).contains(&n) => Ok(n),
-                _ => Err(format!("'{s}' is not a layer size: use whole numbers from 1 to 1024, e.g. 8,8")),
-            })
-            .collect()
-    }
-
     pub fn csv_options(&self) -> CsvOptions {
         CsvOptions {
             target: self.csv_target.clone(),
@@ -177,6 +163,7 @@ pub struct StudioApp {
     insight_view: InsightView,
     /// The boundary-plot point under the pointer, in the data's units.
     hovered: Option<[f64; 2]>,
+    builder: BuilderState,
 }
 
 impl StudioApp {
@@ -228,6 +215,7 @@ impl StudioApp {
             insight: None,
             insight_view: InsightView::default(),
             hovered: None,
+            builder: BuilderState::default(),
         };
         match app.settings.csv_path.clone() {
             // Show the built-in data until the remembered file has loaded in the background.
@@ -413,8 +401,12 @@ impl StudioApp {
         if self.split.train.is_empty() {
             return;
         }
-        if let Err(message) = self.settings.parsed_layers() {
-            self.error = Some(message);
+        if self.settings.model.kind.is_network()
+            && let Some(spec) = &self.settings.model.network
+            && let Err(message) = shape_report(spec, &self.data)
+        {
+            // The builder shows the same message beside the layers; training waits for a fix.
+            self.error = Some(format!("The network does not fit this data: {message}"));
             return;
         }
         self.error = None;
@@ -727,8 +719,9 @@ impl eframe::App for StudioApp {
                         .map(|p| (p.name.as_str(), p.started.elapsed().as_secs_f32())),
                     two_d: self.base_data.n_features() == 2
                         && self.base_data.input_shape == crate::data::InputShape::Vector,
+                    data: &self.data,
                 };
-                let commands = controls_ui(ui, &mut self.settings, &context);
+                let commands = controls_ui(ui, &mut self.settings, &context, &mut self.builder);
                 self.commands.extend(commands);
             });
         });

@@ -2,12 +2,13 @@
 //! it never touches the worker or the models itself.
 
 use super::app::{StudioCommand, StudioSettings};
+use super::network_builder::{BuilderState, builder_ui};
 use super::params_panel::params_ui;
 use crate::data::BuiltinDataset;
 use crate::data::features::EngineeredFeature;
 use crate::data::csv_loader::{ColumnKind, ColumnReport};
 use crate::models::ModelKind;
-use crate::network::{Activation, OptimizerKind};
+use crate::network::OptimizerKind;
 
 /// What the controls show but do not own.
 pub struct ControlsContext<'a> {
@@ -19,6 +20,8 @@ pub struct ControlsContext<'a> {
     pub loading: Option<(&'a str, f32)>,
     /// The data has exactly two plain features, so engineered features apply.
     pub two_d: bool,
+    /// The data the model will see, for the network builder's shapes.
+    pub data: &'a crate::data::Dataset,
 }
 
 /// Draws the controls; returns what the user asked for this frame.
@@ -26,6 +29,7 @@ pub fn controls_ui(
     ui: &mut egui::Ui,
     settings: &mut StudioSettings,
     context: &ControlsContext<'_>,
+    builder: &mut BuilderState,
 ) -> Vec<StudioCommand> {
     let mut commands = Vec::new();
     let mut data_changed = false;
@@ -183,33 +187,14 @@ pub fn controls_ui(
     }
 
     if settings.model.kind.is_network() {
-        ui.horizontal(|ui| {
-            ui.label("Hidden layers");
-            let response = ui.text_edit_singleline(&mut settings.layers_text).on_hover_text(
-                "Units per hidden layer, separated by commas, e.g. 8,8. Leave empty for none.",
-            );
-            if response.changed() {
-                model_changed = true;
-            }
+        let spec = settings.model.network.get_or_insert_with(|| {
+            crate::network::NetworkSpec::mlp(&settings.model.hidden_layers, settings.model.activation)
         });
-        match settings.parsed_layers() {
-            Ok(layers) => settings.model.hidden_layers = layers,
-            Err(message) => {
-                ui.colored_label(ui.visuals().error_fg_color, message);
-            }
-        }
-        egui::ComboBox::from_label("Activation")
-            .selected_text(settings.model.activation.name())
-            .show_ui(ui, |ui| {
-                for activation in Activation::ALL {
-                    model_changed |=
-                        ui.selectable_value(&mut settings.model.activation, activation, activation.name()).changed();
-                }
-            })
-            .response
-            .on_hover_text(
-                "The bend each hidden unit applies to its input. Without it, stacked layers could only draw straight lines.",
-            );
+        ui.label("Layers").on_hover_text(
+            "Stack layers from the input (top) to the output (added for you). Each row shows the shape it \
+             hands on and how many numbers it learns.",
+        );
+        model_changed |= builder_ui(ui, spec, context.data, builder);
         let lr = ui
             .add(
                 egui::Slider::new(&mut settings.model.learning_rate, 0.0001..=1.0)

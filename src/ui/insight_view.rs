@@ -22,6 +22,8 @@ pub struct InsightView {
     toggled: HashSet<usize>,
     /// Which tree of a forest to draw.
     pub forest_tree: usize,
+    /// A new tree arrived: scroll so its root is in view.
+    centred: bool,
 }
 
 /// Names and units the views need beside the insight itself.
@@ -38,6 +40,7 @@ impl InsightView {
     pub fn reset(&mut self) {
         self.toggled.clear();
         self.forest_tree = 0;
+        self.centred = false;
     }
 
     pub fn ui(&mut self, ui: &mut egui::Ui, insight: &ModelInsight, context: &InsightContext<'_>) {
@@ -159,7 +162,14 @@ impl InsightView {
         );
         let highlight: HashSet<usize> = context.highlight.iter().copied().collect();
         let mut clicked = None;
-        egui::ScrollArea::both().id_salt("tree_view").max_height(420.0).show(ui, |ui| {
+        let mut scroll = egui::ScrollArea::both().id_salt("tree_view").max_height(420.0);
+        if !self.centred {
+            // Wide trees centre their root: start the view there, not at the left-most leaf.
+            let root_x = SLOT_GAP + positions[0].map_or(0.0, |(slot, _)| slot) * (NODE_SIZE.x + SLOT_GAP) + NODE_SIZE.x / 2.0;
+            scroll = scroll.horizontal_scroll_offset((root_x - ui.available_width() / 2.0).max(0.0));
+            self.centred = true;
+        }
+        scroll.show(ui, |ui| {
             let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
             let painter = ui.painter_at(rect);
             let node_rect = |i: usize| -> Option<Rect> {

@@ -9,6 +9,7 @@ mod data_view;
 mod insight_view;
 pub mod loading;
 mod metrics_view;
+pub mod network_builder;
 mod palette;
 mod params_panel;
 

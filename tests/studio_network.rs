@@ -1,0 +1,84 @@
+//! The network builder in the studio, clicked through by label.
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use learnscope::data::BuiltinDataset;
+use learnscope::ui::{RunStatus, StudioApp};
+
+fn studio() -> Harness<'static, StudioApp> {
+    Harness::builder().with_size(egui::vec2(1400.0, 1000.0)).build_eframe(|cc| StudioApp::new(cc))
+}
+
+fn step_until(harness: &mut Harness<'_, StudioApp>, limit: Duration, done: impl Fn(&StudioApp) -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        harness.step();
+        if done(harness.state()) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    false
+}
+
+#[test]
+fn a_cnn_built_from_the_preset_shows_its_shapes_and_trains_an_epoch_on_digits() {
+    let mut harness = studio();
+    harness.run_steps(2);
+    harness.state_mut().open_builtin(BuiltinDataset::Digits);
+    harness.run_steps(2);
+    assert!(harness.query_by_label("input [1,8,8]").is_some(), "digits enter as 1×8×8 images");
+
+    harness.get_by_label("Presets").click();
+    harness.run_steps(2);
+    harness.get_by_label("LeNet-style CNN (digits)").click();
+    harness.run_steps(2);
+    // The shape column follows the image through the layers.
+    assert!(harness.query_all_by_label_contains("-> [16,8,8]").next().is_some(), "conv2d(16,3,1,1) keeps 8×8");
+    assert!(harness.query_all_by_label_contains("-> [16,4,4]").next().is_some(), "maxpool(2) halves it");
+    assert!(harness.query_all_by_label_contains("softmax cross-entropy").next().is_some(), "the output layer follows the task");
+    assert!(harness.query_all_by_label_contains("parameters in all").next().is_some());
+
+    harness.get_by_label("Step").click();
+    assert!(
+        step_until(&mut harness, Duration::from_secs(120), |app| app.epoch() == 1),
+        "status {:?}, error {:?}",
+        harness.state().status(),
+        harness.state().error()
+    );
+    assert_eq!(harness.state().status(), RunStatus::Paused);
+}
+
+#[test]
+fn an_impossible_layer_is_refused_naming_the_layer_and_both_shapes() {
+    let mut harness = studio();
+    harness.run_steps(2);
+    // Two-moons rows are vectors of 2: a conv2d cannot take them.
+    harness.get_by_label("Add layer").click();
+    harness.run_steps(2);
+    harness.get_by_label("conv2d").click();
+    harness.run_steps(3);
+    assert!(harness.query_all_by_label_contains("conv2d needs an image").next().is_some());
+    assert!(harness.state().error().is_some_and(|e| e.contains("does not fit")), "{:?}", harness.state().error());
+    // Removing it makes the network trainable again.
+    let removes = harness.query_all_by_label("remove").count();
+    harness.query_all_by_label("remove").last().expect("a remove button per layer").click();
+    harness.run_steps(3);
+    assert_eq!(harness.query_all_by_label("remove").count(), removes - 1);
+    assert!(harness.query_all_by_label_contains("needs an image").next().is_none());
+    harness.get_by_label("Step").click();
+    assert!(step_until(&mut harness, Duration::from_secs(30), |app| app.epoch() == 1));
+}
+
+#[test]
+fn a_spec_set_from_outside_shows_in_the_builder_with_its_shapes() {
+    let mut harness = studio();
+    harness.run_steps(2);
+    harness.state_mut().settings_mut().model.network = learnscope::network::NetworkSpec::parse("dense(4) relu").ok();
+    harness.state_mut().refit();
+    harness.run_steps(3);
+    assert!(harness.query_all_by_label_contains("-> [4]").next().is_some());
+    assert!(harness.query_all_by_label_contains("17 parameters in all").next().is_some(), "2·4+4 + 4+1");
+}

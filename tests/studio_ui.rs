@@ -129,3 +129,30 @@ fn a_broken_csv_shows_an_error_naming_the_line_and_the_studio_keeps_working() {
     harness.get_by_label("Play").click();
     assert!(step_until(&mut harness, Duration::from_secs(30), |app| app.epoch() >= 2));
 }
+
+#[test]
+fn a_painted_point_joins_the_data_and_an_erased_one_leaves() {
+    let mut harness = studio();
+    harness.run_steps(2);
+    assert_eq!(harness.state().data().rows(), 400);
+    harness.get_by_label("Paint points").click();
+    harness.run_steps(2);
+    harness.get_by_label("class 1").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().settings().paint_class, Some(1));
+    // What a left click at (5, 5) on the plot does.
+    harness.state_mut().add_point(5.0, 5.0, 1);
+    harness.run_steps(2);
+    let data = harness.state().data();
+    assert_eq!(data.rows(), 401);
+    assert_eq!(data.row(400), &[5.0, 5.0]);
+    assert_eq!(data.labels().unwrap()[400], 1);
+    harness.get_by_label("Data view").click();
+    harness.run_steps(2);
+    assert!(harness.query_by_label_contains("401 rows").is_some());
+    // A right click next to it erases it; one far from every point erases nothing.
+    harness.state_mut().remove_point(5.01, 5.0);
+    harness.state_mut().remove_point(50.0, 50.0);
+    harness.run_steps(2);
+    assert_eq!(harness.state().data().rows(), 400);
+}

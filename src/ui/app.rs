@@ -18,7 +18,7 @@ use super::metrics_view;
 use super::network_builder::{BuilderState, shape_report};
 use crate::data::csv_loader::{ColumnReport, CsvOptions, MissingPolicy};
 use crate::data::features::{EngineeredFeature, add_features};
-use crate::data::{BuiltinDataset, Dataset, GeneratorSettings, Split, Standardizer, stratified_split};
+use crate::data::{BuiltinDataset, Dataset, GeneratorSettings, Split, Standardizer, Target, stratified_split};
 use crate::models::ModelConfig;
 use crate::models::insight::ModelInsight;
 use crate::training::{
@@ -44,6 +44,9 @@ pub struct StudioSettings {
     pub impute_missing: bool,
     /// Hand-made inputs added to 2-D data (x², y², xy, sin x, sin y, r, θ).
     pub features: Vec<EngineeredFeature>,
+    /// Clicking the boundary plot paints points of this class; `None` leaves the plot to pan and zoom.
+    #[serde(skip)]
+    pub paint_class: Option<u32>,
 }
 
 impl Default for StudioSettings {
@@ -57,6 +60,7 @@ impl Default for StudioSettings {
             csv_target: None,
             impute_missing: false,
             features: Vec::new(),
+            paint_class: None,
         }
     }
 }
@@ -87,6 +91,10 @@ pub enum StudioCommand {
     ReloadCsv,
     /// The engineered-feature toggles changed.
     ApplyFeatures,
+    /// Paint a point of a class onto 2-D data (left click on the plot).
+    AddPoint { x: f64, y: f64, class: u32 },
+    /// Erase the point nearest to this place (right click on the plot).
+    RemovePoint { x: f64, y: f64 },
     CancelLoad,
 }
 
@@ -246,6 +254,50 @@ impl StudioApp {
         let options = self.settings.csv_options();
         self.pending_load =
             Some(load_in_background(LoadRequest::Path(path), options, Arc::clone(&self.waker)));
+    }
+
+    /// Adds a painted point to 2-D class data; the split and the model start over.
+    pub fn add_point(&mut self, x: f64, y: f64, class: u32) {
+        let mut data = Dataset::clone(&self.base_data);
+        let Target::Classes { labels, class_names } = &mut data.target else { return };
+        if data.feature_names.len() != 2 || class as usize >= class_names.len() {
+            return;
+        }
+        data.features.extend([x, y]);
+        labels.push(class);
+        self.set_data(data);
+        self.restart_classical();
+    }
+
+    /// Removes the point nearest to (x, y) if one lies close by (2% of the plot's span).
+    pub fn remove_point(&mut self, x: f64, y: f64) {
+        let data = &self.base_data;
+        if data.n_features() != 2 || data.rows() <= 2 {
+            return;
+        }
+        let bounds = data.feature_bounds();
+        let reach = 0.02 * ((bounds[0].1 - bounds[0].0).powi(2) + (bounds[1].1 - bounds[1].0).powi(2)).sqrt();
+        let nearest = (0..data.rows())
+            .map(|i| {
+                let row = data.row(i);
+                (i, ((row[0] - x).powi(2) + (row[1] - y).powi(2)).sqrt())
+            })
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some((index, distance)) = nearest
+            && distance <= reach
+        {
+            let keep: Vec<usize> = (0..data.rows()).filter(|&i| i != index).collect();
+            let data = data.subset(&keep);
+            self.set_data(data);
+            self.restart_classical();
+        }
+    }
+
+    /// Classical fits are quick: after the data changes they refit at once.
+    fn restart_classical(&mut self) {
+        if !self.settings.model.kind.is_network() {
+            self.handle(StudioCommand::TogglePlay);
+        }
     }
 
     /// Engineered features that apply: only plain 2-D data gets them, in a fixed order.
@@ -473,6 +525,8 @@ impl StudioApp {
                 }
             }
             StudioCommand::ApplyFeatures => self.apply_features(),
+            StudioCommand::AddPoint { x, y, class } => self.add_point(x, y, class),
+            StudioCommand::RemovePoint { x, y } => self.remove_point(x, y),
             StudioCommand::CancelLoad => {
                 // The loader thread finishes on its own; its result is simply ignored.
                 self.pending_load = None;
@@ -604,7 +658,16 @@ impl StudioApp {
                             self.data.n_features() - 2
                         ));
                     }
-                    hovered = self.boundary.ui(ui, x_name, y_name);
+                    let pointer = self.boundary.ui(ui, x_name, y_name);
+                    hovered = pointer.hovered;
+                    if let Some(class) = self.settings.paint_class {
+                        if let Some([x, y]) = pointer.left_click {
+                            self.commands.push(StudioCommand::AddPoint { x, y, class });
+                        }
+                        if let Some([x, y]) = pointer.right_click {
+                            self.commands.push(StudioCommand::RemovePoint { x, y });
+                        }
+                    }
                 });
             });
             ui.vertical(|ui| {
@@ -720,6 +783,7 @@ impl eframe::App for StudioApp {
                     two_d: self.base_data.n_features() == 2
                         && self.base_data.input_shape == crate::data::InputShape::Vector,
                     data: &self.data,
+                    paintable: self.base_data.n_features() == 2 && self.base_data.labels().is_some(),
                 };
                 let commands = controls_ui(ui, &mut self.settings, &context, &mut self.builder);
                 self.commands.extend(commands);

@@ -100,9 +100,9 @@ impl BoundaryView {
         self.refreshes += 1;
     }
 
-    /// Draws the plot; returns the data coordinates under the pointer, if any.
-    pub fn ui(&self, ui: &mut egui::Ui, x_name: &str, y_name: &str) -> Option<[f64; 2]> {
-        Plot::new("decision_boundary")
+    /// Draws the plot; returns the data coordinates under the pointer and any click on it.
+    pub fn ui(&self, ui: &mut egui::Ui, x_name: &str, y_name: &str) -> PlotPointer {
+        let shown = Plot::new("decision_boundary")
             .data_aspect(1.0)
             .legend(Legend::default())
             .x_axis_label(x_name)
@@ -132,9 +132,23 @@ impl BoundaryView {
                     );
                 }
                 plot.pointer_coordinate().map(|p| [p.x, p.y])
-            })
-            .inner
+            });
+        let hovered = shown.inner;
+        let response = &shown.response;
+        PlotPointer {
+            hovered,
+            left_click: hovered.filter(|_| response.clicked()),
+            right_click: hovered.filter(|_| response.secondary_clicked()),
+        }
     }
+}
+
+/// Where the pointer is over the boundary plot, in data units, and what it clicked.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PlotPointer {
+    pub hovered: Option<[f64; 2]>,
+    pub left_click: Option<[f64; 2]>,
+    pub right_click: Option<[f64; 2]>,
 }
 
 /// Grid cells run bottom row first; images run top row first.

@@ -22,6 +22,8 @@ pub struct ControlsContext<'a> {
     pub two_d: bool,
     /// The data the model will see, for the network builder's shapes.
     pub data: &'a crate::data::Dataset,
+    /// Points can be painted on the plot (2-D class data).
+    pub paintable: bool,
 }
 
 /// Draws the controls; returns what the user asked for this frame.
@@ -135,6 +137,25 @@ pub fn controls_ui(
         data_changed = true;
     }
 
+    if context.paintable {
+        let names = context.data.class_names();
+        let current = settings.paint_class.map_or("off".to_string(), |c| {
+            names.get(c as usize).cloned().unwrap_or_else(|| c.to_string())
+        });
+        egui::ComboBox::from_label("Paint points")
+            .selected_text(current)
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut settings.paint_class, None, "off");
+                for (class, name) in names.iter().enumerate() {
+                    ui.selectable_value(&mut settings.paint_class, Some(class as u32), name);
+                }
+            })
+            .response
+            .on_hover_text(
+                "Pick a class, then left-click the plot to add a point of it and right-click a point to erase it. \
+                 Watch how the model reacts to each new point.",
+            );
+    }
     if context.two_d {
         ui.label("Extra inputs").on_hover_text(
             "Hand-made features computed from x and y. A straight-line model can draw curved boundaries \

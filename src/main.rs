@@ -5,5 +5,21 @@ fn main() -> std::process::ExitCode {
         // SAFETY: no other thread exists yet.
         unsafe { std::env::set_var("RAYON_NUM_THREADS", "1") };
     }
+    restore_default_sigpipe();
     learnscope::cli::main()
+}
+
+/// `learnscope inspect ... | head` must end quietly when the reader goes away, as other command-line
+/// tools do, instead of panicking inside `println!` (Rust ignores SIGPIPE by default).
+fn restore_default_sigpipe() {
+    #[cfg(unix)]
+    {
+        const SIGPIPE: i32 = 13;
+        const SIG_DFL: usize = 0;
+        unsafe extern "C" {
+            fn signal(signum: i32, handler: usize) -> usize;
+        }
+        // SAFETY: called once at start-up, before any other thread exists.
+        unsafe { signal(SIGPIPE, SIG_DFL) };
+    }
 }

@@ -82,3 +82,31 @@ fn a_spec_set_from_outside_shows_in_the_builder_with_its_shapes() {
     assert!(harness.query_all_by_label_contains("-> [4]").next().is_some());
     assert!(harness.query_all_by_label_contains("17 parameters in all").next().is_some(), "2·4+4 + 4+1");
 }
+
+#[test]
+fn a_diverging_network_stops_with_advice_and_the_studio_keeps_running() {
+    let mut harness = studio();
+    harness.run_steps(2);
+    // Regression with squared error: a too-large step makes every update bigger than the last.
+    harness.state_mut().open_builtin(BuiltinDataset::Plane);
+    {
+        let settings = harness.state_mut().settings_mut();
+        settings.model.learning_rate = 1.0;
+        settings.model.optimizer = learnscope::network::OptimizerKind::Sgd;
+        // No activation: nothing saturates or dies, so a huge step must blow the weights up.
+        settings.model.network = learnscope::network::NetworkSpec::parse("dense(16) dense(16)").ok();
+    }
+    harness.get_by_label("Reset").click();
+    harness.run_steps(2);
+    harness.get_by_label("Play").click();
+    assert!(step_until(&mut harness, Duration::from_secs(60), |app| app.status() == RunStatus::Failed));
+    let error = harness.state().error().unwrap_or_default().to_string();
+    assert!(error.contains("smaller learning rate"), "{error}");
+    assert!(harness.query_all_by_label_contains("smaller learning rate").next().is_some());
+    // A sane learning rate trains again after Reset.
+    harness.state_mut().settings_mut().model.learning_rate = 0.01;
+    harness.get_by_label("Reset").click();
+    harness.run_steps(2);
+    harness.get_by_label("Step").click();
+    assert!(step_until(&mut harness, Duration::from_secs(30), |app| app.epoch() == 1));
+}

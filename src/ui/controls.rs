@@ -9,6 +9,7 @@ use crate::data::features::EngineeredFeature;
 use crate::data::csv_loader::{ColumnKind, ColumnReport};
 use crate::models::ModelKind;
 use crate::network::OptimizerKind;
+use crate::network::spec::DeviceChoice;
 
 /// What the controls show but do not own.
 pub struct ControlsContext<'a> {
@@ -248,6 +249,24 @@ pub fn controls_ui(
             .on_hover_text(
                 "How gradients become weight updates: plain SGD, SGD with momentum (keeps rolling), Adam and AdamW (adapt the step per weight).",
             );
+        if let Some(spec) = settings.model.network.as_mut() {
+            let device = &mut spec.options.device;
+            egui::ComboBox::from_label("Device")
+                .selected_text(device.name())
+                .show_ui(ui, |ui| {
+                    for choice in [DeviceChoice::Cpu, DeviceChoice::Cuda] {
+                        model_changed |= ui.selectable_value(device, choice, choice.name()).changed();
+                    }
+                })
+                .response
+                .on_hover_text("Where the network trains: the CPU always works; a CUDA GPU is faster on big networks.");
+            if *device == DeviceChoice::Cuda && !cfg!(feature = "cuda") {
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    "This build has no CUDA support, so training runs on the CPU. Build with --features cuda for the GPU.",
+                );
+            }
+        }
     }
     if let Some(parameters) = parameters {
         ui.label(format!("Parameters: {parameters}")).on_hover_text(

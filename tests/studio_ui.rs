@@ -156,3 +156,20 @@ fn a_painted_point_joins_the_data_and_an_erased_one_leaves() {
     harness.run_steps(2);
     assert_eq!(harness.state().data().rows(), 400);
 }
+
+#[test]
+fn digits_show_as_labelled_images_in_the_data_view() {
+    let mut harness = studio();
+    harness.run_steps(2);
+    harness.state_mut().open_builtin(learnscope::data::BuiltinDataset::Digits);
+    harness.run_steps(2);
+    harness.get_by_label("Data view").click();
+    harness.run_steps(3);
+    assert!(harness.query_by_label_contains("Class balance").is_some(), "the data view is open");
+    assert_eq!(harness.state().data().rows(), 1797);
+    assert!(harness.query_by_label_contains("1797 rows").is_some());
+    assert!(harness.query_by_label_contains("images 1").is_some(), "the summary names the image shape");
+    // One caption per drawn image, naming its digit (the first rows of digits are 0, 1, 2, ...).
+    assert!(harness.query_all_by_label("0").count() >= 2, "captions for the 0s");
+    assert!(harness.query_all_by_label("9").count() >= 2, "captions for the 9s");
+}

@@ -633,6 +633,10 @@ impl StudioApp {
                 file.map_or(&[][..], |f| f.warnings.as_slice()),
             );
             ui.separator();
+            if matches!(self.data.input_shape, crate::data::InputShape::Image { .. }) {
+                data_view::image_gallery_ui(ui, &self.data, 30);
+                ui.separator();
+            }
             data_view::table_ui(ui, &self.data);
             return;
         }

@@ -73,6 +73,42 @@ pub fn summary_ui(ui: &mut egui::Ui, data: &Dataset, columns: Option<&[ColumnRep
     }
 }
 
+/// The first rows of image data drawn as pictures, with their class, so digits look like digits.
+pub fn image_gallery_ui(ui: &mut egui::Ui, data: &Dataset, count: usize) {
+    let InputShape::Image { channels, height, width } = data.input_shape else { return };
+    let pixel = 4.0;
+    let (lo, hi) = data.features.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    let span = (hi - lo).max(1e-9);
+    ui.horizontal_wrapped(|ui| {
+        for i in 0..count.min(data.rows()) {
+            let row = data.row(i);
+            ui.vertical(|ui| {
+                let (rect, response) =
+                    ui.allocate_exact_size(vec2(width as f32 * pixel, height as f32 * pixel), Sense::hover());
+                let painter = ui.painter_at(rect);
+                for y in 0..height {
+                    for x in 0..width {
+                        // The first channel only: every shipped image set is grey.
+                        let v = ((row[y * width + x] - lo) / span).clamp(0.0, 1.0);
+                        let shade = (255.0 * (1.0 - v)) as u8;
+                        let cell = egui::Rect::from_min_size(
+                            rect.min + vec2(x as f32 * pixel, y as f32 * pixel),
+                            vec2(pixel, pixel),
+                        );
+                        painter.rect_filled(cell, 0.0, egui::Color32::from_gray(shade));
+                    }
+                }
+                let label = match &data.target {
+                    Target::Classes { labels, class_names } => class_names[labels[i] as usize].clone(),
+                    Target::Values(values) => format_value(values[i]),
+                };
+                response.on_hover_text(format!("row {} ({channels} channel)", i + 1));
+                ui.small(label);
+            });
+        }
+    });
+}
+
 /// The rows as a table; only the visible cells are drawn.
 pub fn table_ui(ui: &mut egui::Ui, data: &Dataset) {
     let columns = data.n_features() + 1;

@@ -33,75 +33,62 @@ pub fn kmeans(features: &[f64], d: usize, k: usize, max_iter: usize, seed: u64) 
     let n = features.len() / d;
     let mut rng = StdRng::seed_from_u64(seed);
     let row = |i: usize| &features[i * d..(i + 1) * d];
-    // k-means++.
+    // k-means++: each new centre is the best of `trials` candidates drawn in proportion to the
+    // squared distance to the nearest centre so far.
     let mut centroids = Vec::with_capacity(k * d);
     centroids.extend_from_slice(row(rng.random_range(0..n)));
     let mut closest: Vec<f64> = (0..n).map(|i| squared_distance(row(i), &centroids[..d])).collect();
     let trials = 2 + (k as f64).ln().floor() as usize;
-    let mut candidate_dist = vec![0.0; n];
-    let mut best_dist = vec![0.0; n];
     for _ in 1..k {
         let total: f64 = closest.iter().sum();
-        let mut best: Option<(usize, f64)> = None;
-        for _ in 0..trials {
-            let mut target = rng.random::<f64>() * total;
-            let mut pick = n - 1;
-            for (i, &c) in closest.iter().enumerate() {
-                if target < c {
-                    pick = i;
-                    break;
-                }
-                target -= c;
+        // Draw every candidate in one pass over the cumulative distances.
+        let mut targets: Vec<(f64, usize)> = (0..trials).map(|t| (rng.random::<f64>() * total, t)).collect();
+        targets.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut picks = vec![n - 1; trials];
+        let (mut cumulative, mut next) = (0.0, 0);
+        for (i, &c) in closest.iter().enumerate() {
+            cumulative += c;
+            while next < trials && targets[next].0 < cumulative {
+                picks[targets[next].1] = i;
+                next += 1;
             }
-            let mut potential = 0.0;
-            for i in 0..n {
-                candidate_dist[i] = closest[i].min(squared_distance(row(i), row(pick)));
-                potential += candidate_dist[i];
-            }
-            if best.is_none_or(|b| potential < b.1) {
-                best = Some((pick, potential));
-                std::mem::swap(&mut best_dist, &mut candidate_dist);
+            if next == trials {
+                break;
             }
         }
-        if let Some((pick, _)) = best {
-            centroids.extend_from_slice(row(pick));
-            std::mem::swap(&mut closest, &mut best_dist);
+        let candidates: Vec<&[f64]> = picks.iter().map(|&p| row(p)).collect();
+        let mut potentials = vec![0.0; trials];
+        for (x, &c) in features.chunks_exact(d).zip(&closest) {
+            for (potential, candidate) in potentials.iter_mut().zip(&candidates) {
+                *potential += c.min(squared_distance(x, candidate));
+            }
+        }
+        let best = (0..trials).min_by(|&a, &b| potentials[a].total_cmp(&potentials[b])).unwrap_or(0);
+        let chosen = candidates[best];
+        for (x, c) in features.chunks_exact(d).zip(closest.iter_mut()) {
+            *c = c.min(squared_distance(x, chosen));
+        }
+        centroids.extend_from_slice(chosen);
+    }
+    // scikit-learn's tolerance: 1e-4 times the mean per-feature variance.
+    let (mut sum, mut sum_sq) = (vec![0.0; d], vec![0.0; d]);
+    for x in features.chunks_exact(d) {
+        for j in 0..d {
+            sum[j] += x[j];
+            sum_sq[j] += x[j] * x[j];
         }
     }
-    let mut variance = 0.0;
-    for j in 0..d {
-        let mean = (0..n).map(|i| features[i * d + j]).sum::<f64>() / n as f64;
-        variance += (0..n).map(|i| (features[i * d + j] - mean).powi(2)).sum::<f64>() / n as f64;
-    }
+    let variance: f64 =
+        (0..d).map(|j| (sum_sq[j] / n as f64 - (sum[j] / n as f64).powi(2)).max(0.0)).sum::<f64>();
     let tolerance = 1e-4 * variance / d as f64;
     let mut history = vec![centroids.clone()];
     let mut labels = vec![0usize; n];
     let mut sums = vec![0.0; k * d];
     let mut counts = vec![0usize; k];
     let mut iterations = 0;
-    // One pass: nearest centre per row, and the per-cluster sums for the next centres.
-    let assign = |centroids: &[f64], labels: &mut [usize], sums: &mut [f64], counts: &mut [usize]| {
-        sums.iter_mut().for_each(|s| *s = 0.0);
-        counts.iter_mut().for_each(|c| *c = 0);
-        let mut inertia = 0.0;
-        for (label, x) in labels.iter_mut().zip(features.chunks_exact(d)) {
-            let (mut best, mut best_d) = (0, f64::INFINITY);
-            for (c, centre) in centroids.chunks_exact(d).enumerate() {
-                let dist = squared_distance(x, centre);
-                if dist < best_d {
-                    (best, best_d) = (c, dist);
-                }
-            }
-            *label = best;
-            inertia += best_d;
-            counts[best] += 1;
-            sums[best * d..(best + 1) * d].iter_mut().zip(x).for_each(|(s, v)| *s += v);
-        }
-        inertia
-    };
     for _ in 0..max_iter {
         iterations += 1;
-        assign(&centroids, &mut labels, &mut sums, &mut counts);
+        assign(features, d, &centroids, &mut labels, &mut sums, &mut counts);
         let mut shift = 0.0;
         for c in 0..k {
             // An empty cluster keeps its centre.
@@ -119,8 +106,77 @@ pub fn kmeans(features: &[f64], d: usize, k: usize, max_iter: usize, seed: u64) 
             break;
         }
     }
-    let inertia = assign(&centroids, &mut labels, &mut sums, &mut counts);
+    let inertia = assign(features, d, &centroids, &mut labels, &mut sums, &mut counts);
     KMeansFit { centroids, history, labels, inertia, iterations }
+}
+
+/// Nearest centre of every row, with the per-cluster sums and counts for the next centres;
+/// returns the inertia. Large inputs are split over the machine's cores.
+fn assign(
+    features: &[f64],
+    d: usize,
+    centroids: &[f64],
+    labels: &mut [usize],
+    sums: &mut [f64],
+    counts: &mut [usize],
+) -> f64 {
+    let k = centroids.len() / d;
+    // Centres transposed, so the k distances of one row are computed side by side.
+    let mut by_feature = vec![0.0; k * d];
+    for c in 0..k {
+        for j in 0..d {
+            by_feature[j * k + c] = centroids[c * d + j];
+        }
+    }
+    let part = |rows: &[f64], labels: &mut [usize]| {
+        let (mut sums, mut counts, mut inertia) = (vec![0.0; k * d], vec![0usize; k], 0.0);
+        let mut dist = vec![0.0; k];
+        for (x, label) in rows.chunks_exact(d).zip(labels.iter_mut()) {
+            dist.iter_mut().for_each(|v| *v = 0.0);
+            for (j, &xj) in x.iter().enumerate() {
+                for (v, &cj) in dist.iter_mut().zip(&by_feature[j * k..(j + 1) * k]) {
+                    *v += (xj - cj) * (xj - cj);
+                }
+            }
+            let (mut best, mut best_d) = (0, dist[0]);
+            for (c, &v) in dist.iter().enumerate().skip(1) {
+                if v < best_d {
+                    (best, best_d) = (c, v);
+                }
+            }
+            *label = best;
+            inertia += best_d;
+            counts[best] += 1;
+            sums[best * d..(best + 1) * d].iter_mut().zip(x).for_each(|(s, v)| *s += v);
+        }
+        (sums, counts, inertia)
+    };
+    let n = labels.len();
+    let threads =
+        if n >= 20_000 { std::thread::available_parallelism().map_or(1, |c| c.get()).min(4) } else { 1 };
+    let chunk = n.div_ceil(threads);
+    let parts: Vec<(Vec<f64>, Vec<usize>, f64)> = if threads == 1 {
+        vec![part(features, labels)]
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = features
+                .chunks(chunk * d)
+                .zip(labels.chunks_mut(chunk))
+                .map(|(rows, labels)| scope.spawn(move || part(rows, labels)))
+                .collect();
+            // A worker only panics on a bug; its share then counts as empty rather than aborting.
+            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        })
+    };
+    sums.iter_mut().for_each(|s| *s = 0.0);
+    counts.iter_mut().for_each(|c| *c = 0);
+    let mut inertia = 0.0;
+    for (part_sums, part_counts, part_inertia) in parts {
+        sums.iter_mut().zip(&part_sums).for_each(|(a, b)| *a += b);
+        counts.iter_mut().zip(&part_counts).for_each(|(a, b)| *a += b);
+        inertia += part_inertia;
+    }
+    inertia
 }
 
 /// k-means as a `Learner`: the nearest centre's id is the class; confidence shares are

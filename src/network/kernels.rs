@@ -145,29 +145,16 @@ struct Dense {
 }
 
 fn dense_forward(x: &[f32], w: &[f32], b: &[f32], inputs: usize, units: usize) -> Vec<f32> {
-    const BLOCK: usize = 8;
     let rows = x.len() / inputs.max(1);
-    let mut out = vec![0f32; rows * units];
-    let full = units - units % BLOCK;
-    for (row, acc_row) in x.chunks_exact(inputs).zip(out.chunks_exact_mut(units)) {
-        // Fixed-size blocks of 8 units so the compiler keeps them in vector registers.
-        for jb in (0..full).step_by(BLOCK) {
-            let mut acc: [f32; BLOCK] = b[jb..jb + BLOCK].try_into().unwrap_or([0.0; BLOCK]);
-            for (k, &xv) in row.iter().enumerate() {
-                let w_block: &[f32; BLOCK] =
-                    w[k * units + jb..k * units + jb + BLOCK].try_into().unwrap_or(&[0.0; BLOCK]);
-                for l in 0..BLOCK {
-                    acc[l] += xv * w_block[l];
-                }
+    let mut out = Vec::with_capacity(rows * units);
+    for row in x.chunks_exact(inputs) {
+        let start = out.len();
+        out.extend_from_slice(b);
+        let acc = &mut out[start..];
+        for (&xv, w_row) in row.iter().zip(w.chunks_exact(units)) {
+            for (a, &wv) in acc.iter_mut().zip(w_row) {
+                *a += xv * wv;
             }
-            acc_row[jb..jb + BLOCK].copy_from_slice(&acc);
-        }
-        for j in full..units {
-            let mut acc = b[j];
-            for (k, &xv) in row.iter().enumerate() {
-                acc += xv * w[k * units + j];
-            }
-            acc_row[j] = acc;
         }
     }
     out
@@ -207,41 +194,50 @@ impl CustomOp3 for Dense {
         _res: &Tensor,
         grad: &Tensor,
     ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
-        let (inputs, units) = (self.inputs, self.units);
         let g: Vec<f32> = grad.flatten_all()?.to_vec1()?;
-        let xs: Vec<f32> = x.flatten_all()?.to_vec1()?;
-        let ws: Vec<f32> = w.flatten_all()?.to_vec1()?;
-        let mut grad_w = vec![0f32; inputs * units];
-        let mut grad_b = vec![0f32; units];
-        for (x_row, g_row) in xs.chunks_exact(inputs).zip(g.chunks_exact(units)) {
-            for (gb, &gv) in grad_b.iter_mut().zip(g_row) {
-                *gb += gv;
-            }
-            for (&xv, gw_row) in x_row.iter().zip(grad_w.chunks_exact_mut(units)) {
-                for (gw, &gv) in gw_row.iter_mut().zip(g_row) {
-                    *gw += xv * gv;
-                }
+        dense_backward(x, w, &g, self.inputs, self.units)
+    }
+}
+
+/// Gradients of `x·w + b` given the output gradient `g` (row-major `N × units`).
+fn dense_backward(
+    x: &Tensor,
+    w: &Tensor,
+    g: &[f32],
+    inputs: usize,
+    units: usize,
+) -> candle_core::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+    let xs: Vec<f32> = x.flatten_all()?.to_vec1()?;
+    let mut grad_w = vec![0f32; inputs * units];
+    let mut grad_b = vec![0f32; units];
+    for (x_row, g_row) in xs.chunks_exact(inputs).zip(g.chunks_exact(units)) {
+        for (gb, &gv) in grad_b.iter_mut().zip(g_row) {
+            *gb += gv;
+        }
+        for (&xv, gw_row) in x_row.iter().zip(grad_w.chunks_exact_mut(units)) {
+            for (gw, &gv) in gw_row.iter_mut().zip(g_row) {
+                *gw += xv * gv;
             }
         }
-        // The input's gradient only matters when something before this layer learns.
-        let grad_x = if x.track_op() {
-            let mut gx = Vec::with_capacity(xs.len());
-            for g_row in g.chunks_exact(units) {
-                gx.extend(
-                    ws.chunks_exact(units)
-                        .map(|w_row| w_row.iter().zip(g_row).map(|(a, b)| a * b).sum::<f32>()),
-                );
-            }
-            Some(Tensor::from_vec(gx, x.shape(), x.device())?)
-        } else {
-            None
-        };
-        Ok((
-            grad_x,
-            Some(Tensor::from_vec(grad_w, w.shape(), w.device())?),
-            Some(Tensor::from_vec(grad_b, units, w.device())?),
-        ))
     }
+    // The input's gradient only matters when something before this layer learns.
+    let grad_x = if x.track_op() {
+        let ws: Vec<f32> = w.flatten_all()?.to_vec1()?;
+        let mut gx = Vec::with_capacity(xs.len());
+        for g_row in g.chunks_exact(units) {
+            gx.extend(
+                ws.chunks_exact(units).map(|w_row| w_row.iter().zip(g_row).map(|(a, b)| a * b).sum::<f32>()),
+            );
+        }
+        Some(Tensor::from_vec(gx, x.shape(), x.device())?)
+    } else {
+        None
+    };
+    Ok((
+        grad_x,
+        Some(Tensor::from_vec(grad_w, w.shape(), w.device())?),
+        Some(Tensor::from_vec(grad_b, units, w.device())?),
+    ))
 }
 
 /// A dense layer's output: fused on the CPU for small f32 layers, candle's matmul otherwise.
@@ -255,6 +251,67 @@ pub(crate) fn dense(x: &Tensor, w: &Tensor, b: &Tensor) -> candle_core::Result<T
         x.contiguous()?.apply_op3(w, b, Dense { inputs, units })
     } else {
         x.matmul(w)?.broadcast_add(b)
+    }
+}
+
+/// Dense then tanh in one pass: one buffer and one graph node instead of three, which is most
+/// of a tiny network's step.
+struct DenseTanh {
+    inputs: usize,
+    units: usize,
+}
+
+impl CustomOp3 for DenseTanh {
+    fn name(&self) -> &'static str {
+        "fused-dense-tanh"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let (Some(x), Some(w), Some(b)) =
+            (contiguous_f32(s1, l1), contiguous_f32(s2, l2), contiguous_f32(s3, l3))
+        else {
+            candle_core::bail!("fused dense-tanh needs contiguous f32")
+        };
+        let rows = x.len() / self.inputs.max(1);
+        let mut out = dense_forward(x, w, b, self.inputs, self.units);
+        out.iter_mut().for_each(|v| *v = fast_tanh(*v));
+        Ok((CpuStorage::F32(out), Shape::from((rows, self.units))))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        _b: &Tensor,
+        res: &Tensor,
+        grad: &Tensor,
+    ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let g: Vec<f32> = grad.flatten_all()?.to_vec1()?;
+        let y: Vec<f32> = res.flatten_all()?.to_vec1()?;
+        let gz: Vec<f32> = g.iter().zip(&y).map(|(&g, &y)| g * (1.0 - y * y)).collect();
+        dense_backward(x, w, &gz, self.inputs, self.units)
+    }
+}
+
+/// `tanh(x·w + b)`, fused on the CPU for small f32 layers.
+pub(crate) fn dense_tanh(x: &Tensor, w: &Tensor, b: &Tensor) -> candle_core::Result<Tensor> {
+    let (inputs, units) = w.dims2()?;
+    if x.device().is_cpu()
+        && x.dtype() == DType::F32
+        && x.rank() == 2
+        && inputs * units <= FUSED_DENSE_MAX_WEIGHTS
+    {
+        x.contiguous()?.apply_op3(w, b, DenseTanh { inputs, units })
+    } else {
+        tanh(&dense(x, w, b)?)
     }
 }
 
@@ -369,6 +426,53 @@ mod tests {
             let (a, r) = (read(g1.get(var).unwrap()), read(g2.get(var).unwrap()));
             for (a, r) in a.iter().zip(&r) {
                 assert!((a - r).abs() < 1e-4, "{a:?} vs {r:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn fused_dense_tanh_matches_the_two_steps() {
+        let x = Tensor::from_vec((0..15).map(|i| (i as f32 * 0.37).sin()).collect(), (5, 3), &Device::Cpu)
+            .unwrap();
+        let w = Tensor::from_vec((0..12).map(|i| (i as f32 * 0.91).cos()).collect(), (3, 4), &Device::Cpu)
+            .unwrap();
+        let b = Tensor::from_vec(vec![0.1f32, -0.2, 0.3, 0.0], 4, &Device::Cpu).unwrap();
+        let fused: Vec<f32> = dense_tanh(&x, &w, &b).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+        let two: Vec<f32> = x
+            .matmul(&w)
+            .unwrap()
+            .broadcast_add(&b)
+            .unwrap()
+            .tanh()
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        for (a, r) in fused.iter().zip(&two) {
+            assert!((a - r).abs() < 1e-5);
+        }
+        // Gradients through the fused pair equal those through candle's two ops.
+        let (xv, wv, bv) =
+            (Var::from_tensor(&x).unwrap(), Var::from_tensor(&w).unwrap(), Var::from_tensor(&b).unwrap());
+        let weights =
+            Tensor::from_vec((0..20).map(|i| i as f32 * 0.1).collect(), (5, 4), &Device::Cpu).unwrap();
+        let f = dense_tanh(xv.as_tensor(), wv.as_tensor(), bv.as_tensor()).unwrap();
+        let r = xv
+            .as_tensor()
+            .matmul(wv.as_tensor())
+            .unwrap()
+            .broadcast_add(bv.as_tensor())
+            .unwrap()
+            .tanh()
+            .unwrap();
+        let g1 = (f * &weights).unwrap().sum_all().unwrap().backward().unwrap();
+        let g2 = (r * &weights).unwrap().sum_all().unwrap().backward().unwrap();
+        for var in [&xv, &wv, &bv] {
+            let a: Vec<f32> = g1.get(var).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+            let e: Vec<f32> = g2.get(var).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+            for (a, e) in a.iter().zip(&e) {
+                assert!((a - e).abs() < 1e-4, "{a} vs {e}");
             }
         }
     }

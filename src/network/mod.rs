@@ -281,12 +281,24 @@ impl NetworkLearner {
     }
 
     fn forward(&self, x: &Tensor, pass: &mut Pass<'_>) -> candle_core::Result<Tensor> {
+        // Dense + tanh may fuse unless a view wants the value between them.
+        let fuse = pass.record.is_none();
         let mut h = x.clone();
-        for (i, layer) in self.layers.iter().enumerate() {
-            h = layer.forward(i, &h, pass)?;
+        let mut i = 0;
+        while i < self.layers.len() {
+            if fuse
+                && let (Layer::Dense { weight, bias }, Some(Layer::Activation(Activation::Tanh))) =
+                    (&self.layers[i], self.layers.get(i + 1))
+            {
+                h = kernels::dense_tanh(&h, weight.as_tensor(), bias.as_tensor())?;
+                i += 2;
+                continue;
+            }
+            h = self.layers[i].forward(i, &h, pass)?;
             if let Some(record) = pass.record.as_mut() {
                 record.push(h.clone());
             }
+            i += 1;
         }
         Ok(h)
     }

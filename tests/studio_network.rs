@@ -11,7 +11,11 @@ fn studio() -> Harness<'static, StudioApp> {
     Harness::builder().with_size(egui::vec2(1400.0, 1000.0)).build_eframe(|cc| StudioApp::new(cc))
 }
 
-fn step_until(harness: &mut Harness<'_, StudioApp>, limit: Duration, done: impl Fn(&StudioApp) -> bool) -> bool {
+fn step_until(
+    harness: &mut Harness<'_, StudioApp>,
+    limit: Duration,
+    done: impl Fn(&StudioApp) -> bool,
+) -> bool {
     let deadline = Instant::now() + limit;
     while Instant::now() < deadline {
         harness.step();
@@ -36,9 +40,15 @@ fn a_cnn_built_from_the_preset_shows_its_shapes_and_trains_an_epoch_on_digits() 
     harness.get_by_label("LeNet-style CNN (digits)").click();
     harness.run_steps(2);
     // The shape column follows the image through the layers.
-    assert!(harness.query_all_by_label_contains("-> [16,8,8]").next().is_some(), "conv2d(16,3,1,1) keeps 8×8");
+    assert!(
+        harness.query_all_by_label_contains("-> [16,8,8]").next().is_some(),
+        "conv2d(16,3,1,1) keeps 8×8"
+    );
     assert!(harness.query_all_by_label_contains("-> [16,4,4]").next().is_some(), "maxpool(2) halves it");
-    assert!(harness.query_all_by_label_contains("softmax cross-entropy").next().is_some(), "the output layer follows the task");
+    assert!(
+        harness.query_all_by_label_contains("softmax cross-entropy").next().is_some(),
+        "the output layer follows the task"
+    );
     assert!(harness.query_all_by_label_contains("parameters in all").next().is_some());
 
     harness.get_by_label("Step").click();
@@ -61,7 +71,11 @@ fn an_impossible_layer_is_refused_naming_the_layer_and_both_shapes() {
     harness.get_by_label("conv2d").click();
     harness.run_steps(3);
     assert!(harness.query_all_by_label_contains("conv2d needs an image").next().is_some());
-    assert!(harness.state().error().is_some_and(|e| e.contains("does not fit")), "{:?}", harness.state().error());
+    assert!(
+        harness.state().error().is_some_and(|e| e.contains("does not fit")),
+        "{:?}",
+        harness.state().error()
+    );
     // Removing it makes the network trainable again.
     let removes = harness.query_all_by_label("remove").count();
     harness.query_all_by_label("remove").last().expect("a remove button per layer").click();
@@ -76,7 +90,8 @@ fn an_impossible_layer_is_refused_naming_the_layer_and_both_shapes() {
 fn a_spec_set_from_outside_shows_in_the_builder_with_its_shapes() {
     let mut harness = studio();
     harness.run_steps(2);
-    harness.state_mut().settings_mut().model.network = learnscope::network::NetworkSpec::parse("dense(4) relu").ok();
+    harness.state_mut().settings_mut().model.network =
+        learnscope::network::NetworkSpec::parse("dense(4) relu").ok();
     harness.state_mut().refit();
     harness.run_steps(3);
     assert!(harness.query_all_by_label_contains("-> [4]").next().is_some());

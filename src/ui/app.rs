@@ -18,7 +18,9 @@ use super::metrics_view;
 use super::network_builder::{BuilderState, shape_report};
 use crate::data::csv_loader::{ColumnReport, CsvOptions, MissingPolicy};
 use crate::data::features::{EngineeredFeature, add_features};
-use crate::data::{BuiltinDataset, Dataset, GeneratorSettings, Split, Standardizer, Target, stratified_split};
+use crate::data::{
+    BuiltinDataset, Dataset, GeneratorSettings, Split, Standardizer, Target, stratified_split,
+};
 use crate::models::ModelConfig;
 use crate::models::insight::ModelInsight;
 use crate::training::{
@@ -92,9 +94,16 @@ pub enum StudioCommand {
     /// The engineered-feature toggles changed.
     ApplyFeatures,
     /// Paint a point of a class onto 2-D data (left click on the plot).
-    AddPoint { x: f64, y: f64, class: u32 },
+    AddPoint {
+        x: f64,
+        y: f64,
+        class: u32,
+    },
     /// Erase the point nearest to this place (right click on the plot).
-    RemovePoint { x: f64, y: f64 },
+    RemovePoint {
+        x: f64,
+        y: f64,
+    },
     CancelLoad,
 }
 

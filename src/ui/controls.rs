@@ -5,8 +5,8 @@ use super::app::{StudioCommand, StudioSettings};
 use super::network_builder::{BuilderState, builder_ui};
 use super::params_panel::params_ui;
 use crate::data::BuiltinDataset;
-use crate::data::features::EngineeredFeature;
 use crate::data::csv_loader::{ColumnKind, ColumnReport};
+use crate::data::features::EngineeredFeature;
 use crate::models::ModelKind;
 use crate::network::OptimizerKind;
 use crate::network::spec::DeviceChoice;
@@ -140,9 +140,9 @@ pub fn controls_ui(
 
     if context.paintable {
         let names = context.data.class_names();
-        let current = settings.paint_class.map_or("off".to_string(), |c| {
-            names.get(c as usize).cloned().unwrap_or_else(|| c.to_string())
-        });
+        let current = settings
+            .paint_class
+            .map_or("off".to_string(), |c| names.get(c as usize).cloned().unwrap_or_else(|| c.to_string()));
         egui::ComboBox::from_label("Paint points")
             .selected_text(current)
             .show_ui(ui, |ui| {
@@ -259,7 +259,9 @@ pub fn controls_ui(
                     }
                 })
                 .response
-                .on_hover_text("Where the network trains: the CPU always works; a CUDA GPU is faster on big networks.");
+                .on_hover_text(
+                    "Where the network trains: the CPU always works; a CUDA GPU is faster on big networks.",
+                );
             if *device == DeviceChoice::Cuda && !cfg!(feature = "cuda") {
                 ui.colored_label(
                     ui.visuals().warn_fg_color,

@@ -77,7 +77,8 @@ pub fn summary_ui(ui: &mut egui::Ui, data: &Dataset, columns: Option<&[ColumnRep
 pub fn image_gallery_ui(ui: &mut egui::Ui, data: &Dataset, count: usize) {
     let InputShape::Image { channels, height, width } = data.input_shape else { return };
     let pixel = 4.0;
-    let (lo, hi) = data.features.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    let (lo, hi) =
+        data.features.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
     let span = (hi - lo).max(1e-9);
     ui.horizontal_wrapped(|ui| {
         for i in 0..count.min(data.rows()) {

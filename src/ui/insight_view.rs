@@ -165,7 +165,9 @@ impl InsightView {
         let mut scroll = egui::ScrollArea::both().id_salt("tree_view").max_height(420.0);
         if !self.centred {
             // Wide trees centre their root: start the view there, not at the left-most leaf.
-            let root_x = SLOT_GAP + positions[0].map_or(0.0, |(slot, _)| slot) * (NODE_SIZE.x + SLOT_GAP) + NODE_SIZE.x / 2.0;
+            let root_x = SLOT_GAP
+                + positions[0].map_or(0.0, |(slot, _)| slot) * (NODE_SIZE.x + SLOT_GAP)
+                + NODE_SIZE.x / 2.0;
             scroll = scroll.horizontal_scroll_offset((root_x - ui.available_width() / 2.0).max(0.0));
             self.centred = true;
         }
@@ -227,8 +229,7 @@ impl InsightView {
                 let sense = if node.feature.is_some() { Sense::click() } else { Sense::hover() };
                 let response = ui.interact(r, ui.scope_id().with(("tree_node", i)), sense);
                 // Painted boxes are invisible to screen readers and tests unless labelled.
-                let kind =
-                    if node.feature.is_some() { egui::Role::Button } else { egui::Role::Label };
+                let kind = if node.feature.is_some() { egui::Role::Button } else { egui::Role::Label };
                 let label = format!("{title} {detail}");
                 response.widget_info(|| egui::WidgetInfo::labeled(kind, true, &label));
                 if response.clicked() {

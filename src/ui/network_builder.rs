@@ -40,7 +40,12 @@ pub fn shape_report(spec: &NetworkSpec, data: &Dataset) -> Result<ShapeReport, S
 }
 
 /// Draws the builder; returns true when the spec changed (the model must be rebuilt).
-pub fn builder_ui(ui: &mut egui::Ui, spec: &mut NetworkSpec, data: &Dataset, state: &mut BuilderState) -> bool {
+pub fn builder_ui(
+    ui: &mut egui::Ui,
+    spec: &mut NetworkSpec,
+    data: &Dataset,
+    state: &mut BuilderState,
+) -> bool {
     let mut changed = false;
     ui.horizontal(|ui| {
         ui.menu_button("Presets", |ui| {
@@ -55,7 +60,9 @@ pub fn builder_ui(ui: &mut egui::Ui, spec: &mut NetworkSpec, data: &Dataset, sta
             }
         })
         .response
-        .on_hover_text("Ready-made networks: the TF Playground MLP, a small CNN for digits, an LSTM for waveforms.");
+        .on_hover_text(
+            "Ready-made networks: the TF Playground MLP, a small CNN for digits, an LSTM for waveforms.",
+        );
         ui.menu_button("Add layer", |ui| {
             for (name, layer) in NEW_LAYERS {
                 if ui.button(name).clicked() {
@@ -100,7 +107,8 @@ pub fn builder_ui(ui: &mut egui::Ui, spec: &mut NetworkSpec, data: &Dataset, sta
         Ok(report) => (report.layers.clone(), None),
         Err(message) => (Vec::new(), Some(message.clone())),
     };
-    let input = Shape::from_input(data.input_shape, data.n_features()).map(|s| s.compact()).unwrap_or_default();
+    let input =
+        Shape::from_input(data.input_shape, data.n_features()).map(|s| s.compact()).unwrap_or_default();
     ui.label(format!("input {input}"));
     let mut action = None;
     egui::Grid::new("network_layers").striped(true).num_columns(4).show(ui, |ui| {

@@ -53,6 +53,39 @@ pub struct GridSpec {
     pub y_range: (f64, f64),
     /// Features appended after the first two (x², sin x…), in column order from column 2.
     pub derived: Vec<EngineeredFeature>,
+    /// When set, the grid spans this plane (e.g. the first two principal components) instead of
+    /// two feature axes.
+    pub plane: Option<GridPlane>,
+}
+
+/// A plane through feature space: cell (a, b) is the row `mean + scale ⊙ (a·u + b·v)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GridPlane {
+    pub mean: Vec<f64>,
+    pub scale: Vec<f64>,
+    pub u: Vec<f64>,
+    pub v: Vec<f64>,
+}
+
+impl GridPlane {
+    /// The plane coordinates of a row (its projection).
+    pub fn project(&self, row: &[f64]) -> [f64; 2] {
+        let mut a = 0.0;
+        let mut b = 0.0;
+        for (j, value) in row.iter().enumerate() {
+            let z = (value - self.mean[j]) / self.scale[j];
+            a += z * self.u[j];
+            b += z * self.v[j];
+        }
+        [a, b]
+    }
+
+    /// The row at plane coordinates (a, b).
+    pub fn row_at(&self, a: f64, b: f64, out: &mut [f64]) {
+        for (j, slot) in out.iter_mut().enumerate() {
+            *slot = self.mean[j] + self.scale[j] * (a * self.u[j] + b * self.v[j]);
+        }
+    }
 }
 
 impl GridSpec {
@@ -73,6 +106,38 @@ impl GridSpec {
             x_range: pad(bounds[0]),
             y_range: pad(bounds[1]),
             derived: Vec::new(),
+            plane: None,
+        })
+    }
+
+    /// Covers the given plot coordinates with a margin (the view's axes or plane).
+    pub fn covering(
+        points: &[[f64; 2]],
+        x_feature: usize,
+        y_feature: usize,
+        resolution: usize,
+    ) -> Option<Self> {
+        if points.is_empty() {
+            return None;
+        }
+        let (mut x_range, mut y_range) =
+            ((f64::INFINITY, f64::NEG_INFINITY), (f64::INFINITY, f64::NEG_INFINITY));
+        for [x, y] in points {
+            x_range = (x_range.0.min(*x), x_range.1.max(*x));
+            y_range = (y_range.0.min(*y), y_range.1.max(*y));
+        }
+        let pad = |(lo, hi): (f64, f64)| {
+            let margin = ((hi - lo) * 0.1).max(0.1);
+            (lo - margin, hi + margin)
+        };
+        Some(Self {
+            x_feature,
+            y_feature,
+            resolution,
+            x_range: pad(x_range),
+            y_range: pad(y_range),
+            derived: Vec::new(),
+            plane: None,
         })
     }
 
@@ -270,6 +335,11 @@ impl TrainingSession {
         for row in 0..n {
             for column in 0..n {
                 let (x, y) = spec.cell_center(column, row);
+                if let Some(plane) = &spec.plane {
+                    plane.row_at(x, y, &mut raw);
+                    self.scaler.transform_row(&raw, &mut features);
+                    continue;
+                }
                 raw[spec.x_feature] = x;
                 raw[spec.y_feature] = y;
                 for (offset, feature) in spec.derived.iter().enumerate() {

@@ -125,3 +125,23 @@ fn engineered_features_let_logistic_regression_separate_circles() {
     let engineered = harness.state().latest().and_then(|r| r.test_accuracy).expect("an accuracy");
     assert!(engineered >= raw + 0.2, "with x² and y² the circle becomes a line: {raw} -> {engineered}");
 }
+
+#[test]
+fn data_with_more_features_picks_its_axes_or_the_pca_plane() {
+    let mut harness = studio();
+    harness.run_steps(2);
+    harness.state_mut().open_builtin(learnscope::data::BuiltinDataset::Iris);
+    harness.run_steps(2);
+    pick_model(&mut harness, ModelKind::DecisionTree.label());
+    assert!(step_until(&mut harness, Duration::from_secs(30), |app| app.status() == RunStatus::Finished
+        && app.boundary_refreshes() >= 1));
+    assert!(harness.query_by_label("x axis").is_some() && harness.query_by_label("y axis").is_some());
+    assert!(harness.query_by_label_contains("other 2 features at their mean").is_some());
+
+    harness.get_by_label("PCA plane").click();
+    harness.run_steps(2);
+    assert!(harness.state().settings().view.pca);
+    assert!(harness.query_by_label("x axis").is_none(), "the plane replaces the axis pickers");
+    assert!(step_until(&mut harness, Duration::from_secs(30), |app| app.status() == RunStatus::Finished
+        && app.boundary_refreshes() >= 1));
+}

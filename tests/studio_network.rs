@@ -77,10 +77,10 @@ fn an_impossible_layer_is_refused_naming_the_layer_and_both_shapes() {
         harness.state().error()
     );
     // Removing it makes the network trainable again.
-    let removes = harness.query_all_by_label("remove").count();
-    harness.query_all_by_label("remove").last().expect("a remove button per layer").click();
+    let removes = harness.query_all_by_label("del").count();
+    harness.query_all_by_label("del").last().expect("a remove button per layer").click();
     harness.run_steps(3);
-    assert_eq!(harness.query_all_by_label("remove").count(), removes - 1);
+    assert_eq!(harness.query_all_by_label("del").count(), removes - 1);
     assert!(harness.query_all_by_label_contains("needs an image").next().is_none());
     harness.get_by_label("Step").click();
     assert!(step_until(&mut harness, Duration::from_secs(30), |app| app.epoch() == 1));

@@ -50,6 +50,10 @@ pub enum BuiltinDataset {
 
 /// Time steps of each waveform series.
 pub const WAVEFORM_STEPS: usize = 32;
+
+/// The spiral's arms lie within radius 1 and close together: the usual noise setting (0.2) must
+/// blur them, not erase them, so it is scaled down here.
+const SPIRAL_JITTER: f64 = 0.2;
 const WAVEFORM_SHAPES: [&str; 4] = ["sine", "square", "triangle", "sawtooth"];
 
 impl BuiltinDataset {
@@ -231,8 +235,8 @@ impl BuiltinDataset {
                     let r = index as f64 / (per_arm - 1) as f64;
                     let angle = 1.75 * 2.0 * PI * r + 2.0 * PI * class as f64 / k as f64;
                     builder.push(
-                        r * angle.cos() + 0.5 * noise * gaussian(&mut rng),
-                        r * angle.sin() + 0.5 * noise * gaussian(&mut rng),
+                        r * angle.cos() + SPIRAL_JITTER * noise * gaussian(&mut rng),
+                        r * angle.sin() + SPIRAL_JITTER * noise * gaussian(&mut rng),
                         class as u32,
                     );
                 }

@@ -28,6 +28,9 @@ use crate::data::{InputShape, Task};
 use crate::models::{Learner, ModelError, Prediction, PreparedData};
 use layers::{Builder, Layer, Pass};
 
+/// Gradient-norm rows kept at most (see `gradient_norms`).
+const MAX_GRADIENT_ROWS: usize = 4096;
+
 /// How a network is trained.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrainSettings {
@@ -115,6 +118,8 @@ pub struct NetworkLearner {
     parameters: usize,
     /// Per step, the gradient norm of each layer with weights (see `gradient_layers`).
     gradient_norms: Vec<Vec<f32>>,
+    /// Record one step in this many (doubles each time the history is thinned).
+    gradient_stride: usize,
     steps: usize,
 }
 
@@ -194,6 +199,7 @@ impl NetworkLearner {
             cache: None,
             parameters: report.total_parameters,
             gradient_norms: Vec::new(),
+            gradient_stride: 1,
             steps: 0,
         })
     }
@@ -347,9 +353,19 @@ impl NetworkLearner {
             });
         }
         let grads = loss.backward().map_err(candle_err)?;
-        if self.spec.options.record_gradients {
+        // Bounded history: past the cap every other row goes and recording slows to match, so
+        // hours of training keep a fixed memory and the shape of the whole run.
+        if self.spec.options.record_gradients && self.steps % self.gradient_stride == 0 {
             let norms = self.layer_gradient_norms(&grads).map_err(candle_err)?;
             self.gradient_norms.push(norms);
+            if self.gradient_norms.len() > MAX_GRADIENT_ROWS {
+                let mut index = 0;
+                self.gradient_norms.retain(|_| {
+                    index += 1;
+                    index % 2 == 1
+                });
+                self.gradient_stride *= 2;
+            }
         }
         self.optimizer.step(&grads).map_err(candle_err)?;
         for (i, mean, var, count) in batch_stats {

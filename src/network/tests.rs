@@ -341,3 +341,17 @@ fn weight_init_choices_differ_in_spread() {
     assert!((spread(WeightInit::Normal) - 0.05).abs() < 0.01);
     assert_eq!(spread(WeightInit::Auto), spread(WeightInit::He));
 }
+
+#[test]
+fn gradient_history_stays_bounded_on_long_runs() {
+    let data = xor_data();
+    let spec = NetworkSpec::mlp(&[2], Activation::Tanh);
+    let one_row = TrainSettings { batch_size: 1, ..settings(0) };
+    let mut net = NetworkLearner::new(&spec, 2, Task::Classification, 2, one_row).unwrap();
+    // Four steps per epoch: 1,100 epochs take more steps than the cap.
+    for epoch in 0..1_100 {
+        net.train_epoch(&data, epoch).unwrap();
+    }
+    let rows = net.gradient_norms().len();
+    assert!(rows <= MAX_GRADIENT_ROWS && rows > MAX_GRADIENT_ROWS / 4, "{rows} rows kept");
+}

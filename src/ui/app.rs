@@ -22,9 +22,10 @@ use crate::data::{
     BuiltinDataset, Dataset, GeneratorSettings, Split, Standardizer, Target, stratified_split,
 };
 use crate::models::ModelConfig;
+use crate::models::clustering::Projection2d;
 use crate::models::insight::ModelInsight;
 use crate::training::{
-    EpochRecord, GridSpec, TestScores, TrainEvent, TrainJob, TrainingWorker, Waker, WorkerCommand,
+    EpochRecord, GridPlane, GridSpec, TestScores, TrainEvent, TrainJob, TrainingWorker, Waker, WorkerCommand,
 };
 
 /// Grid cells per side of the decision-boundary heatmap.
@@ -46,6 +47,8 @@ pub struct StudioSettings {
     pub impute_missing: bool,
     /// Hand-made inputs added to 2-D data (x², y², xy, sin x, sin y, r, θ).
     pub features: Vec<EngineeredFeature>,
+    /// Which features the boundary plot shows (data with more than two features).
+    pub view: ViewAxes,
     /// Clicking the boundary plot paints points of this class; `None` leaves the plot to pan and zoom.
     #[serde(skip)]
     pub paint_class: Option<u32>,
@@ -62,6 +65,7 @@ impl Default for StudioSettings {
             csv_target: None,
             impute_missing: false,
             features: Vec::new(),
+            view: ViewAxes::default(),
             paint_class: None,
         }
     }
@@ -77,6 +81,21 @@ impl StudioSettings {
     }
 }
 
+/// The plane the boundary plot shows: two feature axes, or the first two principal components.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ViewAxes {
+    pub x: usize,
+    pub y: usize,
+    pub pca: bool,
+}
+
+impl Default for ViewAxes {
+    fn default() -> Self {
+        Self { x: 0, y: 1, pca: false }
+    }
+}
+
 /// Things the user asked for; handled in one place at the end of a frame.
 #[derive(Clone, Debug, PartialEq)]
 pub enum StudioCommand {
@@ -87,6 +106,8 @@ pub enum StudioCommand {
     SetLearningRate(f64),
     /// Go back from a CSV file to the chosen built-in data set.
     UseBuiltin,
+    /// The boundary plot's axes (or the PCA option) changed.
+    ChangeView,
     OpenFileDialog,
     LoadPath(PathBuf),
     /// Parse the current file again (a new target or missing-cell policy).
@@ -443,7 +464,7 @@ impl StudioApp {
                 self.error = Some(e.to_string());
             }
         }
-        self.boundary.set_points(&self.data, &self.split);
+        self.refresh_view();
         self.reset();
     }
 
@@ -477,8 +498,7 @@ impl StudioApp {
             model: ModelConfig { seed: self.settings.generator.seed, ..self.settings.model.clone() },
             scale: true,
             max_epochs: None,
-            grid: GridSpec::around(&self.data, GRID_RESOLUTION)
-                .map(|grid| GridSpec { derived: self.active_features(), ..grid }),
+            grid: self.grid_spec(),
         };
         self.worker = Some(TrainingWorker::spawn(job, Arc::clone(&self.waker)));
     }
@@ -534,6 +554,11 @@ impl StudioApp {
                 }
             }
             StudioCommand::ApplyFeatures => self.apply_features(),
+            StudioCommand::ChangeView => {
+                self.refresh_view();
+                self.reset();
+                self.restart_classical();
+            }
             StudioCommand::AddPoint { x, y, class } => self.add_point(x, y, class),
             StudioCommand::RemovePoint { x, y } => self.remove_point(x, y),
             StudioCommand::CancelLoad => {
@@ -651,8 +676,12 @@ impl StudioApp {
         }
         let data = Arc::clone(&self.data);
         let names = &data.feature_names;
-        let (x_name, y_name) =
-            (names.first().map_or("x", String::as_str), names.get(1).map_or("y", String::as_str));
+        let (xi, yi) = self.view_axes();
+        let (x_name, y_name) = if self.settings.view.pca && data.n_features() > 2 {
+            ("principal component 1", "principal component 2")
+        } else {
+            (names.get(xi).map_or("x", String::as_str), names.get(yi).map_or("y", String::as_str))
+        };
         let available = ui.available_size();
         let mut hovered = None;
         ui.horizontal_top(|ui| {
@@ -665,11 +694,14 @@ impl StudioApp {
                     );
                     if self.data.n_features() < 2 {
                         ui.label("This data set has a single feature, so there is no plane to shade.");
-                    } else if self.data.n_features() > 2 {
-                        ui.label(format!(
-                            "Showing {x_name} and {y_name}; the other {} features are held at their mean.",
-                            self.data.n_features() - 2
-                        ));
+                    } else if data.n_features() > 2 {
+                        self.view_picker_ui(ui, &data);
+                        if !self.settings.view.pca {
+                            ui.label(format!(
+                                "The shading holds the other {} features at their mean.",
+                                data.n_features() - 2
+                            ));
+                        }
                     }
                     let pointer = self.boundary.ui(ui, x_name, y_name);
                     hovered = pointer.hovered;
@@ -751,6 +783,82 @@ impl StudioApp {
         }
     }
 
+    /// Axis pickers and the PCA option for data with more than two features.
+    fn view_picker_ui(&mut self, ui: &mut egui::Ui, data: &Dataset) {
+        let mut view = self.settings.view;
+        ui.horizontal(|ui| {
+            ui.checkbox(&mut view.pca, "PCA plane").on_hover_text(
+                "Show the data on its first two principal components: the flat view that keeps the most spread. \
+                 The shading is the model's answer on that plane.",
+            );
+            if !view.pca {
+                for (label, axis) in [("x axis", &mut view.x), ("y axis", &mut view.y)] {
+                    let current = data.feature_names.get(*axis).cloned().unwrap_or_default();
+                    egui::ComboBox::from_label(label).selected_text(current).height(300.0).show_ui(ui, |ui| {
+                        for (index, name) in data.feature_names.iter().enumerate() {
+                            ui.selectable_value(axis, index, name);
+                        }
+                    });
+                }
+            }
+        });
+        if view != self.settings.view {
+            self.settings.view = view;
+            self.commands.push(StudioCommand::ChangeView);
+        }
+    }
+
+    /// Each row's place on the boundary plot, and the plane when the view is PCA.
+    fn view_coordinates(&self) -> (Vec<[f64; 2]>, Option<GridPlane>) {
+        let data = &self.data;
+        let d = data.n_features();
+        if d < 2 {
+            return (Vec::new(), None);
+        }
+        if self.settings.view.pca && d > 2 {
+            let scaler = Standardizer::fit(data);
+            let scaled = scaler.transform(data);
+            if let Ok(projection) = Projection2d::fit(&scaled.features, d) {
+                let plane = GridPlane {
+                    mean: scaler.mean.clone(),
+                    scale: scaler.scale.clone(),
+                    u: projection.components[0].clone(),
+                    v: projection.components[1].clone(),
+                };
+                let coords = (0..data.rows()).map(|i| plane.project(data.row(i))).collect();
+                return (coords, Some(plane));
+            }
+        }
+        let (x, y) = self.view_axes();
+        ((0..data.rows()).map(|i| [data.row(i)[x], data.row(i)[y]]).collect(), None)
+    }
+
+    /// The two feature columns shown, kept within the data.
+    fn view_axes(&self) -> (usize, usize) {
+        let d = self.data.n_features();
+        let x = self.settings.view.x.min(d.saturating_sub(1));
+        let y = self.settings.view.y.min(d.saturating_sub(1));
+        if x == y { (0, 1.min(d.saturating_sub(1))) } else { (x, y) }
+    }
+
+    fn refresh_view(&mut self) {
+        let (coords, _) = self.view_coordinates();
+        self.boundary.set_points(&self.data, &self.split, &coords);
+    }
+
+    fn grid_spec(&self) -> Option<GridSpec> {
+        let (coords, plane) = self.view_coordinates();
+        let (x, y) = self.view_axes();
+        let mut grid = GridSpec::covering(&coords, x, y, GRID_RESOLUTION)?;
+        if plane.is_some() {
+            grid.plane = plane;
+        } else if (x, y) == (0, 1) {
+            // Engineered columns follow from the two base axes only.
+            grid.derived = self.active_features();
+        }
+        Some(grid)
+    }
+
     /// Tree nodes on the path of the point under the pointer (other features at their mean).
     fn hovered_tree_path(&self, insight: &ModelInsight) -> Vec<usize> {
         let (ModelInsight::Tree(tree), Some([x, y]), Some(scaler)) = (insight, self.hovered, &self.scaler)
@@ -758,11 +866,12 @@ impl StudioApp {
             return Vec::new();
         };
         let mut raw = scaler.mean.clone();
-        if raw.len() < 2 {
+        if raw.len() < 2 || self.settings.view.pca {
             return Vec::new();
         }
-        raw[0] = x;
-        raw[1] = y;
+        let (xi, yi) = self.view_axes();
+        raw[xi] = x;
+        raw[yi] = y;
         let mut row = Vec::with_capacity(raw.len());
         scaler.transform_row(&raw, &mut row);
         tree.decision_path(&row)
@@ -783,7 +892,7 @@ impl eframe::App for StudioApp {
             self.commands.push(StudioCommand::TogglePlay);
         }
         egui::Panel::top("toolbar").show(ui, |ui| self.toolbar_ui(ui));
-        egui::Panel::left("controls").resizable(true).default_size(260.0).show(ui, |ui| {
+        egui::Panel::left("controls").resizable(true).default_size(330.0).max_size(420.0).show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
                 let context = ControlsContext {
                     parameters: self.parameters,

@@ -27,16 +27,14 @@ pub struct BoundaryView {
 }
 
 impl BoundaryView {
-    /// Rebuilds the point series when the data or the split changes.
-    pub fn set_points(&mut self, data: &Dataset, split: &Split) {
+    /// Rebuilds the point series when the data, the split or the view's axes change;
+    /// `coords` holds each row's place on the plot.
+    pub fn set_points(&mut self, data: &Dataset, split: &Split, coords: &[[f64; 2]]) {
         self.series.clear();
-        if data.n_features() < 2 {
+        if coords.len() != data.rows() {
             return;
         }
-        let point = |i: usize| {
-            let row = data.row(i);
-            PlotPoint::new(row[0], row[1])
-        };
+        let point = |i: usize| PlotPoint::new(coords[i][0], coords[i][1]);
         match data.labels() {
             Some(labels) => {
                 for (class, name) in data.class_names().iter().enumerate() {

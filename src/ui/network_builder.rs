@@ -111,32 +111,31 @@ pub fn builder_ui(
         Shape::from_input(data.input_shape, data.n_features()).map(|s| s.compact()).unwrap_or_default();
     ui.label(format!("input {input}"));
     let mut action = None;
-    egui::Grid::new("network_layers").striped(true).num_columns(4).show(ui, |ui| {
+    // Two lines per layer (its settings, then its shape and the edit buttons) so the list fits
+    // the side panel even for a conv2d with four settings.
+    egui::Grid::new("network_layers").striped(true).num_columns(2).show(ui, |ui| {
         for (index, layer) in spec.layers.iter_mut().enumerate() {
             ui.label(format!("{}", index + 1));
-            changed |= layer_settings_ui(ui, index, layer);
-            match rows.get(index) {
-                Some(row) => {
-                    ui.label(format!("-> {}  ({} params)", row.output.compact(), row.parameters))
-                        .on_hover_text("The shape this layer hands on, and how many numbers it learns.");
-                }
-                None => {
-                    ui.label("");
-                }
-            }
-            ui.horizontal(|ui| {
-                if ui.small_button("up").on_hover_text("Move this layer up").clicked() && index > 0 {
-                    action = Some(LayerAction::Swap(index - 1, index));
-                }
-                if ui.small_button("down").on_hover_text("Move this layer down").clicked() {
-                    action = Some(LayerAction::Swap(index, index + 1));
-                }
-                if ui.small_button("copy").on_hover_text("Insert a copy of this layer below it").clicked() {
-                    action = Some(LayerAction::Duplicate(index));
-                }
-                if ui.small_button("remove").on_hover_text("Remove this layer").clicked() {
-                    action = Some(LayerAction::Remove(index));
-                }
+            ui.vertical(|ui| {
+                changed |= layer_settings_ui(ui, index, layer);
+                ui.horizontal(|ui| {
+                    if let Some(row) = rows.get(index) {
+                        ui.label(format!("-> {} · {} params", row.output.compact(), row.parameters))
+                            .on_hover_text("The shape this layer hands on, and how many numbers it learns.");
+                    }
+                    if ui.small_button("^").on_hover_text("Move this layer up").clicked() && index > 0 {
+                        action = Some(LayerAction::Swap(index - 1, index));
+                    }
+                    if ui.small_button("v").on_hover_text("Move this layer down").clicked() {
+                        action = Some(LayerAction::Swap(index, index + 1));
+                    }
+                    if ui.small_button("+").on_hover_text("Insert a copy of this layer below it").clicked() {
+                        action = Some(LayerAction::Duplicate(index));
+                    }
+                    if ui.small_button("del").on_hover_text("Remove this layer").clicked() {
+                        action = Some(LayerAction::Remove(index));
+                    }
+                });
             });
             ui.end_row();
         }

@@ -117,3 +117,10 @@ fn datasets_lists_the_generators() {
         assert!(names.contains(&name), "{name} missing from {names:?}");
     }
 }
+
+#[test]
+fn gui_refuses_bad_arguments_before_opening_a_window() {
+    assert_usage_error(&["gui", "--data", "no/such/file.csv"], "no such file");
+    assert_usage_error(&["gui", "--net", "dense(8) swish"], "layer 2 'swish'");
+    assert_usage_error(&["gui", "--model", "gpt"], "invalid value 'gpt'");
+}

@@ -173,3 +173,23 @@ fn digits_show_as_labelled_images_in_the_data_view() {
     assert!(harness.query_all_by_label("0").count() >= 2, "captions for the 0s");
     assert!(harness.query_all_by_label("9").count() >= 2, "captions for the 9s");
 }
+
+#[test]
+fn gui_start_options_open_a_file_and_fit_the_chosen_model() {
+    let mut harness = studio();
+    harness.run_steps(2);
+    harness.state_mut().apply_start(learnscope::ui::StudioStart {
+        data: Some(fixture("crlf.csv")),
+        model: Some(learnscope::models::ModelKind::DecisionTree),
+        ..Default::default()
+    });
+    assert!(
+        step_until(&mut harness, Duration::from_secs(30), |app| {
+            !app.is_loading() && app.data().name == "crlf" && app.status() == RunStatus::Finished
+        }),
+        "status {:?}, error {:?}",
+        harness.state().status(),
+        harness.state().error()
+    );
+    assert_eq!(harness.state().settings().model.kind, learnscope::models::ModelKind::DecisionTree);
+}

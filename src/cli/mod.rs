@@ -53,8 +53,43 @@ pub enum Command {
 #[derive(Args, Debug)]
 pub struct GuiArgs {
     /// A built-in data set to open the studio on.
-    #[arg(long, value_parser = args::dataset_names())]
+    #[arg(long, value_parser = args::dataset_names(), conflicts_with = "data")]
     pub dataset: Option<String>,
+    /// A CSV file to open the studio on (loaded in the background).
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<std::path::PathBuf>,
+    /// The column of --data to predict (default: the last column).
+    #[arg(long, value_name = "COL", requires = "data")]
+    pub target: Option<String>,
+    /// The model to start with (classical models fit at once).
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(crate::models::ModelKind::ALL.map(|k| k.name())))]
+    pub model: Option<String>,
+    /// A network written layer by layer to start with, e.g. "dense(16) relu dense(16) relu".
+    #[arg(long, value_name = "SPEC", conflicts_with = "model")]
+    pub net: Option<String>,
+}
+
+impl GuiArgs {
+    fn studio_start(&self) -> Result<crate::ui::StudioStart, CliError> {
+        let net = match &self.net {
+            Some(text) => {
+                Some(crate::network::NetworkSpec::parse(text).map_err(|e| CliError::Usage(e.to_string()))?)
+            }
+            None => None,
+        };
+        if let Some(path) = &self.data
+            && !path.is_file()
+        {
+            return Err(CliError::Usage(format!("{}: no such file", path.display())));
+        }
+        Ok(crate::ui::StudioStart {
+            dataset: self.dataset.as_deref().and_then(BuiltinDataset::from_name),
+            data: self.data.clone(),
+            target: self.target.clone(),
+            model: self.model.as_deref().and_then(crate::models::ModelKind::from_name),
+            net,
+        })
+    }
 }
 
 /// A failure of a command, with the exit code CLI.md promises.
@@ -139,10 +174,9 @@ fn run_datasets(json: bool) -> Result<(), CliError> {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
-        None => crate::ui::run_studio(None).map_err(CliError::Failure),
+        None => crate::ui::run_studio(crate::ui::StudioStart::default()).map_err(CliError::Failure),
         Some(Command::Gui(args)) => {
-            crate::ui::run_studio(args.dataset.as_deref().and_then(BuiltinDataset::from_name))
-                .map_err(CliError::Failure)
+            args.studio_start().and_then(|start| crate::ui::run_studio(start).map_err(CliError::Failure))
         }
         Some(Command::Datasets { json }) => run_datasets(*json),
         Some(Command::Inspect(args)) => inspect::run(args),

@@ -374,6 +374,7 @@ impl StudioApp {
                 self.notice = None;
                 self.file = Some(LoadedFile { source, columns: loaded.columns, warnings: loaded.warnings });
                 self.set_data(loaded.dataset);
+                self.restart_classical();
             }
             LoadOutcome::Failed(message) => {
                 self.error = Some(message);
@@ -383,6 +384,30 @@ impl StudioApp {
 
     pub fn settings(&self) -> &StudioSettings {
         &self.settings
+    }
+
+    /// Opens the data and model `learnscope gui` was given; classical models fit at once.
+    pub fn apply_start(&mut self, start: super::StudioStart) {
+        if let Some(dataset) = start.dataset {
+            self.open_builtin(dataset);
+        }
+        if let Some(kind) = start.model {
+            self.settings.model.kind = kind;
+        }
+        if let Some(net) = start.net {
+            self.settings.model.kind = crate::models::ModelKind::Mlp;
+            self.settings.model.network = Some(net);
+        }
+        if let Some(path) = start.data {
+            self.settings.csv_target = start.target;
+            self.settings.csv_path = None;
+            // The file's columns decide the target; the model restarts when it has loaded.
+            let options = self.settings.csv_options();
+            self.pending_load =
+                Some(load_in_background(LoadRequest::Path(path), options, Arc::clone(&self.waker)));
+        }
+        self.reset();
+        self.restart_classical();
     }
 
     /// For tests and scripted lessons: change settings, then call `refit` or `reset_model`.

@@ -13,12 +13,22 @@ pub mod network_builder;
 mod palette;
 mod params_panel;
 
-pub use app::{CentralTab, RunStatus, SideView, StudioApp, StudioSettings};
+pub use app::{CentralTab, RunStatus, SideView, StudioApp, StudioSettings, ViewAxes};
 
 use crate::data::BuiltinDataset;
 
+/// What `learnscope gui` asks the studio to open with.
+#[derive(Clone, Debug, Default)]
+pub struct StudioStart {
+    pub dataset: Option<BuiltinDataset>,
+    pub data: Option<std::path::PathBuf>,
+    pub target: Option<String>,
+    pub model: Option<crate::models::ModelKind>,
+    pub net: Option<crate::network::NetworkSpec>,
+}
+
 /// Opens the studio window and blocks until it closes.
-pub fn run_studio(dataset: Option<BuiltinDataset>) -> Result<(), String> {
+pub fn run_studio(start: StudioStart) -> Result<(), String> {
     let options = eframe::NativeOptions {
         renderer: eframe::Renderer::Glow,
         viewport: egui::ViewportBuilder::default()
@@ -33,9 +43,7 @@ pub fn run_studio(dataset: Option<BuiltinDataset>) -> Result<(), String> {
         options,
         Box::new(move |cc| {
             let mut app = StudioApp::new(cc);
-            if let Some(dataset) = dataset {
-                app.open_builtin(dataset);
-            }
+            app.apply_start(start);
             Ok(Box::new(app))
         }),
     )

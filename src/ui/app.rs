@@ -459,6 +459,11 @@ impl StudioApp {
     }
 
     fn set_data(&mut self, base: Dataset) {
+        if base.feature_names != self.base_data.feature_names {
+            // New columns: wide data opens on its PCA plane, where two raw columns (say, two
+            // corner pixels of a digit) would show nothing.
+            self.settings.view = ViewAxes { pca: base.n_features() > 4, ..ViewAxes::default() };
+        }
         self.base_data = Arc::new(base);
         self.apply_features();
     }
@@ -657,7 +662,12 @@ impl StudioApp {
             ui.label(format!("Epoch {}", self.epoch));
             ui.separator();
             if let Some(record) = &self.latest {
-                ui.label(format!("train loss {:.3}  test loss {:.3}", record.train_loss, record.test_loss));
+                // Adding 0.0 turns a rounded -0.000 into 0.000.
+                ui.label(format!(
+                    "train loss {:.3}  test loss {:.3}",
+                    record.train_loss + 0.0,
+                    record.test_loss + 0.0
+                ));
                 if let Some(acc) = record.test_accuracy {
                     ui.label(format!("test accuracy {:.1}%", acc * 100.0));
                 }

@@ -201,6 +201,19 @@ fn prepare(data: &Dataset, rows: &[usize], scaler: &Standardizer) -> PreparedDat
 impl TrainingSession {
     pub fn new(job: &TrainJob) -> Result<Self, ModelError> {
         let data = &job.dataset;
+        let learner =
+            job.model.build_for(data.input_shape, data.n_features(), data.task(), data.class_count())?;
+        Self::with_learner(job, learner, None)
+    }
+
+    /// A session around a model that already exists (a saved network loaded to continue or to
+    /// evaluate); `scaler` is the standardization it was trained behind, fitted anew when `None`.
+    pub fn with_learner(
+        job: &TrainJob,
+        learner: Box<dyn Learner>,
+        scaler: Option<Standardizer>,
+    ) -> Result<Self, ModelError> {
+        let data = &job.dataset;
         if data.n_features() == 0 {
             return Err(ModelError::Unsuitable("the data has no feature columns to learn from".into()));
         }
@@ -208,16 +221,20 @@ impl TrainingSession {
             return Err(ModelError::Unsuitable("both the training and the test set need rows".into()));
         }
         let train_rows = data.subset(&job.split.train);
-        let scaler = if job.scale {
-            Standardizer::fit(&train_rows)
-        } else {
-            Standardizer::identity(data.n_features())
+        let scaler = match scaler {
+            Some(scaler) if scaler.mean.len() == data.n_features() => scaler,
+            Some(_) => {
+                return Err(ModelError::Unsuitable(format!(
+                    "the saved model was trained on a different number of features than this data's {}",
+                    data.n_features()
+                )));
+            }
+            None if job.scale => Standardizer::fit(&train_rows),
+            None => Standardizer::identity(data.n_features()),
         };
         let feature_means = Standardizer::fit(&train_rows).mean;
         let train = prepare(data, &job.split.train, &scaler);
         let test = prepare(data, &job.split.test, &scaler);
-        let learner =
-            job.model.build_for(data.input_shape, data.n_features(), data.task(), data.class_count())?;
         Ok(Self {
             learner,
             train,

@@ -97,3 +97,32 @@ fn save_writes_weights_and_spec_that_load_back() {
         "--save stores networks only",
     );
 }
+
+#[test]
+fn a_saved_network_is_scored_as_saved_and_trains_further() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("moons-net");
+    let path_text = path.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_learnscope")).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let data = ["train", "--dataset", "moons", "--seed", "0"];
+    let trained =
+        run(&[&data[..], &["--net", "dense(8) tanh", "--epochs", "60", "--save", path_text, "--json"]]
+            .concat());
+    let scored = run(&[&data[..], &["--load", path_text, "--evaluate", "--json"]].concat());
+    // Same data, same split, same weights: the saved network scores exactly as it did.
+    assert_eq!(scored["test_accuracy"], trained["test_accuracy"]);
+    assert_eq!(scored["history"].as_array().unwrap().len(), 0);
+    let further = run(&[&data[..], &["--load", path_text, "--epochs", "5", "--json"]].concat());
+    assert_eq!(further["history"].as_array().unwrap().len(), 5);
+
+    let wrong = std::process::Command::new(env!("CARGO_BIN_EXE_learnscope"))
+        .args(["train", "--dataset", "iris", "--load", path_text, "--evaluate"])
+        .output()
+        .unwrap();
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("trained on 2 features"));
+}

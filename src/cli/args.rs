@@ -96,8 +96,15 @@ pub struct DataArgs {
 #[derive(Args, Debug)]
 pub struct ModelArgs {
     /// The model kind (not needed with --net).
-    #[arg(long, required_unless_present = "net", value_parser = PossibleValuesParser::new(ModelKind::ALL.map(|k| k.name())))]
+    #[arg(long, required_unless_present_any = ["net", "load"], value_parser = PossibleValuesParser::new(ModelKind::ALL.map(|k| k.name())))]
     pub model: Option<String>,
+    /// Start from a network saved with --save (PATH.json + PATH.safetensors) and train it further
+    /// for --epochs; add --evaluate to only score it (train only).
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["model", "net"])]
+    pub load: Option<PathBuf>,
+    /// With --load: score the saved network on this data without training it.
+    #[arg(long, requires = "load")]
+    pub evaluate: bool,
     /// A network written layer by layer, e.g. "conv2d(8,3) relu maxpool(2) flatten dense(32) relu";
     /// the output layer and loss follow from the task. Replaces --model.
     #[arg(long, value_name = "SPEC")]
@@ -198,6 +205,11 @@ fn load_raw_data(args: &DataArgs) -> Result<Dataset, CliError> {
 
 pub fn model_config(args: &ModelArgs, seed: u64) -> Result<ModelConfig, CliError> {
     let unknown = |what: &str, name: &str| CliError::Usage(format!("unknown {what} '{name}'"));
+    if args.load.is_some() {
+        return Err(CliError::Usage(
+            "--load continues or scores one saved network: use it with `learnscope train`".into(),
+        ));
+    }
     let (kind, network) = network_choice(args)?;
     Ok(ModelConfig {
         kind,

@@ -132,10 +132,35 @@ pub fn train(
 
 pub fn run(args: &TrainArgs) -> Result<(), CliError> {
     let dataset = load_data(&args.data)?;
-    let model = model_config(&args.model, args.data.seed)?;
-    let report = match &args.save {
-        Some(path) => train_and_save(dataset, &args.data, model, args.model.epochs as usize, path)?,
-        None => train(dataset, &args.data, model, args.model.epochs as usize)?,
+    let epochs = args.model.epochs as usize;
+    let report = if let Some(path) = &args.model.load {
+        let (net, saved) = crate::network::save::load(path).map_err(|e| CliError::Usage(e.to_string()))?;
+        if saved.n_features != dataset.n_features() || saved.task != dataset.task() {
+            return Err(CliError::Usage(format!(
+                "{} was trained on {} features for {}, but this data has {} features for {}",
+                path.display(),
+                saved.n_features,
+                saved.task.name(),
+                dataset.n_features(),
+                dataset.task().name()
+            )));
+        }
+        let model = ModelConfig {
+            kind: crate::models::ModelKind::Mlp,
+            network: Some(saved.spec.clone()),
+            learning_rate: args.model.lr,
+            seed: args.data.seed,
+            ..ModelConfig::default()
+        };
+        let start =
+            Start::Loaded { net: Box::new(net), scaler: saved.scaler, evaluate_only: args.model.evaluate };
+        train_in_thread(dataset, &args.data, model, epochs, start, args.save.as_deref())?
+    } else {
+        let model = model_config(&args.model, args.data.seed)?;
+        match &args.save {
+            Some(path) => train_in_thread(dataset, &args.data, model, epochs, Start::Fresh, Some(path))?,
+            None => train(dataset, &args.data, model, epochs)?,
+        }
     };
     if args.json {
         return print_json(&report);
@@ -172,13 +197,26 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Trains in this thread (the learner must outlive training to be saved), then saves it.
-fn train_and_save(
+/// Where an in-thread run starts from.
+enum Start {
+    /// A new model built from the config.
+    Fresh,
+    /// A saved network, trained further or only scored.
+    Loaded {
+        net: Box<crate::network::NetworkLearner>,
+        scaler: Option<crate::data::Standardizer>,
+        evaluate_only: bool,
+    },
+}
+
+/// Trains in this thread (the learner must outlive training to be saved), then saves it when asked.
+fn train_in_thread(
     dataset: Dataset,
     data: &DataArgs,
     model: ModelConfig,
     epochs: usize,
-    path: &std::path::Path,
+    start: Start,
+    save_to: Option<&std::path::Path>,
 ) -> Result<TrainReport, CliError> {
     if !model.kind.is_network() {
         return Err(CliError::Usage(format!(
@@ -200,21 +238,32 @@ fn train_and_save(
         max_epochs: Some(epochs),
         grid: None,
     };
-    let mut session = crate::training::TrainingSession::new(&job)?;
+    let (mut session, evaluate_only) = match start {
+        Start::Fresh => (crate::training::TrainingSession::new(&job)?, false),
+        Start::Loaded { net, scaler, evaluate_only } => {
+            // A saved network keeps the standardization it learned behind, or none.
+            let scaler =
+                scaler.or_else(|| Some(crate::data::Standardizer::identity(job.dataset.n_features())));
+            (crate::training::TrainingSession::with_learner(&job, net, scaler)?, evaluate_only)
+        }
+    };
     let mut history = Vec::new();
-    while !session.is_finished() {
+    while !evaluate_only && !session.is_finished() {
         history.push(session.step()?);
     }
-    let net = session
-        .learner()
-        .as_any()
-        .downcast_ref::<crate::network::NetworkLearner>()
-        .ok_or_else(|| CliError::Failure("the trained model is not a network".into()))?;
-    let scaler = (!data.no_scale).then(|| session.scaler());
-    let (weights, meta) =
-        crate::network::save::save(net, path, scaler).map_err(|e| CliError::Failure(e.to_string()))?;
-    eprintln!("saved {} and {}", weights.display(), meta.display());
-    let last = history.last().copied();
+    if let Some(path) = save_to {
+        let net = session
+            .learner()
+            .as_any()
+            .downcast_ref::<crate::network::NetworkLearner>()
+            .ok_or_else(|| CliError::Failure("the trained model is not a network".into()))?;
+        let scaler = Some(session.scaler())
+            .filter(|s| s.scale.iter().any(|&v| v != 1.0) || s.mean.iter().any(|&v| v != 0.0));
+        let (weights, meta) =
+            crate::network::save::save(net, path, scaler).map_err(|e| CliError::Failure(e.to_string()))?;
+        eprintln!("saved {} and {}", weights.display(), meta.display());
+    }
+    let evaluation = session.test_evaluation()?;
     let task = session.task();
     Ok(TrainReport {
         model: model_name,
@@ -225,12 +274,9 @@ fn train_and_save(
         parameters: session.parameter_count(),
         epochs: session.epoch(),
         train_seconds: session.train_seconds(),
-        test_accuracy: last.and_then(|r| r.test_accuracy),
-        test_r2: last.and_then(|r| r.test_r2),
-        test_rmse: match task {
-            Task::Regression => last.map(|r| r.test_loss.sqrt()),
-            Task::Classification => None,
-        },
+        test_accuracy: evaluation.accuracy,
+        test_r2: evaluation.r2,
+        test_rmse: evaluation.rmse,
         test_mae: None,
         ari: None,
         inertia: None,

@@ -1,25 +1,12 @@
 //! End-to-end tests of the classical models through the `learnscope` binary: train every kind,
 //! cross-validate, compare, and refuse bad hyper-parameters and unsuitable data with exit code 2.
 
-use std::process::{Command, Output};
+mod common;
+use common::{assert_usage_error, learnscope};
 
-fn learnscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_learnscope")).args(args).output().expect("the binary runs")
-}
-
+/// Runs the binary and parses its JSON, naming the arguments when it fails.
 fn json_of(args: &[&str]) -> serde_json::Value {
-    let output = learnscope(args);
-    assert!(output.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
-    serde_json::from_slice(&output.stdout).expect("stdout is one JSON object")
-}
-
-/// Exit code 2 and one clear message, never a panic.
-fn assert_usage_error(args: &[&str], expected: &str) {
-    let output = learnscope(args);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "args {args:?}: stderr {stderr}");
-    assert!(stderr.contains(expected), "args {args:?}: expected '{expected}' in: {stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
+    common::json_of(&learnscope(args))
 }
 
 const BLOBS: [&str; 6] = ["--dataset", "blobs", "--samples", "150", "--classes", "3"];

@@ -1,19 +1,7 @@
 //! End-to-end tests of the data side of the CLI: shipped data sets, engineered features, inspect.
 
-use std::process::{Command, Output};
-
-fn learnscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_learnscope"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the binary runs")
-}
-
-fn json_of(output: &Output) -> serde_json::Value {
-    assert!(output.status.success(), "failed: {}", String::from_utf8_lossy(&output.stderr));
-    serde_json::from_slice(&output.stdout).expect("stdout is one JSON object")
-}
+mod common;
+use common::*;
 
 fn accuracy(args: &[&str]) -> f64 {
     let report = json_of(&learnscope(args));

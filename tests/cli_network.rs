@@ -1,23 +1,7 @@
 //! `learnscope train --net SPEC`, `--device` and `--save`: networks written layer by layer.
 
-use std::process::{Command, Output};
-
-fn learnscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_learnscope")).args(args).output().expect("the binary runs")
-}
-
-fn json_of(output: &Output) -> serde_json::Value {
-    assert!(output.status.success(), "failed: {}", String::from_utf8_lossy(&output.stderr));
-    serde_json::from_slice(&output.stdout).expect("stdout is one JSON object")
-}
-
-fn assert_usage_error(args: &[&str], expected: &str) {
-    let output = learnscope(args);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "args {args:?}: stderr {stderr}");
-    assert!(stderr.contains(expected), "args {args:?}: expected '{expected}' in: {stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-}
+mod common;
+use common::*;
 
 #[test]
 fn a_net_spec_trains_without_model_and_counts_its_parameters() {

@@ -1,6 +1,9 @@
 //! The network builder in the studio, clicked through by label.
 
-use std::time::{Duration, Instant};
+mod common;
+use common::{step_until, studio_sized};
+
+use std::time::Duration;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -8,23 +11,7 @@ use learnscope::data::BuiltinDataset;
 use learnscope::ui::{RunStatus, StudioApp};
 
 fn studio() -> Harness<'static, StudioApp> {
-    Harness::builder().with_size(egui::vec2(1400.0, 1000.0)).build_eframe(|cc| StudioApp::new(cc))
-}
-
-fn step_until(
-    harness: &mut Harness<'_, StudioApp>,
-    limit: Duration,
-    done: impl Fn(&StudioApp) -> bool,
-) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        harness.step();
-        if done(harness.state()) {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    false
+    studio_sized(1400.0, 1000.0)
 }
 
 #[test]

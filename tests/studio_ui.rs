@@ -1,30 +1,16 @@
 //! Clicks through the real studio with egui_kittest, by label, as a student would.
 
-use std::time::{Duration, Instant};
+mod common;
+use common::{step_until, studio_sized};
+
+use std::time::Duration;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use learnscope::ui::{RunStatus, StudioApp};
 
 fn studio() -> Harness<'static, StudioApp> {
-    Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_eframe(|cc| StudioApp::new(cc))
-}
-
-/// Steps frames (letting the worker run in real time) until `done` holds or the time is up.
-fn step_until(
-    harness: &mut Harness<'_, StudioApp>,
-    limit: Duration,
-    done: impl Fn(&StudioApp) -> bool,
-) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        harness.step();
-        if done(harness.state()) {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    false
+    studio_sized(1280.0, 800.0)
 }
 
 #[test]

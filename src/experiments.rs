@@ -51,20 +51,7 @@ pub struct Scores {
     pub inertia: Option<f64>,
 }
 
-/// Standardizes the rows of `data` picked by `rows` (exactly as the training session does).
-pub fn prepare(data: &Dataset, rows: &[usize], scaler: &Standardizer) -> PreparedData {
-    let mut features = Vec::with_capacity(rows.len() * data.n_features());
-    for &i in rows {
-        scaler.transform_row(data.row(i), &mut features);
-    }
-    PreparedData {
-        features,
-        n_features: data.n_features(),
-        targets: rows.iter().map(|&i| data.target_value(i)).collect(),
-        task: data.task(),
-        classes: data.class_count(),
-    }
-}
+pub use crate::training::prepare;
 
 /// A model fitted on the training rows of a split, with both halves prepared.
 pub struct Fitted {

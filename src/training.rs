@@ -184,7 +184,8 @@ pub struct TrainingSession {
     grid_revision: u64,
 }
 
-fn prepare(data: &Dataset, rows: &[usize], scaler: &Standardizer) -> PreparedData {
+/// Standardizes the rows of `data` picked by `rows`, ready for a model.
+pub fn prepare(data: &Dataset, rows: &[usize], scaler: &Standardizer) -> PreparedData {
     let mut features = Vec::with_capacity(rows.len() * data.n_features());
     for &i in rows {
         scaler.transform_row(data.row(i), &mut features);

@@ -203,23 +203,33 @@ fn load_raw_data(args: &DataArgs) -> Result<Dataset, CliError> {
     builtin.load(&settings).map_err(|e| CliError::Failure(e.to_string()))
 }
 
-pub fn model_config(args: &ModelArgs, seed: u64) -> Result<ModelConfig, CliError> {
+/// The MLP activation and the optimizer named on the command line (shared by train, cv and compare).
+pub fn activation_and_optimizer(
+    activation: &str,
+    optimizer: &str,
+) -> Result<(Activation, OptimizerKind), CliError> {
     let unknown = |what: &str, name: &str| CliError::Usage(format!("unknown {what} '{name}'"));
+    Ok((
+        Activation::from_name(activation).ok_or_else(|| unknown("activation", activation))?,
+        OptimizerKind::from_name(optimizer).ok_or_else(|| unknown("optimizer", optimizer))?,
+    ))
+}
+
+pub fn model_config(args: &ModelArgs, seed: u64) -> Result<ModelConfig, CliError> {
     if args.load.is_some() {
         return Err(CliError::Usage(
             "--load continues or scores one saved network: use it with `learnscope train`".into(),
         ));
     }
     let (kind, network) = network_choice(args)?;
+    let (activation, optimizer) = activation_and_optimizer(&args.activation, &args.optimizer)?;
     Ok(ModelConfig {
         kind,
         hidden_layers: args.layers.clone(),
-        activation: Activation::from_name(&args.activation)
-            .ok_or_else(|| unknown("activation", &args.activation))?,
+        activation,
         learning_rate: args.lr,
         batch_size: args.batch_size as usize,
-        optimizer: OptimizerKind::from_name(&args.optimizer)
-            .ok_or_else(|| unknown("optimizer", &args.optimizer))?,
+        optimizer,
         seed,
         network,
         params: parse_params(kind, &args.params)?,

@@ -61,23 +61,20 @@ fn configs(args: &CompareArgs) -> Result<Vec<ModelConfig>, CliError> {
         .iter()
         .map(|m| ModelKind::from_name(m).ok_or_else(|| unknown("model", m)))
         .collect::<Result<Vec<_>, _>>()?;
+    let (activation, optimizer) = super::args::activation_and_optimizer(&args.activation, &args.optimizer)?;
     let mut configs: Vec<ModelConfig> = kinds
         .iter()
-        .map(|&kind| {
-            Ok(ModelConfig {
-                kind,
-                hidden_layers: args.layers.clone(),
-                activation: Activation::from_name(&args.activation)
-                    .ok_or_else(|| unknown("activation", &args.activation))?,
-                learning_rate: args.lr,
-                batch_size: args.batch_size as usize,
-                optimizer: OptimizerKind::from_name(&args.optimizer)
-                    .ok_or_else(|| unknown("optimizer", &args.optimizer))?,
-                seed: args.data.seed,
-                ..ModelConfig::default()
-            })
+        .map(|&kind| ModelConfig {
+            kind,
+            hidden_layers: args.layers.clone(),
+            activation,
+            learning_rate: args.lr,
+            batch_size: args.batch_size as usize,
+            optimizer,
+            seed: args.data.seed,
+            ..ModelConfig::default()
         })
-        .collect::<Result<_, CliError>>()?;
+        .collect();
     for text in &args.params {
         let (target, assignment) = match text.split_once('=').map(|(k, _)| k.split_once('.')) {
             Some(Some((kind, _))) => {

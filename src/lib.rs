@@ -7,6 +7,8 @@ pub mod bench;
 pub mod cli;
 pub mod data;
 pub mod experiments;
+pub mod files;
+pub mod lessons;
 pub mod metrics;
 pub mod models;
 pub mod network;

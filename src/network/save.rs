@@ -45,23 +45,10 @@ pub fn file_paths(path: &Path) -> (PathBuf, PathBuf) {
     (path.with_extension("safetensors"), path.with_extension("json"))
 }
 
-fn temp_beside(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    path.with_file_name(format!(".{name}.tmp{}", std::process::id()))
-}
-
 /// Writes through `write` into a temporary file, then renames it into place.
 fn write_atomically(path: &Path, write: impl FnOnce(&Path) -> Result<(), String>) -> Result<(), SaveError> {
-    let temp = temp_beside(path);
-    let fail = |reason: String| SaveError::Write { path: path.to_path_buf(), reason };
-    if let Err(reason) = write(&temp) {
-        let _ = std::fs::remove_file(&temp);
-        return Err(fail(reason));
-    }
-    std::fs::rename(&temp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        fail(e.to_string())
-    })
+    crate::files::write_atomically(path, write)
+        .map_err(|e| SaveError::Write { path: e.path, reason: e.reason })
 }
 
 fn input_shape_of(shape: Shape) -> InputShape {

@@ -3,6 +3,8 @@
 //! permutation importance. Works for every `ModelKind`, networks included (trained for a given
 //! number of epochs).
 
+pub mod learning_curve;
+
 use std::time::Instant;
 
 use rand::SeedableRng;
@@ -52,6 +54,7 @@ pub struct Scores {
 }
 
 pub use crate::training::prepare;
+pub use learning_curve::{CurveModel, CurvePoint, CurveSettings, learning_curve};
 
 /// A model fitted on the training rows of a split, with both halves prepared.
 pub struct Fitted {

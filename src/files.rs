@@ -62,7 +62,8 @@ pub fn encode_png(width: u32, height: u32, rgba: &[u8]) -> Result<Vec<u8>, Strin
 
 /// Saves an RGBA image as a PNG file, atomically.
 pub fn write_png(path: &Path, width: u32, height: u32, rgba: &[u8]) -> Result<(), WriteError> {
-    let bytes = encode_png(width, height, rgba).map_err(|reason| WriteError { path: path.to_path_buf(), reason })?;
+    let bytes =
+        encode_png(width, height, rgba).map_err(|reason| WriteError { path: path.to_path_buf(), reason })?;
     write_bytes_atomically(path, &bytes)
 }
 

@@ -6,6 +6,7 @@
 pub mod bench;
 pub mod cli;
 pub mod data;
+pub mod experiment;
 pub mod experiments;
 pub mod files;
 pub mod lessons;

@@ -110,6 +110,34 @@ impl GridSpec {
         })
     }
 
+    /// One-feature data: a single row of `resolution` cells along the feature (the fitted curve);
+    /// `y_range` spans the target, for the plot only.
+    pub fn along_one_feature(data: &Dataset, resolution: usize) -> Option<Self> {
+        if data.n_features() != 1 || data.rows() == 0 {
+            return None;
+        }
+        let targets = (0..data.rows()).map(|i| data.target_value(i));
+        let y = targets.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        let pad = |(lo, hi): (f64, f64)| {
+            let margin = ((hi - lo) * 0.1).max(0.1);
+            (lo - margin, hi + margin)
+        };
+        Some(Self {
+            x_feature: 0,
+            y_feature: 0,
+            resolution,
+            x_range: pad(data.feature_bounds()[0]),
+            y_range: pad(y),
+            derived: Vec::new(),
+            plane: None,
+        })
+    }
+
+    /// True for the single row of cells of one-feature data (see `along_one_feature`).
+    pub fn is_one_feature(&self) -> bool {
+        self.plane.is_none() && self.x_feature == self.y_feature
+    }
+
     /// Covers the given plot coordinates with a margin (the view's axes or plane).
     pub fn covering(
         points: &[[f64; 2]],
@@ -153,10 +181,20 @@ impl GridSpec {
 #[derive(Clone, Debug, PartialEq)]
 pub struct DecisionGrid {
     pub spec: GridSpec,
-    /// Cells row by row, bottom row first.
+    /// Cells row by row, bottom row first (a single row for one-feature data).
     pub values: GridValues,
     /// Increases with every snapshot a run sends.
     pub revision: u64,
+    /// The classes the model gave the training and test rows at this snapshot (classification,
+    /// after at least one epoch): what the boundary view marks as misclassified.
+    pub rows: Option<Arc<RowPredictions>>,
+}
+
+/// Predicted class of each training and test row, in the split's order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RowPredictions {
+    pub train: Vec<u32>,
+    pub test: Vec<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -182,6 +220,8 @@ pub struct TrainingSession {
     max_epochs: Option<usize>,
     train_seconds: f64,
     grid_revision: u64,
+    /// The last epoch's predictions on the training and test rows, kept for the views.
+    last_predictions: Option<(Prediction, Prediction)>,
 }
 
 /// Standardizes the rows of `data` picked by `rows`, ready for a model.
@@ -247,6 +287,7 @@ impl TrainingSession {
             max_epochs: job.max_epochs,
             train_seconds: 0.0,
             grid_revision: 0,
+            last_predictions: None,
         })
     }
 
@@ -262,6 +303,17 @@ impl TrainingSession {
     /// The standardization fitted on the training rows; saved models need it to predict.
     pub fn scaler(&self) -> &Standardizer {
         &self.scaler
+    }
+
+    /// The standardized training rows (the network views sample them).
+    pub fn train_data(&self) -> &PreparedData {
+        &self.train
+    }
+
+    /// Each feature's mean over the training rows, in the data's units (what the boundary
+    /// holds the unseen features at).
+    pub fn feature_means(&self) -> &[f64] {
+        &self.feature_means
     }
 
     pub fn epoch(&self) -> usize {
@@ -296,14 +348,26 @@ impl TrainingSession {
         self.learner.set_learning_rate(lr);
     }
 
+    /// Trains one epoch without scoring it (runs that only need the end result).
+    pub fn train_only(&mut self) -> Result<(), ModelError> {
+        let start = Instant::now();
+        self.learner.train_epoch(&self.train, self.epoch)?;
+        self.train_seconds += start.elapsed().as_secs_f64();
+        self.epoch += 1;
+        Ok(())
+    }
+
     /// Trains one epoch and scores the model on both sets.
     pub fn step(&mut self) -> Result<EpochRecord, ModelError> {
         let start = Instant::now();
         self.learner.train_epoch(&self.train, self.epoch)?;
         self.train_seconds += start.elapsed().as_secs_f64();
         self.epoch += 1;
-        let train_eval = self.evaluate(&self.train)?;
-        let test_eval = self.evaluate(&self.test)?;
+        let train_prediction = self.learner.predict(&self.train.features, self.train.n_features)?;
+        let test_prediction = self.learner.predict(&self.test.features, self.test.n_features)?;
+        let train_eval = metrics::evaluate(&train_prediction, &self.train.targets);
+        let test_eval = metrics::evaluate(&test_prediction, &self.test.targets);
+        self.last_predictions = Some((train_prediction, test_prediction));
         if !train_eval.loss.is_finite() {
             return Err(ModelError::Diverged {
                 epoch: self.epoch,
@@ -311,6 +375,20 @@ impl TrainingSession {
                 lr: self.learning_rate,
             });
         }
+        Ok(EpochRecord {
+            epoch: self.epoch,
+            train_loss: train_eval.loss,
+            test_loss: test_eval.loss,
+            train_accuracy: train_eval.accuracy,
+            test_accuracy: test_eval.accuracy,
+            test_r2: test_eval.r2,
+        })
+    }
+
+    /// Scores the model as it is, without training (a saved network just opened).
+    pub fn evaluation_record(&self) -> Result<EpochRecord, ModelError> {
+        let train_eval = self.evaluate(&self.train)?;
+        let test_eval = self.evaluate(&self.test)?;
         Ok(EpochRecord {
             epoch: self.epoch,
             train_loss: train_eval.loss,
@@ -350,7 +428,8 @@ impl TrainingSession {
         let n = spec.resolution;
         let mut raw = self.feature_means.clone();
         let mut features = Vec::with_capacity(n * n * d);
-        for row in 0..n {
+        let rows = if d == 1 && spec.is_one_feature() { 1 } else { n };
+        for row in 0..rows {
             for column in 0..n {
                 let (x, y) = spec.cell_center(column, row);
                 if let Some(plane) = &spec.plane {
@@ -359,7 +438,9 @@ impl TrainingSession {
                     continue;
                 }
                 raw[spec.x_feature] = x;
-                raw[spec.y_feature] = y;
+                if rows > 1 {
+                    raw[spec.y_feature] = y;
+                }
                 for (offset, feature) in spec.derived.iter().enumerate() {
                     if let Some(slot) = raw.get_mut(2 + offset) {
                         *slot = feature.value(x, y);
@@ -380,7 +461,14 @@ impl TrainingSession {
             Prediction::Values(v) => GridValues::Values(v.into_iter().map(|v| v as f32).collect()),
         };
         self.grid_revision += 1;
-        Ok(DecisionGrid { spec: spec.clone(), values, revision: self.grid_revision })
+        let rows = match &self.last_predictions {
+            Some((train, test)) => match (train.classes(), test.classes()) {
+                (Some(train), Some(test)) => Some(Arc::new(RowPredictions { train, test })),
+                _ => None,
+            },
+            None => None,
+        };
+        Ok(DecisionGrid { spec: spec.clone(), values, revision: self.grid_revision, rows })
     }
 }
 
@@ -393,13 +481,17 @@ pub struct TestScores {
 }
 
 /// What the studio (or CLI) asks of a running worker.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum WorkerCommand {
     Play,
     Pause,
     /// One epoch, then pause.
     Step,
     SetLearningRate(f64),
+    /// Save the network as trained so far (`PATH.safetensors` + `PATH.json`); answered by `Saved`.
+    SaveNetwork(std::path::PathBuf),
+    /// "Why this prediction?" for a network's row or plot point; answered by `Explained`.
+    Explain(crate::network::live::ExplainTarget),
     Stop,
 }
 
@@ -426,6 +518,13 @@ pub enum TrainEvent {
         parameters: usize,
     },
     Failed(ModelError),
+    /// The answer to `SaveNetwork`: the weights file written, or why it could not be.
+    Saved(Result<std::path::PathBuf, String>),
+    /// Inside the network: diagram, unit maps, histograms, diagnostics (studio runs only, at
+    /// most every `NETWORK_INTERVAL` while training).
+    Network(Arc<crate::network::snapshot::NetworkInsight>),
+    /// The answer to `Explain`.
+    Explained(crate::network::live::ExplainTarget, Result<Arc<crate::network::explain::Explanation>, String>),
 }
 
 /// Called after each event so a sleeping UI wakes up (`request_repaint` in the studio).
@@ -440,14 +539,26 @@ pub struct TrainingWorker {
 
 /// How often a running worker refreshes the decision grid (≥ 10 per second).
 const GRID_INTERVAL: Duration = Duration::from_millis(66);
+/// How often a running worker refreshes the network snapshot (it costs a few grid passes).
+const NETWORK_INTERVAL: Duration = Duration::from_millis(250);
 
 impl TrainingWorker {
     pub fn spawn(job: TrainJob, waker: Waker) -> Self {
+        Self::spawn_inner(job, None, waker)
+    }
+
+    /// A worker that starts from a saved network (`PATH.safetensors` + `PATH.json`) instead of
+    /// fresh weights; a file that cannot be loaded or does not fit the data arrives as `Failed`.
+    pub fn spawn_from_saved(job: TrainJob, saved: std::path::PathBuf, waker: Waker) -> Self {
+        Self::spawn_inner(job, Some(saved), waker)
+    }
+
+    fn spawn_inner(job: TrainJob, saved: Option<std::path::PathBuf>, waker: Waker) -> Self {
         let (command_tx, command_rx) = mpsc::channel();
         let (event_tx, event_rx) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("training-worker".into())
-            .spawn(move || run_worker(job, command_rx, event_tx, waker))
+            .spawn(move || run_worker(job, saved, command_rx, event_tx, waker))
             .expect("spawning a thread only fails when the OS is out of resources");
         Self { commands: command_tx, events: event_rx, thread: Some(thread) }
     }
@@ -481,13 +592,41 @@ impl Drop for TrainingWorker {
     }
 }
 
-fn run_worker(job: TrainJob, commands: Receiver<WorkerCommand>, events: Sender<TrainEvent>, waker: Waker) {
+/// A session around a saved network, behind the standardization it was trained with.
+fn session_from_saved(job: &TrainJob, path: &std::path::Path) -> Result<TrainingSession, ModelError> {
+    let (net, saved) = crate::network::save::load(path).map_err(|e| ModelError::Unsuitable(e.to_string()))?;
+    let scaler = saved.scaler.or_else(|| Some(Standardizer::identity(job.dataset.n_features())));
+    TrainingSession::with_learner(job, Box::new(net), scaler)
+}
+
+fn save_network(session: &TrainingSession, path: &std::path::Path) -> Result<std::path::PathBuf, String> {
+    let net = session
+        .learner()
+        .as_any()
+        .downcast_ref::<crate::network::NetworkLearner>()
+        .ok_or("only networks have weights to save; classical models refit from their settings")?;
+    crate::network::save::save(net, path, Some(session.scaler()))
+        .map(|(weights, _)| weights)
+        .map_err(|e| e.to_string())
+}
+
+fn run_worker(
+    job: TrainJob,
+    saved: Option<std::path::PathBuf>,
+    commands: Receiver<WorkerCommand>,
+    events: Sender<TrainEvent>,
+    waker: Waker,
+) {
     let emit = |event: TrainEvent| {
         let delivered = events.send(event).is_ok();
         waker();
         delivered
     };
-    let mut session = match TrainingSession::new(&job) {
+    let started = match &saved {
+        Some(path) => session_from_saved(&job, path),
+        None => TrainingSession::new(&job),
+    };
+    let mut session = match started {
         Ok(session) => session,
         Err(e) => {
             emit(TrainEvent::Failed(e));
@@ -501,7 +640,21 @@ fn run_worker(job: TrainJob, commands: Receiver<WorkerCommand>, events: Sender<T
         task: session.task(),
         scaler: session.scaler().clone(),
     });
+    if saved.is_some() {
+        // A saved network shows its scores at once, before any further training.
+        match session.evaluation_record() {
+            Ok(record) => {
+                emit(TrainEvent::Epoch(record));
+            }
+            Err(e) => {
+                emit(TrainEvent::Failed(e));
+                return;
+            }
+        }
+    }
     // The views' snapshot: boundary, test scores and insight. CLI runs (no grid) skip all three.
+    // The network snapshot costs more than the grid: refreshed at most every NETWORK_INTERVAL.
+    let last_network = std::cell::Cell::new(None::<Instant>);
     let send_grid = |session: &mut TrainingSession| -> bool {
         let Some(spec) = job.grid.as_ref() else { return true };
         let grid = match session.decision_grid(spec) {
@@ -518,6 +671,12 @@ fn run_worker(job: TrainJob, commands: Receiver<WorkerCommand>, events: Sender<T
             if let Some(insight) = session.learner().insight() {
                 emit(TrainEvent::Insight(Arc::new(insight)));
             }
+        }
+        if last_network.get().is_none_or(|t| t.elapsed() >= NETWORK_INTERVAL)
+            && let Some(Ok(insight)) = crate::network::live::session_snapshot(session, Some(spec))
+        {
+            last_network.set(Some(Instant::now()));
+            emit(TrainEvent::Network(Arc::new(insight)));
         }
         true
     };
@@ -558,12 +717,24 @@ fn run_worker(job: TrainJob, commands: Receiver<WorkerCommand>, events: Sender<T
                 WorkerCommand::Pause => {
                     if running {
                         running = false;
+                        last_network.set(None);
                         send_grid(&mut session);
                     }
                     emit(TrainEvent::Running(false));
                 }
                 WorkerCommand::Step => step_once = !failed && !session.is_finished(),
                 WorkerCommand::SetLearningRate(lr) => session.set_learning_rate(lr),
+                WorkerCommand::SaveNetwork(path) => {
+                    emit(TrainEvent::Saved(save_network(&session, &path)));
+                }
+                WorkerCommand::Explain(target) => {
+                    let grid = job.grid.as_ref();
+                    if let Some(result) =
+                        crate::network::live::session_explain(&session, &job.dataset, grid, target)
+                    {
+                        emit(TrainEvent::Explained(target, result.map(Arc::new).map_err(|e| e.to_string())));
+                    }
+                }
                 WorkerCommand::Stop => return,
             }
         }
@@ -586,6 +757,9 @@ fn run_worker(job: TrainJob, commands: Receiver<WorkerCommand>, events: Sender<T
         }
         let finished = session.is_finished();
         if step_once || finished || last_grid.elapsed() >= GRID_INTERVAL {
+            if step_once || finished {
+                last_network.set(None);
+            }
             send_grid(&mut session);
             last_grid = Instant::now();
         }
@@ -645,6 +819,34 @@ mod tests {
         assert_eq!((classes, class.len()), (2, 256));
         assert!(confidence.iter().all(|&c| (0.5..=1.0).contains(&c)));
         assert!(class.contains(&0) && class.contains(&1));
+    }
+
+    #[test]
+    fn one_feature_grid_is_a_curve_and_grids_carry_row_predictions() {
+        let data = BuiltinDataset::Sine.generate(&GeneratorSettings { samples: 100, ..Default::default() });
+        let spec = GridSpec::along_one_feature(&data, 32).unwrap();
+        let j = TrainJob {
+            split: stratified_split(&data, 0.2, 0).unwrap(),
+            dataset: Arc::new(data),
+            model: ModelConfig { kind: ModelKind::DecisionTree, ..Default::default() },
+            scale: true,
+            max_epochs: None,
+            grid: Some(spec.clone()),
+        };
+        let mut session = TrainingSession::new(&j).unwrap();
+        session.step().unwrap();
+        let grid = session.decision_grid(&spec).unwrap();
+        let GridValues::Values(values) = &grid.values else { panic!("regression gives values") };
+        assert_eq!(values.len(), 32, "one row of cells");
+        assert!(values.iter().any(|&v| v > 0.5) && values.iter().any(|&v| v < -0.5), "the sine's shape");
+        assert!(grid.rows.is_none(), "regression has no classes to mark");
+
+        let j = job(ModelKind::DecisionTree, None);
+        let mut session = TrainingSession::new(&j).unwrap();
+        assert!(session.decision_grid(j.grid.as_ref().unwrap()).unwrap().rows.is_none());
+        session.step().unwrap();
+        let rows = session.decision_grid(j.grid.as_ref().unwrap()).unwrap().rows.unwrap();
+        assert_eq!((rows.train.len(), rows.test.len()), (j.split.train.len(), j.split.test.len()));
     }
 
     #[test]

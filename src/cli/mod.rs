@@ -5,6 +5,8 @@ pub mod bench;
 pub mod compare;
 pub mod cv;
 pub mod inspect;
+pub mod learning_curve;
+pub mod lesson;
 pub mod train;
 
 use std::process::ExitCode;
@@ -48,6 +50,10 @@ pub enum Command {
     Cv(cv::CvArgs),
     /// Train several models on the same split and compare their scores.
     Compare(compare::CompareArgs),
+    /// Test accuracy against training-set size for several models over several seeds.
+    LearningCurve(learning_curve::LearningCurveArgs),
+    /// Run an ML-vs-DL lesson (built in or from a file); --list shows them.
+    Lesson(lesson::LessonArgs),
 }
 
 #[derive(Args, Debug)]
@@ -184,6 +190,8 @@ pub fn main() -> ExitCode {
         Some(Command::Train(args)) => train::run(args),
         Some(Command::Cv(args)) => cv::run(args),
         Some(Command::Compare(args)) => compare::run(args),
+        Some(Command::LearningCurve(args)) => learning_curve::run(args),
+        Some(Command::Lesson(args)) => lesson::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -94,6 +94,7 @@ pub fn train(
                 (train_rows, test_rows, task) = (a, b, t);
             }
             Some(TrainEvent::Epoch(record)) => history.push(record),
+            Some(TrainEvent::Saved(_) | TrainEvent::Network(_) | TrainEvent::Explained(..)) => {}
             Some(TrainEvent::Finished { epochs, train_seconds, parameters }) => {
                 let last = history.last().copied();
                 let iterative = history.len() > 1 || epochs > 1;

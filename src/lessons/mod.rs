@@ -1,6 +1,421 @@
 //! Lessons: the differences between classical machine learning and deep learning as experiments
 //! that run in one click (studio) or one command (CLI).
+//!
+//! A [`Lesson`] is plain data (a JSON file in `assets/lessons/`, embedded in the binary): the data
+//! set, the models, the experiment's settings and the explanation for students. A teacher can edit
+//! one, save it with [`save_lesson`] and share the file; [`load_lesson`] reads it back.
+//! [`run_lesson`] measures it and returns a [`LessonReport`].
 
+pub mod descent;
+pub mod duel;
 pub mod report;
+mod run;
 
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use serde::{Deserialize, Serialize};
+
+pub use duel::{Duel, DuelRow, duel};
 pub use report::{ChartSeries, Figure, Heatmap, LessonReport, ReportChart, ReportTable, SeriesStyle};
+pub use run::curve_report;
+
+use crate::data::{BuiltinDataset, Dataset, EngineeredFeature, GeneratorSettings};
+use crate::models::{ModelConfig, ModelError, ModelKind};
+use crate::network::{Activation, NetworkSpec, OptimizerKind};
+
+/// One lesson: what to run and what to tell the students.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lesson {
+    /// Short name used on the command line (`learnscope lesson data-dependency`).
+    pub id: String,
+    pub title: String,
+    /// Which of the six differences between classical ML and deep learning it shows (1-6).
+    pub difference: u8,
+    /// What the students should look at and why, written for them.
+    pub explanation: String,
+    /// The command that runs the same experiment from a terminal.
+    #[serde(default)]
+    pub cli: String,
+    pub data: LessonData,
+    pub experiment: Experiment,
+}
+
+/// The built-in data set a lesson runs on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LessonData {
+    pub dataset: BuiltinDataset,
+    /// Points to generate (generated data sets only).
+    pub samples: usize,
+    /// Points in a quick run (tests); `None` keeps `samples`.
+    pub quick_samples: Option<usize>,
+    pub noise: f64,
+    /// Classes for blobs, arms for the spiral.
+    pub classes: usize,
+    pub seed: u64,
+    pub test_fraction: f64,
+    /// Standardize features (fitted on the training rows only).
+    pub scale: bool,
+}
+
+impl Default for LessonData {
+    fn default() -> Self {
+        let g = GeneratorSettings::default();
+        Self {
+            dataset: BuiltinDataset::Moons,
+            samples: g.samples,
+            quick_samples: None,
+            noise: g.noise,
+            classes: g.classes,
+            seed: 0,
+            test_fraction: 0.2,
+            scale: true,
+        }
+    }
+}
+
+impl LessonData {
+    pub fn load(&self, quick: bool) -> Result<Dataset, LessonError> {
+        let samples = if quick { self.quick_samples.unwrap_or(self.samples) } else { self.samples };
+        let settings =
+            GeneratorSettings { samples, noise: self.noise, seed: self.seed, classes: self.classes };
+        self.dataset.load(&settings).map_err(|e| LessonError::Invalid(e.to_string()))
+    }
+}
+
+/// A model as a lesson file writes it: a kind, or a network in its text form, plus settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LessonModel {
+    /// The name in tables; empty means the kind's name or the network's text.
+    pub label: String,
+    /// A model kind (`logistic_regression`, `svm`, `mlp`...); ignored when `net` is set.
+    pub model: String,
+    /// A network written layer by layer, e.g. "conv2d(8,3) relu maxpool(2) flatten dense(32) relu".
+    pub net: Option<String>,
+    /// Hyper-parameters of a classical kind, e.g. {"max_depth": 4}.
+    pub params: BTreeMap<String, serde_json::Value>,
+    /// Engineered inputs added to 2-D data for this model only, e.g. ["x2", "y2"].
+    pub features: Vec<EngineeredFeature>,
+    /// Hidden layers and activation of a plain `mlp`.
+    pub layers: Vec<usize>,
+    pub activation: Activation,
+    pub epochs: usize,
+    /// Epochs in a quick run; `None` keeps `epochs`.
+    pub quick_epochs: Option<usize>,
+    pub learning_rate: f64,
+    pub batch_size: usize,
+    pub optimizer: OptimizerKind,
+    /// The figure its test accuracy is reported under (e.g. "raw_accuracy"); default from the label.
+    pub figure: Option<String>,
+}
+
+impl Default for LessonModel {
+    fn default() -> Self {
+        let config = ModelConfig::default();
+        Self {
+            label: String::new(),
+            model: "mlp".into(),
+            net: None,
+            params: BTreeMap::new(),
+            features: Vec::new(),
+            layers: config.hidden_layers,
+            activation: config.activation,
+            epochs: 200,
+            quick_epochs: None,
+            learning_rate: 0.01,
+            batch_size: 32,
+            optimizer: OptimizerKind::Adam,
+            figure: None,
+        }
+    }
+}
+
+impl LessonModel {
+    pub fn kind(&self) -> Result<ModelKind, LessonError> {
+        if self.net.is_some() {
+            return Ok(ModelKind::Mlp);
+        }
+        ModelKind::from_name(&self.model)
+            .ok_or_else(|| LessonError::Invalid(format!("unknown model kind '{}'", self.model)))
+    }
+
+    pub fn label(&self) -> String {
+        if !self.label.is_empty() {
+            return self.label.clone();
+        }
+        let base = match &self.net {
+            Some(net) => net.clone(),
+            None => self.model.clone(),
+        };
+        if self.features.is_empty() {
+            base
+        } else {
+            let names: Vec<&str> = self.features.iter().map(|f| f.name()).collect();
+            format!("{base} + {}", names.join(","))
+        }
+    }
+
+    /// The figure name of its accuracy: `figure`, or the label made into an identifier.
+    pub fn figure_name(&self) -> String {
+        self.figure.clone().unwrap_or_else(|| {
+            let slug: String = self
+                .label()
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+                .collect();
+            format!("{}_accuracy", slug.trim_matches('_'))
+        })
+    }
+
+    pub fn epochs(&self, quick: bool) -> usize {
+        if quick { self.quick_epochs.unwrap_or(self.epochs) } else { self.epochs }.max(1)
+    }
+
+    pub fn config(&self, seed: u64) -> Result<ModelConfig, LessonError> {
+        let kind = self.kind()?;
+        let network = match &self.net {
+            Some(text) => Some(
+                NetworkSpec::parse(text)
+                    .map_err(|e| LessonError::Invalid(format!("{}: network '{text}': {e}", self.label())))?,
+            ),
+            None => None,
+        };
+        let mut params = BTreeMap::new();
+        for (key, value) in &self.params {
+            let text = match value {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            let (key, value) = crate::models::params::parse_assignment(kind, &format!("{key}={text}"))
+                .map_err(|e| LessonError::Invalid(format!("{}: {e}", self.label())))?;
+            params.insert(key, value);
+        }
+        Ok(ModelConfig {
+            kind,
+            hidden_layers: self.layers.clone(),
+            activation: self.activation,
+            learning_rate: self.learning_rate,
+            batch_size: self.batch_size.max(1),
+            optimizer: self.optimizer,
+            seed,
+            network,
+            params,
+        })
+    }
+}
+
+/// What a lesson measures. Each kind has its own settings; see the lesson files for examples.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Experiment {
+    /// Test accuracy against training-set size over several seeds, with spread bands.
+    LearningCurve {
+        models: Vec<LessonModel>,
+        sizes: Vec<usize>,
+        seeds: usize,
+        #[serde(default)]
+        quick_sizes: Vec<usize>,
+        #[serde(default)]
+        quick_seeds: Option<usize>,
+    },
+    /// Models side by side on the same split, in one or more parts (each may use other data).
+    Comparison { parts: Vec<ComparisonPart> },
+    /// Parameters, fit time, prediction time per 1,000 rows and device, per model.
+    Cost { models: Vec<LessonModel> },
+    /// One test point explained by a tree's rule path and by a network's input saliency.
+    Explain {
+        tree: LessonModel,
+        network: LessonModel,
+        /// Which test row to explain (index into the test set).
+        #[serde(default)]
+        point: usize,
+    },
+    /// Gradient descent, momentum and Adam on the loss surface of a 2-weight logistic regression.
+    LossSurface {
+        learning_rate: f64,
+        steps: usize,
+        start: [f64; 2],
+        /// The surface spans `[-span, span]` on both weights.
+        span: f64,
+        resolution: usize,
+    },
+    /// k-fold cross-validation: one test score per fold and model.
+    CrossValidation { models: Vec<LessonModel>, folds: usize },
+    /// Epochs each network needs to bring its training loss under `target_loss`.
+    EpochsToLoss { models: Vec<LessonModel>, target_loss: f64 },
+    /// The gradient norm of every layer, first layer to last, while the network trains.
+    GradientFlow { models: Vec<LessonModel> },
+}
+
+/// One table of a comparison.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ComparisonPart {
+    pub title: String,
+    /// Other data for this part; `None` uses the lesson's.
+    pub data: Option<LessonData>,
+    pub models: Vec<LessonModel>,
+    /// Draw each first-hidden-layer unit of the first network over the plane (2-D data only).
+    pub unit_maps: bool,
+}
+
+impl Default for ComparisonPart {
+    fn default() -> Self {
+        Self { title: String::new(), data: None, models: Vec::new(), unit_maps: false }
+    }
+}
+
+/// How to run a lesson.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunOptions {
+    /// Small sizes, few seeds and epochs: seconds in a debug build (tests, previews).
+    pub quick: bool,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum LessonError {
+    /// The lesson file could not be read or is not a lesson.
+    #[error("{}: {reason}", path.display())]
+    Load { path: PathBuf, reason: String },
+    /// The lesson's settings do not make sense (unknown model, bad network text, bad sizes).
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{model}: {error}")]
+    Model { model: String, error: ModelError },
+    #[error("the lesson was cancelled")]
+    Cancelled,
+}
+
+/// The lesson files shipped with Learnscope, embedded so they work without the assets folder.
+const BUILTIN_FILES: [(&str, &str); 9] = [
+    ("data-dependency.json", include_str!("../../assets/lessons/data-dependency.json")),
+    ("feature-engineering.json", include_str!("../../assets/lessons/feature-engineering.json")),
+    ("compute-cost.json", include_str!("../../assets/lessons/compute-cost.json")),
+    ("interpretability.json", include_str!("../../assets/lessons/interpretability.json")),
+    ("algorithms.json", include_str!("../../assets/lessons/algorithms.json")),
+    ("loss-surface.json", include_str!("../../assets/lessons/loss-surface.json")),
+    ("cross-validation.json", include_str!("../../assets/lessons/cross-validation.json")),
+    ("batch-norm.json", include_str!("../../assets/lessons/batch-norm.json")),
+    ("gradient-flow.json", include_str!("../../assets/lessons/gradient-flow.json")),
+];
+
+/// Every built-in lesson, in the order of the six differences.
+pub fn builtin_lessons() -> Vec<Lesson> {
+    BUILTIN_FILES
+        .iter()
+        .map(|(name, text)| {
+            // The embedded files are checked by `every_builtin_lesson_parses`.
+            parse_lesson(Path::new(name), text).expect("the embedded lesson files parse")
+        })
+        .collect()
+}
+
+/// The built-in lesson with this id.
+pub fn builtin_lesson(id: &str) -> Option<Lesson> {
+    builtin_lessons().into_iter().find(|l| l.id == id)
+}
+
+/// Parses lesson JSON; errors name `path` and the line and column where parsing stopped.
+pub fn parse_lesson(path: &Path, text: &str) -> Result<Lesson, LessonError> {
+    let fail = |reason: String| LessonError::Load { path: path.to_path_buf(), reason };
+    let lesson: Lesson = serde_json::from_str(text).map_err(|e| {
+        let what =
+            if e.is_syntax() || e.is_eof() { "is not valid JSON" } else { "is not a Learnscope lesson" };
+        fail(format!("{what}: {e}"))
+    })?;
+    if !(1..=6).contains(&lesson.difference) {
+        return Err(fail(format!("'difference' must be 1 to 6, got {}", lesson.difference)));
+    }
+    if lesson.id.trim().is_empty() {
+        return Err(fail("'id' must not be empty".into()));
+    }
+    Ok(lesson)
+}
+
+/// Reads a lesson file.
+pub fn load_lesson(path: &Path) -> Result<Lesson, LessonError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| LessonError::Load { path: path.to_path_buf(), reason: e.to_string() })?;
+    parse_lesson(path, &text)
+}
+
+/// Writes a lesson file (pretty JSON), atomically: a failed save leaves the old file intact.
+pub fn save_lesson(lesson: &Lesson, path: &Path) -> Result<(), LessonError> {
+    let text = serde_json::to_string_pretty(lesson)
+        .map_err(|e| LessonError::Load { path: path.to_path_buf(), reason: e.to_string() })?;
+    crate::files::write_bytes_atomically(path, format!("{text}\n").as_bytes())
+        .map_err(|e| LessonError::Load { path: e.path, reason: e.reason })
+}
+
+/// Runs the lesson's experiment. `progress(fraction, what)` reports along the way; setting
+/// `cancel` stops it between fits (and between epochs of a network).
+pub fn run_lesson(
+    lesson: &Lesson,
+    options: &RunOptions,
+    progress: &dyn Fn(f32, &str),
+    cancel: &AtomicBool,
+) -> Result<LessonReport, LessonError> {
+    let mut report = run::run(lesson, options, progress, cancel)?;
+    report.lesson_id = lesson.id.clone();
+    report.title = lesson.title.clone();
+    progress(1.0, "done");
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_lesson_parses_and_every_difference_has_one() {
+        let lessons = builtin_lessons();
+        for d in 1..=6 {
+            assert!(lessons.iter().any(|l| l.difference == d), "no lesson for difference {d}");
+        }
+        for lesson in &lessons {
+            assert!(lesson.cli.starts_with("learnscope "), "{}: {}", lesson.id, lesson.cli);
+            assert!(lesson.explanation.len() > 100, "{}", lesson.id);
+        }
+        let mut ids: Vec<&str> = lessons.iter().map(|l| l.id.as_str()).collect();
+        ids.dedup();
+        assert_eq!(ids.len(), lessons.len());
+    }
+
+    #[test]
+    fn a_lesson_round_trips_through_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mine.json");
+        let mut lesson = builtin_lesson("feature-engineering").unwrap();
+        lesson.title = "My circles".into();
+        save_lesson(&lesson, &path).unwrap();
+        assert_eq!(load_lesson(&path).unwrap(), lesson);
+    }
+
+    #[test]
+    fn damaged_and_foreign_files_name_the_file_and_the_place() {
+        let err = parse_lesson(Path::new("broken.json"), "{\n  \"id\": \"x\",\n  oops").unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("broken.json: is not valid JSON") && text.contains("line 3"), "{text}");
+        let err = parse_lesson(Path::new("net.json"), r#"{"layers": []}"#).unwrap_err().to_string();
+        assert!(err.contains("net.json: is not a Learnscope lesson") && err.contains("column"), "{err}");
+    }
+
+    #[test]
+    fn models_turn_into_configs_with_checked_params() {
+        let model = LessonModel {
+            model: "decision_tree".into(),
+            params: [("max_depth".to_string(), serde_json::json!(3))].into(),
+            ..Default::default()
+        };
+        assert_eq!(model.config(0).unwrap().kind, ModelKind::DecisionTree);
+        assert_eq!(model.figure_name(), "decision_tree_accuracy");
+        let bad = LessonModel { params: [("depth".to_string(), serde_json::json!(3))].into(), ..model };
+        assert!(bad.config(0).is_err());
+        let net = LessonModel { net: Some("dense(4) relu".into()), ..Default::default() };
+        assert!(net.config(0).unwrap().network.is_some());
+    }
+}

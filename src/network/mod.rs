@@ -2,11 +2,15 @@
 //! trained in mini-batches, inspectable layer by layer, saved as safetensors.
 
 pub mod device;
+pub mod diagnostics;
+pub mod explain;
 mod kernels;
 mod layers;
+pub mod live;
 pub mod optimizer;
 pub mod save;
 pub mod shapes;
+pub mod snapshot;
 pub mod spec;
 
 use candle_core::{D, DType, Device, Tensor, Var};

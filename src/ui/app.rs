@@ -10,12 +10,15 @@ use super::boundary::BoundaryView;
 use super::controls::{ControlsContext, controls_ui};
 use super::curves::TrainingCurves;
 use super::data_view;
+use super::desktop::{Log, LogLevel, MenuContext, Preferences, ThemeChoice};
+use super::export::{self, PlotExporter};
 use super::insight_view::{InsightContext, InsightView};
 use super::loading::{
     CsvSource, LoadOutcome, LoadRequest, PendingLoad, load_in_background, pick_file_in_background,
 };
-use super::metrics_view;
 use super::network_builder::{BuilderState, shape_report};
+use super::network_view::{NetworkView, NetworkViewContext};
+use super::rewind::Rewind;
 use crate::data::csv_loader::{ColumnReport, CsvOptions, MissingPolicy};
 use crate::data::features::{EngineeredFeature, add_features};
 use crate::data::{
@@ -24,9 +27,12 @@ use crate::data::{
 use crate::models::ModelConfig;
 use crate::models::clustering::Projection2d;
 use crate::models::insight::ModelInsight;
+use crate::network::live::ExplainTarget;
 use crate::training::{
     EpochRecord, GridPlane, GridSpec, TestScores, TrainEvent, TrainJob, TrainingWorker, Waker, WorkerCommand,
 };
+
+mod debug_views;
 
 /// Grid cells per side of the decision-boundary heatmap.
 const GRID_RESOLUTION: usize = 64;
@@ -126,6 +132,15 @@ pub enum StudioCommand {
         y: f64,
     },
     CancelLoad,
+    OpenExperimentDialog,
+    OpenExperiment(PathBuf),
+    SaveExperiment,
+    SaveExperimentAs,
+    SaveExperimentTo(PathBuf),
+    TogglePresentation,
+    SetTheme(ThemeChoice),
+    ToggleLog,
+    ShowHelp,
 }
 
 /// Which view fills the right-hand column of the model view.
@@ -199,10 +214,37 @@ pub struct StudioApp {
     scores: Option<Arc<TestScores>>,
     insight: Option<Arc<ModelInsight>>,
     insight_view: InsightView,
+    network_view: NetworkView,
     /// The boundary-plot point under the pointer, in the data's units.
     hovered: Option<[f64; 2]>,
     builder: BuilderState,
+    /// Pinned point and k-means stepping (issue #6; see `debug_views`).
+    debug: debug_views::DebugState,
+    /// Snapshots for the rewind timeline.
+    rewind: Rewind,
+    /// "Save PNG" / "Save CSV" on the plots.
+    exporter: PlotExporter,
+    /// The Lessons menu, the lesson and duel windows (issue #7).
+    lessons: super::lessons_view::LessonsStudio,
+    preferences: Preferences,
+    log: Log,
+    /// The experiment file last saved or opened; Save writes back to it.
+    experiment_path: Option<PathBuf>,
+    /// An open or save dialog on its thread: (saving?, its answer).
+    experiment_dialog: Option<(bool, Receiver<Option<PathBuf>>)>,
+    /// Saved weights the next model starts from (an opened experiment's network).
+    pending_weights: Option<PathBuf>,
+    /// A `SaveNetwork` sent to the worker and not yet answered.
+    saving_weights: bool,
+    show_help: bool,
+    /// The last error and notice copied into the log, so each is logged once.
+    logged: (Option<String>, Option<String>),
+    window_title: String,
+    ctx: egui::Context,
 }
+
+/// The storage key of the app preferences (theme, presentation mode, recent files).
+const PREFERENCES_KEY: &str = "preferences";
 
 impl StudioApp {
     pub fn new(cc: &eframe::CreationContext<'_>) -> Self {
@@ -219,13 +261,126 @@ impl StudioApp {
             },
             None => (StudioSettings::default(), None),
         };
-        Self::with_settings(&cc.egui_ctx, settings, notice)
+        let preferences = cc
+            .storage
+            .and_then(|storage| storage.get_string(PREFERENCES_KEY))
+            .and_then(|text| serde_json::from_str::<Preferences>(&text).ok())
+            .unwrap_or_default();
+        let mut app = Self::with_settings(&cc.egui_ctx, settings, notice);
+        app.set_preferences(&cc.egui_ctx, preferences);
+        app
+    }
+
+    /// Theme, presentation mode and recent files; applied to the UI at once.
+    pub fn set_preferences(&mut self, ctx: &egui::Context, preferences: Preferences) {
+        preferences.apply(ctx);
+        self.preferences = preferences;
+    }
+
+    pub fn preferences(&self) -> &Preferences {
+        &self.preferences
+    }
+
+    pub fn log(&self) -> &Log {
+        &self.log
+    }
+
+    /// The experiment file in use, if it was saved or opened.
+    pub fn experiment_path(&self) -> Option<&std::path::Path> {
+        self.experiment_path.as_deref()
+    }
+
+    /// True until the worker has written the weights of the last save.
+    pub fn is_saving(&self) -> bool {
+        self.saving_weights
+    }
+
+    /// The window title: the open experiment's name, or the data in use.
+    pub fn title(&self) -> String {
+        match &self.experiment_path {
+            Some(path) => {
+                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                format!("{name} - Learnscope")
+            }
+            None => "Learnscope".to_string(),
+        }
+    }
+
+    /// Saves the experiment: settings, the rows unless they come from a CSV file, and a
+    /// network's trained weights beside it (written by the worker, between two epochs).
+    pub fn save_experiment(&mut self, path: PathBuf) {
+        let path = crate::experiment::with_extension(path);
+        let from_file =
+            self.file.as_ref().is_some_and(|f| f.source.path.is_some()) && self.settings.csv_path.is_some();
+        let data = (!from_file).then(|| Dataset::clone(&self.base_data));
+        let mut experiment = crate::experiment::ExperimentFile::new(self.settings.clone(), data);
+        let trained_network =
+            self.settings.model.kind.is_network() && self.worker.is_some() && self.epoch > 0;
+        let weights = crate::experiment::weights_base(&path);
+        if trained_network {
+            experiment.weights = weights.file_name().map(|n| n.to_string_lossy().into_owned());
+            experiment.epochs = self.epoch;
+        }
+        match crate::experiment::save(&path, &experiment) {
+            Ok(()) => {
+                if trained_network {
+                    self.saving_weights = true;
+                    self.send(WorkerCommand::SaveNetwork(weights));
+                }
+                self.log.push(LogLevel::Info, format!("Saved the experiment to {}", path.display()));
+                self.preferences.remember(path.clone());
+                self.experiment_path = Some(path);
+            }
+            Err(e) => {
+                self.error =
+                    Some(format!("The experiment was not saved: {e}. The previous file is unchanged."))
+            }
+        }
+    }
+
+    /// Opens a saved experiment; a damaged or foreign file leaves the studio as it was, with a message.
+    pub fn open_experiment(&mut self, path: PathBuf) {
+        let experiment = match crate::experiment::load::<StudioSettings>(&path) {
+            Ok(experiment) => experiment,
+            Err(e) => {
+                self.error = Some(e.to_string());
+                return;
+            }
+        };
+        let view = experiment.settings.view;
+        self.settings = experiment.settings;
+        self.settings.paint_class = None;
+        self.file = None;
+        self.pending_load = None;
+        self.pending_weights = match (&experiment.weights, self.settings.model.kind.is_network()) {
+            (Some(name), true) => Some(path.with_file_name(name)),
+            _ => None,
+        };
+        match (experiment.data, self.settings.csv_path.take()) {
+            (Some(data), _) => self.set_data_with_view(data, Some(view)),
+            (None, Some(csv)) => {
+                // The weights wait for the file: the model starts once it has loaded.
+                self.load_path(csv);
+                self.regenerate_data();
+            }
+            (None, None) => self.regenerate_data(),
+        }
+        if experiment.epochs > 0 && self.pending_weights.is_none() && self.settings.model.kind.is_network() {
+            self.notice =
+                Some("The saved weights could not be found; the network starts from fresh weights.".into());
+        }
+        self.log.push(LogLevel::Info, format!("Opened the experiment {}", path.display()));
+        self.preferences.remember(path.clone());
+        self.experiment_path = Some(path);
+        self.restart_classical();
     }
 
     /// A studio with the given settings, as a test or `learnscope gui` would open it.
     pub fn with_settings(ctx: &egui::Context, settings: StudioSettings, notice: Option<String>) -> Self {
         let repaint = ctx.clone();
         let waker: Waker = Arc::new(move || repaint.request_repaint());
+        let exporter = PlotExporter::new(Arc::clone(&waker));
+        let lessons = super::lessons_view::LessonsStudio::new(Arc::clone(&waker));
         let data = Arc::new(settings.dataset.generate(&settings.generator));
         let mut app = Self {
             base_data: Arc::clone(&data),
@@ -252,8 +407,23 @@ impl StudioApp {
             scores: None,
             insight: None,
             insight_view: InsightView::default(),
+            network_view: NetworkView::default(),
             hovered: None,
             builder: BuilderState::default(),
+            debug: debug_views::DebugState::default(),
+            rewind: Rewind::default(),
+            exporter,
+            lessons,
+            preferences: Preferences::default(),
+            log: Log::default(),
+            experiment_path: None,
+            experiment_dialog: None,
+            pending_weights: None,
+            saving_weights: false,
+            show_help: false,
+            logged: (None, None),
+            window_title: String::new(),
+            ctx: ctx.clone(),
         };
         match app.settings.csv_path.clone() {
             // Show the built-in data until the remembered file has loaded in the background.
@@ -382,6 +552,14 @@ impl StudioApp {
         }
     }
 
+    pub fn lessons(&self) -> &super::lessons_view::LessonsStudio {
+        &self.lessons
+    }
+
+    pub fn lessons_mut(&mut self) -> &mut super::lessons_view::LessonsStudio {
+        &mut self.lessons
+    }
+
     pub fn settings(&self) -> &StudioSettings {
         &self.settings
     }
@@ -429,6 +607,20 @@ impl StudioApp {
         self.epoch
     }
 
+    /// The latest look inside the network, and how many have arrived this run.
+    pub fn network_insight(&self) -> Option<&crate::network::snapshot::NetworkInsight> {
+        self.network_view.insight()
+    }
+
+    pub fn network_snapshots(&self) -> usize {
+        self.network_view.snapshots()
+    }
+
+    /// The last "why this prediction?" answer for a network.
+    pub fn network_explanation(&self) -> Option<&crate::network::explain::Explanation> {
+        self.network_view.explanation()
+    }
+
     /// Points on the loss plot.
     pub fn loss_points(&self) -> usize {
         self.curves.len()
@@ -459,7 +651,14 @@ impl StudioApp {
     }
 
     fn set_data(&mut self, base: Dataset) {
-        if base.feature_names != self.base_data.feature_names {
+        self.set_data_with_view(base, None);
+    }
+
+    /// New data; `view` keeps the plot's axes (an opened experiment) instead of picking them anew.
+    fn set_data_with_view(&mut self, base: Dataset, view: Option<ViewAxes>) {
+        if let Some(view) = view {
+            self.settings.view = view;
+        } else if base.feature_names != self.base_data.feature_names {
             // New columns: wide data opens on its PCA plane, where two raw columns (say, two
             // corner pixels of a digit) would show nothing.
             self.settings.view = ViewAxes { pca: base.n_features() > 4, ..ViewAxes::default() };
@@ -483,6 +682,7 @@ impl StudioApp {
             }
         };
         self.data = Arc::new(data);
+        self.debug.pinned = None;
         match stratified_split(&self.data, self.settings.test_fraction, self.settings.generator.seed) {
             Ok(split) => {
                 self.notice = split.warning.clone().or(self.notice.take());
@@ -510,6 +710,9 @@ impl StudioApp {
         self.scores = None;
         self.insight = None;
         self.insight_view.reset();
+        self.network_view.reset();
+        self.rewind.clear();
+        self.debug.kmeans_iteration = None;
         if self.split.train.is_empty() {
             return;
         }
@@ -522,6 +725,8 @@ impl StudioApp {
             return;
         }
         self.error = None;
+        // Saved weights wait until the data they were trained on is in place.
+        let saved = if self.pending_load.is_none() { self.pending_weights.take() } else { None };
         let job = TrainJob {
             dataset: Arc::clone(&self.data),
             split: self.split.clone(),
@@ -530,7 +735,10 @@ impl StudioApp {
             max_epochs: None,
             grid: self.grid_spec(),
         };
-        self.worker = Some(TrainingWorker::spawn(job, Arc::clone(&self.waker)));
+        self.worker = Some(match saved {
+            Some(path) => TrainingWorker::spawn_from_saved(job, path, Arc::clone(&self.waker)),
+            None => TrainingWorker::spawn(job, Arc::clone(&self.waker)),
+        });
     }
 
     fn send(&self, command: WorkerCommand) {
@@ -591,6 +799,32 @@ impl StudioApp {
             }
             StudioCommand::AddPoint { x, y, class } => self.add_point(x, y, class),
             StudioCommand::RemovePoint { x, y } => self.remove_point(x, y),
+            StudioCommand::OpenExperimentDialog | StudioCommand::SaveExperimentAs => {
+                if self.experiment_dialog.is_none() {
+                    let save = command == StudioCommand::SaveExperimentAs;
+                    let dialog =
+                        super::desktop::experiment_dialog_in_background(save, Arc::clone(&self.waker));
+                    self.experiment_dialog = Some((save, dialog));
+                }
+            }
+            StudioCommand::OpenExperiment(path) => self.open_experiment(path),
+            StudioCommand::SaveExperiment => match self.experiment_path.clone() {
+                Some(path) => self.save_experiment(path),
+                None => self.handle(StudioCommand::SaveExperimentAs),
+            },
+            StudioCommand::SaveExperimentTo(path) => self.save_experiment(path),
+            StudioCommand::TogglePresentation => {
+                let mut preferences = self.preferences.clone();
+                preferences.presentation = !preferences.presentation;
+                self.set_preferences(&self.ctx.clone(), preferences);
+            }
+            StudioCommand::SetTheme(theme) => {
+                let mut preferences = self.preferences.clone();
+                preferences.theme = theme;
+                self.set_preferences(&self.ctx.clone(), preferences);
+            }
+            StudioCommand::ToggleLog => self.preferences.show_log = !self.preferences.show_log,
+            StudioCommand::ShowHelp => self.show_help = true,
             StudioCommand::CancelLoad => {
                 // The loader thread finishes on its own; its result is simply ignored.
                 self.pending_load = None;
@@ -607,14 +841,15 @@ impl StudioApp {
                     self.parameters = Some(parameters);
                     self.scaler = Some(scaler);
                 }
-                TrainEvent::Scores(scores) => self.scores = Some(scores),
+                TrainEvent::Scores(scores) => self.on_scores(scores),
                 TrainEvent::Insight(insight) => self.insight = Some(insight),
                 TrainEvent::Epoch(record) => {
                     self.epoch = record.epoch;
                     self.curves.push(&record);
+                    self.network_view.push_epoch(&record);
                     self.latest = Some(record);
                 }
-                TrainEvent::Grid(grid) => self.boundary.set_grid(ctx, &grid, background),
+                TrainEvent::Grid(grid) => self.on_grid(ctx, grid, background),
                 TrainEvent::Running(running) => {
                     if !running && self.status == RunStatus::Running {
                         self.status = RunStatus::Paused;
@@ -628,12 +863,58 @@ impl StudioApp {
                     self.status = RunStatus::Failed;
                     self.error = Some(error.to_string());
                 }
+                TrainEvent::Saved(result) => {
+                    self.saving_weights = false;
+                    self.weights_saved(result);
+                }
+                TrainEvent::Network(insight) => self.network_view.set_insight(ctx, insight),
+                TrainEvent::Explained(target, result) => {
+                    self.network_view.set_explanation(ctx, target, result, &self.data)
+                }
             }
+        }
+    }
+
+    /// Copies a new error or notice into the log (which also shows it as a notification).
+    fn log_messages(&mut self) {
+        if self.error != self.logged.0 {
+            if let Some(error) = &self.error {
+                self.log.push(LogLevel::Error, error.clone());
+            }
+            self.logged.0 = self.error.clone();
+        }
+        if self.notice != self.logged.1 {
+            if let Some(notice) = &self.notice {
+                self.log.push(LogLevel::Warning, notice.clone());
+            }
+            self.logged.1 = self.notice.clone();
+        }
+    }
+
+    fn poll_experiment_dialog(&mut self) {
+        let Some((save, receiver)) = &self.experiment_dialog else { return };
+        let Ok(picked) = receiver.try_recv() else { return };
+        let save = *save;
+        self.experiment_dialog = None;
+        match (picked, save) {
+            (Some(path), true) => self.commands.push(StudioCommand::SaveExperimentTo(path)),
+            (Some(path), false) => self.commands.push(StudioCommand::OpenExperiment(path)),
+            (None, _) => {}
+        }
+    }
+
+    fn weights_saved(&mut self, result: Result<PathBuf, String>) {
+        if let Err(reason) = result {
+            self.error = Some(format!("The experiment was saved, but its weights were not: {reason}"));
         }
     }
 
     fn toolbar_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
+            if let Some(command) = super::lessons_view::lessons_menu_ui(ui, &self.lessons) {
+                self.lessons.handle(command);
+            }
+            ui.separator();
             let playing = self.status == RunStatus::Running;
             let can_train = matches!(self.status, RunStatus::Ready | RunStatus::Paused | RunStatus::Running);
             let label = if playing { "Pause" } else { "Play" };
@@ -723,12 +1004,16 @@ impl StudioApp {
             let boundary_width = (available.x * 0.55).max(200.0);
             ui.allocate_ui(egui::vec2(boundary_width, available.y), |ui| {
                 ui.vertical(|ui| {
-                    ui.strong("Decision boundary").on_hover_text(
-                        "The shading is the model's answer at every place: the stronger the colour, the surer it is. \
-                         Filled dots are training points, hollow diamonds are test points.",
-                    );
-                    if self.data.n_features() < 2 {
-                        ui.label("This data set has a single feature, so there is no plane to shade.");
+                    let mut wants_png = false;
+                    ui.horizontal(|ui| {
+                        ui.strong("Decision boundary").on_hover_text(
+                            "The shading is the model's answer at every place: the stronger the colour, the surer it is. \
+                             Filled dots are training points, hollow diamonds are test points.",
+                        );
+                        wants_png = export::png_button(ui);
+                    });
+                    if self.data.n_features() == 1 {
+                        ui.label("A single feature: each point sits at its target value; the line is the model's answer along the feature.");
                     } else if data.n_features() > 2 {
                         self.view_picker_ui(ui, &data);
                         if !self.settings.view.pca {
@@ -738,7 +1023,10 @@ impl StudioApp {
                             ));
                         }
                     }
-                    let pointer = self.boundary.ui(ui, x_name, y_name);
+                    self.boundary_extras_ui(ui);
+                    let overlay = self.boundary_overlay();
+                    let pointer = self.boundary.ui(ui, x_name, y_name, &overlay);
+                    self.after_boundary(ui, &pointer, wants_png);
                     hovered = pointer.hovered;
                     if let Some(class) = self.settings.paint_class {
                         if let Some([x, y]) = pointer.left_click {
@@ -747,6 +1035,12 @@ impl StudioApp {
                         if let Some([x, y]) = pointer.right_click {
                             self.commands.push(StudioCommand::RemovePoint { x, y });
                         }
+                    } else if let Some(point) = pointer.left_click
+                        && self.settings.model.kind.is_network()
+                    {
+                        // "Why this prediction?" for the clicked point, answered in the side view.
+                        self.send(WorkerCommand::Explain(ExplainTarget::Point(point)));
+                        self.side_view = SideView::Learned;
                     }
                 });
             });
@@ -769,37 +1063,13 @@ impl StudioApp {
 
     fn side_view_ui(&mut self, ui: &mut egui::Ui, available_height: f32) {
         match self.side_view {
-            SideView::Curves => {
-                let height = ((available_height - 90.0) / 2.0).max(100.0);
-                ui.strong("Loss");
-                self.curves.loss_ui(ui, height);
-                ui.strong("Accuracy");
-                self.curves.accuracy_ui(ui, height);
-            }
-            SideView::Metrics => match (&self.scores, &self.latest) {
-                (Some(scores), _) => {
-                    ui.strong("Test set");
-                    metrics_view::confusion_ui(
-                        ui,
-                        &scores.confusion,
-                        &scores.per_class,
-                        self.data.class_names(),
-                    );
-                }
-                (None, Some(record)) if record.test_r2.is_some() => {
-                    ui.label(format!(
-                        "Test R² {:.3}, test RMSE {:.3}",
-                        record.test_r2.unwrap_or(0.0),
-                        record.test_loss.sqrt()
-                    ));
-                }
-                _ => {
-                    ui.label("Train the model to see its scores on the test points.");
-                }
-            },
-            SideView::Learned => match &self.insight {
+            SideView::Curves => self.curves_view_ui(ui, available_height),
+            SideView::Metrics => self.metrics_view_ui(ui),
+            SideView::Learned => match self.insight.clone() {
                 Some(insight) => {
-                    let path = self.hovered_tree_path(insight);
+                    let insight = insight.as_ref();
+                    self.why_ui(ui, insight);
+                    let path = self.highlighted_tree_path(insight);
                     let context = InsightContext {
                         feature_names: &self.data.feature_names,
                         class_names: self.data.class_names(),
@@ -809,7 +1079,12 @@ impl StudioApp {
                     self.insight_view.ui(ui, insight, &context);
                 }
                 None if self.settings.model.kind.is_network() => {
-                    ui.label("A network's weights are not readable rules: the boundary on the left is what it learned.");
+                    let context = NetworkViewContext { data: &self.data, trained: self.worker.is_some() };
+                    if let Some(target) = self.network_view.ui(ui, &context)
+                        && let Some(worker) = &self.worker
+                    {
+                        worker.send(WorkerCommand::Explain(target));
+                    }
                 }
                 None => {
                     ui.label("Train the model to see what it learned.");
@@ -847,6 +1122,10 @@ impl StudioApp {
     fn view_coordinates(&self) -> (Vec<[f64; 2]>, Option<GridPlane>) {
         let data = &self.data;
         let d = data.n_features();
+        if d == 1 {
+            // One feature: the points against their target, under the fitted curve.
+            return ((0..data.rows()).map(|i| [data.row(i)[0], data.target_value(i)]).collect(), None);
+        }
         if d < 2 {
             return (Vec::new(), None);
         }
@@ -882,6 +1161,9 @@ impl StudioApp {
     }
 
     fn grid_spec(&self) -> Option<GridSpec> {
+        if self.data.n_features() == 1 {
+            return GridSpec::along_one_feature(&self.data, GRID_RESOLUTION * 2);
+        }
         let (coords, plane) = self.view_coordinates();
         let (x, y) = self.view_axes();
         let mut grid = GridSpec::covering(&coords, x, y, GRID_RESOLUTION)?;
@@ -917,16 +1199,29 @@ impl eframe::App for StudioApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
         self.poll_loading();
+        self.exporter.poll();
         self.drain_events(&ctx);
         let dropped: Vec<PathBuf> =
             ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
         if let Some(path) = dropped.into_iter().next() {
             self.commands.push(StudioCommand::LoadPath(path));
         }
-        if !ctx.egui_wants_keyboard_input() && ctx.input(|i| i.key_pressed(egui::Key::Space)) {
-            self.commands.push(StudioCommand::TogglePlay);
-        }
+        self.poll_experiment_dialog();
+        let shortcuts = super::desktop::shortcuts(&ctx);
+        self.commands.extend(shortcuts);
+        egui::Panel::top("menu_bar").show(ui, |ui| {
+            let context = MenuContext {
+                preferences: &self.preferences,
+                experiment: self.experiment_path.as_deref(),
+                problems: self.log.problems(),
+            };
+            let commands = super::desktop::menu_bar_ui(ui, &context);
+            self.commands.extend(commands);
+        });
         egui::Panel::top("toolbar").show(ui, |ui| self.toolbar_ui(ui));
+        if self.preferences.show_log {
+            egui::Panel::bottom("log").resizable(true).show(ui, |ui| self.log.panel_ui(ui));
+        }
         egui::Panel::left("controls").resizable(true).default_size(330.0).max_size(420.0).show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
                 let context = ControlsContext {
@@ -941,12 +1236,14 @@ impl eframe::App for StudioApp {
                         && self.base_data.input_shape == crate::data::InputShape::Vector,
                     data: &self.data,
                     paintable: self.base_data.n_features() == 2 && self.base_data.labels().is_some(),
+                    presentation: self.preferences.presentation,
                 };
                 let commands = controls_ui(ui, &mut self.settings, &context, &mut self.builder);
                 self.commands.extend(commands);
             });
         });
         egui::CentralPanel::default().show(ui, |ui| self.central_ui(ui));
+        self.lessons.windows_ui(&ctx);
         if self.pending_load.is_some() {
             // Keep the elapsed-time label moving while the loader works.
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
@@ -954,11 +1251,24 @@ impl eframe::App for StudioApp {
         for command in std::mem::take(&mut self.commands) {
             self.handle(command);
         }
+        self.log_messages();
+        self.log.notifications_ui(&ctx);
+        let mut show_help = self.show_help;
+        super::desktop::help_window_ui(&ctx, &mut show_help);
+        self.show_help = show_help;
+        let title = self.title();
+        if title != self.window_title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.window_title = title;
+        }
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         if let Ok(text) = serde_json::to_string(&self.settings) {
             storage.set_string(eframe::APP_KEY, text);
+        }
+        if let Ok(text) = serde_json::to_string(&self.preferences) {
+            storage.set_string(PREFERENCES_KEY, text);
         }
     }
 }

@@ -1,11 +1,15 @@
-//! The decision boundary: a heatmap of the model's answer under the train and test points.
+//! The decision boundary: a heatmap of the model's answer under the train and test points, with
+//! misclassified points ringed; for one-feature data, the fitted curve over the points.
 
 use egui::{Color32, ColorImage, TextureHandle, TextureOptions};
-use egui_plot::{Legend, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points};
+use egui_plot::{Legend, Line, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points};
 
 use super::palette::{class_color, mix, value_color};
 use crate::data::{Dataset, Split};
-use crate::training::{DecisionGrid, GridValues};
+use crate::training::{DecisionGrid, GridSpec, GridValues};
+
+/// Ring colour of misclassified points.
+const MISCLASSIFIED: Color32 = Color32::from_rgb(230, 30, 30);
 
 /// The points of one class (or all rows for regression), split into train and test.
 struct PointSeries {
@@ -15,11 +19,34 @@ struct PointSeries {
     test: Vec<PlotPoint>,
 }
 
+/// What other views draw on top of the boundary: circled rows (support vectors), centroid
+/// trails (k-means), the pinned point.
+#[derive(Default)]
+pub struct BoundaryOverlay {
+    pub circled_name: String,
+    pub circled: Vec<PlotPoint>,
+    /// One trail per centroid, oldest position first; the last point is drawn as a cross.
+    pub trails: Vec<(Color32, Vec<PlotPoint>)>,
+    pub pinned: Option<PlotPoint>,
+}
+
 #[derive(Default)]
 pub struct BoundaryView {
     series: Vec<PointSeries>,
     texture: Option<TextureHandle>,
     grid: Option<(f64, f64, f64, f64)>,
+    /// Each row's place on the plot, its class and the split, to place per-row overlays.
+    pub coords: Vec<[f64; 2]>,
+    labels: Option<Vec<u32>>,
+    train_rows: Vec<usize>,
+    test_rows: Vec<usize>,
+    /// One-feature data: the fitted curve instead of a heatmap.
+    curve: Vec<PlotPoint>,
+    misclassified: Vec<PlotPoint>,
+    /// (misclassified rows, rows scored) at the shown snapshot; `None` before the first epoch.
+    pub misclassified_count: Option<(usize, usize)>,
+    /// The grid the shown snapshot covers (its plane, for placing rows).
+    pub spec: Option<GridSpec>,
     /// Revision of the last grid turned into a texture.
     pub revision: u64,
     /// How many grid snapshots this view has drawn since the last reset.
@@ -31,9 +58,16 @@ impl BoundaryView {
     /// `coords` holds each row's place on the plot.
     pub fn set_points(&mut self, data: &Dataset, split: &Split, coords: &[[f64; 2]]) {
         self.series.clear();
+        self.coords.clear();
+        self.misclassified.clear();
+        self.misclassified_count = None;
         if coords.len() != data.rows() {
             return;
         }
+        self.coords = coords.to_vec();
+        self.labels = data.labels().map(<[u32]>::to_vec);
+        self.train_rows = split.train.clone();
+        self.test_rows = split.test.clone();
         let point = |i: usize| PlotPoint::new(coords[i][0], coords[i][1]);
         match data.labels() {
             Some(labels) => {
@@ -61,13 +95,38 @@ impl BoundaryView {
     pub fn clear_grid(&mut self) {
         self.texture = None;
         self.grid = None;
+        self.curve.clear();
+        self.misclassified.clear();
+        self.misclassified_count = None;
+        self.spec = None;
         self.revision = 0;
         self.refreshes = 0;
     }
 
     /// Turns a new grid snapshot into the heatmap texture.
     pub fn set_grid(&mut self, ctx: &egui::Context, grid: &DecisionGrid, background: Color32) {
+        self.mark_misclassified(grid);
+        if self.spec.as_ref() != Some(&grid.spec) {
+            self.spec = Some(grid.spec.clone());
+        }
         let n = grid.spec.resolution;
+        let cells = match &grid.values {
+            GridValues::Classes { class, .. } => class.len(),
+            GridValues::Values(values) => values.len(),
+        };
+        if grid.spec.is_one_feature() && cells == n {
+            let y = |column: usize| match &grid.values {
+                GridValues::Classes { class, .. } => class[column] as f64,
+                GridValues::Values(values) => values[column] as f64,
+            };
+            self.curve = (0..n).map(|c| PlotPoint::new(grid.spec.cell_center(c, 0).0, y(c))).collect();
+            self.texture = None;
+            self.grid = None;
+            self.revision = grid.revision;
+            self.refreshes += 1;
+            return;
+        }
+        self.curve.clear();
         let mut pixels = vec![Color32::TRANSPARENT; n * n];
         match &grid.values {
             GridValues::Classes { classes, class, confidence } => {
@@ -98,15 +157,51 @@ impl BoundaryView {
         self.refreshes += 1;
     }
 
+    /// Rings the rows the model gets wrong at this snapshot.
+    fn mark_misclassified(&mut self, grid: &DecisionGrid) {
+        self.misclassified.clear();
+        self.misclassified_count = None;
+        let (Some(rows), Some(labels)) = (&grid.rows, &self.labels) else { return };
+        if rows.train.len() != self.train_rows.len() || rows.test.len() != self.test_rows.len() {
+            return;
+        }
+        let pairs = self.train_rows.iter().zip(&rows.train).chain(self.test_rows.iter().zip(&rows.test));
+        let mut scored = 0;
+        for (&row, &predicted) in pairs {
+            let (Some(&truth), Some(&[x, y])) = (labels.get(row), self.coords.get(row)) else { continue };
+            scored += 1;
+            if truth != predicted {
+                self.misclassified.push(PlotPoint::new(x, y));
+            }
+        }
+        self.misclassified_count = Some((self.misclassified.len(), scored));
+    }
+
+    /// True when the plot shows a fitted curve (one-feature data) rather than a heatmap.
+    pub fn shows_curve(&self) -> bool {
+        !self.curve.is_empty()
+    }
+
     /// Draws the plot; returns the data coordinates under the pointer and any click on it.
-    pub fn ui(&self, ui: &mut egui::Ui, x_name: &str, y_name: &str) -> PlotPointer {
-        let shown = Plot::new("decision_boundary")
-            .data_aspect(1.0)
+    pub fn ui(
+        &self,
+        ui: &mut egui::Ui,
+        x_name: &str,
+        y_name: &str,
+        overlay: &BoundaryOverlay,
+    ) -> PlotPointer {
+        let strong = ui.visuals().strong_text_color();
+        let mut plot = Plot::new("decision_boundary");
+        if self.curve.is_empty() {
+            plot = plot.data_aspect(1.0);
+        }
+        let shown = plot
             .legend(Legend::default())
             .x_axis_label(x_name)
             .y_axis_label(y_name)
             .allow_scroll(false)
             .show(ui, |plot| {
+                let ui_strong_color = strong;
                 if let (Some(texture), Some((x0, x1, y0, y1))) = (&self.texture, self.grid) {
                     let center = PlotPoint::new((x0 + x1) / 2.0, (y0 + y1) / 2.0);
                     let size = egui::vec2((x1 - x0) as f32, (y1 - y0) as f32);
@@ -129,6 +224,23 @@ impl BoundaryView {
                             .filled(false),
                     );
                 }
+                if !self.curve.is_empty() {
+                    plot.line(
+                        Line::new("fitted curve", PlotPoints::Borrowed(&self.curve))
+                            .color(Color32::from_rgb(242, 142, 43))
+                            .width(2.5),
+                    );
+                }
+                if !self.misclassified.is_empty() {
+                    plot.points(
+                        Points::new("misclassified", PlotPoints::Borrowed(&self.misclassified))
+                            .color(MISCLASSIFIED)
+                            .radius(6.5)
+                            .shape(MarkerShape::Circle)
+                            .filled(false),
+                    );
+                }
+                overlay_ui(plot, overlay, ui_strong_color);
                 plot.pointer_coordinate().map(|p| [p.x, p.y])
             });
         let hovered = shown.inner;
@@ -137,16 +249,48 @@ impl BoundaryView {
             hovered,
             left_click: hovered.filter(|_| response.clicked()),
             right_click: hovered.filter(|_| response.secondary_clicked()),
+            rect: response.rect,
         }
     }
 }
 
+fn overlay_ui<'a>(plot: &mut egui_plot::PlotUi<'a>, overlay: &'a BoundaryOverlay, strong: Color32) {
+    if !overlay.circled.is_empty() {
+        plot.points(
+            Points::new(overlay.circled_name.clone(), PlotPoints::Borrowed(&overlay.circled))
+                .color(strong)
+                .radius(8.0)
+                .shape(MarkerShape::Circle)
+                .filled(false),
+        );
+    }
+    for (index, (color, trail)) in overlay.trails.iter().enumerate() {
+        let name = format!("centre {index}");
+        plot.line(Line::new(name.clone(), PlotPoints::Borrowed(trail)).color(*color).width(2.0));
+        if let Some(last) = trail.last() {
+            plot.points(
+                Points::new(name, vec![[last.x, last.y]]).color(strong).radius(9.0).shape(MarkerShape::Cross),
+            );
+        }
+    }
+    if let Some(pinned) = overlay.pinned {
+        plot.points(
+            Points::new("pinned point", vec![[pinned.x, pinned.y]])
+                .color(Color32::from_rgb(255, 200, 0))
+                .radius(10.0)
+                .shape(MarkerShape::Asterisk),
+        );
+    }
+}
+
 /// Where the pointer is over the boundary plot, in data units, and what it clicked.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PlotPointer {
     pub hovered: Option<[f64; 2]>,
     pub left_click: Option<[f64; 2]>,
     pub right_click: Option<[f64; 2]>,
+    /// Where the plot sits on screen (for exporting it as PNG).
+    pub rect: egui::Rect,
 }
 
 /// Grid cells run bottom row first; images run top row first.

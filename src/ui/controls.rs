@@ -25,6 +25,8 @@ pub struct ControlsContext<'a> {
     pub data: &'a crate::data::Dataset,
     /// Points can be painted on the plot (2-D class data).
     pub paintable: bool,
+    /// Presentation mode: advanced controls are hidden.
+    pub presentation: bool,
 }
 
 /// Draws the controls; returns what the user asked for this frame.
@@ -122,13 +124,16 @@ pub fn controls_ui(
                 .changed();
         }
     }
-    data_changed |= ui
-        .add(egui::Slider::new(&mut settings.test_fraction, 0.1..=0.5).text("Test share"))
-        .on_hover_text(
-            "The share of points hidden from training and used only to test the model. \
+    let advanced = !context.presentation;
+    if advanced {
+        data_changed |= ui
+            .add(egui::Slider::new(&mut settings.test_fraction, 0.1..=0.5).text("Test share"))
+            .on_hover_text(
+                "The share of points hidden from training and used only to test the model. \
              A model that does well on training points but badly on test points has overfit.",
-        )
-        .changed();
+            )
+            .changed();
+    }
     if ui
         .button("Regenerate")
         .on_hover_text("Draw new random points and a new train/test split with a new seed.")
@@ -229,6 +234,8 @@ pub fn controls_ui(
         if lr.changed() {
             commands.push(StudioCommand::SetLearningRate(settings.model.learning_rate));
         }
+    }
+    if settings.model.kind.is_network() && advanced {
         model_changed |= ui
             .add(
                 egui::Slider::new(&mut settings.model.batch_size, 1..=256)

@@ -13,6 +13,8 @@ pub struct TrainingCurves {
     pub test_loss: Vec<PlotPoint>,
     pub train_accuracy: Vec<PlotPoint>,
     pub test_accuracy: Vec<PlotPoint>,
+    /// The records behind the points, for the CSV export.
+    history: Vec<EpochRecord>,
     /// Keep one epoch in `stride` (doubles each time the series are thinned).
     stride: usize,
 }
@@ -26,12 +28,18 @@ impl TrainingCurves {
         self.train_loss.len()
     }
 
+    /// The epochs shown on the curves (thinned like them), oldest first.
+    pub fn history(&self) -> &[EpochRecord] {
+        &self.history
+    }
+
     pub fn push(&mut self, record: &EpochRecord) {
         let stride = self.stride.max(1);
         if record.epoch % stride != 0 && record.epoch != 1 {
             return;
         }
         let x = record.epoch as f64;
+        self.history.push(*record);
         self.train_loss.push(PlotPoint::new(x, record.train_loss));
         self.test_loss.push(PlotPoint::new(x, record.test_loss));
         if let (Some(train), Some(test)) = (record.train_accuracy, record.test_accuracy) {
@@ -49,10 +57,16 @@ impl TrainingCurves {
                     index % 2 == 1
                 });
             }
+            let mut index = 0;
+            self.history.retain(|_| {
+                index += 1;
+                index % 2 == 1
+            });
         }
     }
 
-    pub fn loss_ui(&self, ui: &mut egui::Ui, height: f32) {
+    /// Draws the loss plot; returns where it sits on screen.
+    pub fn loss_ui(&self, ui: &mut egui::Ui, height: f32) -> egui::Rect {
         Plot::new("loss_curves")
             .height(height)
             .legend(Legend::default())
@@ -63,10 +77,13 @@ impl TrainingCurves {
             .show(ui, |plot| {
                 plot.line(Line::new("train loss", PlotPoints::Borrowed(&self.train_loss)));
                 plot.line(Line::new("test loss", PlotPoints::Borrowed(&self.test_loss)));
-            });
+            })
+            .response
+            .rect
     }
 
-    pub fn accuracy_ui(&self, ui: &mut egui::Ui, height: f32) {
+    /// Draws the accuracy plot; returns where it sits on screen.
+    pub fn accuracy_ui(&self, ui: &mut egui::Ui, height: f32) -> egui::Rect {
         Plot::new("accuracy_curves")
             .height(height)
             .legend(Legend::default())
@@ -78,7 +95,9 @@ impl TrainingCurves {
             .show(ui, |plot| {
                 plot.line(Line::new("train accuracy", PlotPoints::Borrowed(&self.train_accuracy)));
                 plot.line(Line::new("test accuracy", PlotPoints::Borrowed(&self.test_accuracy)));
-            });
+            })
+            .response
+            .rect
     }
 }
 
@@ -107,5 +126,6 @@ mod tests {
         assert_eq!(curves.train_loss[0].x, 1.0);
         assert!(curves.train_loss.last().unwrap().x > 90_000.0);
         assert_eq!(curves.test_accuracy.len(), curves.len());
+        assert_eq!(curves.history().len(), curves.len(), "the CSV export has the points shown");
     }
 }

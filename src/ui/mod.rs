@@ -6,12 +6,20 @@ mod boundary;
 mod controls;
 mod curves;
 mod data_view;
+pub mod desktop;
+mod duel_view;
+pub mod export;
 mod insight_view;
+pub mod lessons_view;
 pub mod loading;
 mod metrics_view;
 pub mod network_builder;
+mod network_view;
 mod palette;
 mod params_panel;
+pub mod report_export;
+mod report_view;
+mod rewind;
 
 pub use app::{CentralTab, RunStatus, SideView, StudioApp, StudioSettings, ViewAxes};
 
@@ -35,7 +43,8 @@ pub fn run_studio(start: StudioStart) -> Result<(), String> {
             .with_title("Learnscope")
             .with_inner_size([1280.0, 800.0])
             .with_min_inner_size([800.0, 500.0])
-            .with_drag_and_drop(true),
+            .with_drag_and_drop(true)
+            .with_icon(std::sync::Arc::new(desktop::window_icon().unwrap_or_default())),
         ..Default::default()
     };
     eframe::run_native(

@@ -1,0 +1,164 @@
+//! `learnscope learning-curve`: test accuracy against training-set size, over several seeds.
+
+use std::sync::atomic::AtomicBool;
+
+use clap::Args;
+use clap::builder::PossibleValuesParser;
+
+use super::args::{DataArgs, activation_and_optimizer, load_data, parse_params};
+use super::{CliError, print_json};
+use crate::experiments::learning_curve::{CurveError, CurveModel, CurveSettings, learning_curve};
+use crate::models::{ModelConfig, ModelKind};
+use crate::network::{Activation, NetworkSpec, OptimizerKind};
+
+#[derive(Args, Debug)]
+#[command(after_help = "Example (lesson 1, data dependency):\n  learnscope learning-curve --dataset digits \
+    --models logistic_regression,svm,random_forest --net \"flatten dense(64) relu\" \
+    --sizes 20,50,100,200,400,800,1437 --seeds 3 --epochs 100")]
+pub struct LearningCurveArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The model kinds to train, e.g. logistic_regression,svm,random_forest.
+    #[arg(long, value_delimiter = ',', required_unless_present = "net", value_parser = PossibleValuesParser::new(ModelKind::ALL.map(|k| k.name())))]
+    pub models: Vec<String>,
+    /// A network written layer by layer, e.g. "flatten dense(64) relu" (repeatable: one curve each).
+    #[arg(long, value_name = "SPEC")]
+    pub net: Vec<String>,
+    /// Training-set sizes in rows, e.g. 50,100,200,400; each at most the training part of the data.
+    #[arg(long, value_delimiter = ',', required = true, value_parser = clap::value_parser!(u64).range(1..))]
+    pub sizes: Vec<u64>,
+    /// How many seeds to repeat everything with (each draws its own test set, subsets and weights).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=100))]
+    pub seeds: u64,
+    /// Hidden layer sizes of --models mlp, e.g. 8,8.
+    #[arg(long, default_value = "8,8", value_delimiter = ',')]
+    pub layers: Vec<usize>,
+    /// Activation after each hidden layer of --models mlp.
+    #[arg(long, default_value = "tanh", value_parser = PossibleValuesParser::new(Activation::ALL.map(|a| a.name())))]
+    pub activation: String,
+    /// Passes over the training rows (networks); one-shot models ignore it.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub epochs: u64,
+    /// Rows per gradient step (networks).
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..))]
+    pub batch_size: u64,
+    /// Step size of gradient descent (networks).
+    #[arg(long, default_value_t = 0.01)]
+    pub lr: f64,
+    /// How gradients update the weights (networks).
+    #[arg(long, default_value = "adam", value_parser = PossibleValuesParser::new(OptimizerKind::ALL.map(|o| o.name())))]
+    pub optimizer: String,
+    /// A hyper-parameter, e.g. --param random_forest.n_estimators=50 (KIND.KEY=VALUE, repeatable).
+    #[arg(long = "param", value_name = "KIND.KEY=VALUE")]
+    pub params: Vec<String>,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn models(args: &LearningCurveArgs) -> Result<Vec<CurveModel>, CliError> {
+    let usage = CliError::Usage;
+    if args.layers.contains(&0) {
+        return Err(usage("--layers takes positive sizes such as 8,8".into()));
+    }
+    if !(args.lr > 0.0 && args.lr.is_finite()) {
+        return Err(usage(format!(
+            "the learning rate must be a positive number such as 0.01, got {}",
+            args.lr
+        )));
+    }
+    let (activation, optimizer) = activation_and_optimizer(&args.activation, &args.optimizer)?;
+    let base = ModelConfig {
+        hidden_layers: args.layers.clone(),
+        activation,
+        learning_rate: args.lr,
+        batch_size: args.batch_size as usize,
+        optimizer,
+        seed: args.data.seed,
+        ..ModelConfig::default()
+    };
+    let epochs = args.epochs as usize;
+    let mut out = Vec::new();
+    for name in &args.models {
+        let kind = ModelKind::from_name(name).ok_or_else(|| usage(format!("unknown model '{name}'")))?;
+        if kind.is_clustering()
+            || kind.name().ends_with("regression") && kind != ModelKind::LogisticRegression
+        {
+            return Err(usage(format!(
+                "{name} does not predict classes; a learning curve plots test accuracy of classifiers"
+            )));
+        }
+        let own: Vec<String> = args
+            .params
+            .iter()
+            .filter_map(|p| p.strip_prefix(&format!("{name}.")).map(String::from))
+            .collect();
+        let params = parse_params(kind, &own)?;
+        out.push(CurveModel {
+            label: name.clone(),
+            config: ModelConfig { kind, params, ..base.clone() },
+            epochs,
+        });
+    }
+    for text in &args.net {
+        let spec = NetworkSpec::parse(text).map_err(|e| usage(format!("--net: {e}")))?;
+        out.push(CurveModel {
+            label: text.trim().to_string(),
+            config: ModelConfig { kind: ModelKind::Mlp, network: Some(spec), ..base.clone() },
+            epochs,
+        });
+    }
+    for p in &args.params {
+        let kind = p.split_once('.').map(|(k, _)| k).unwrap_or("");
+        if !args.models.iter().any(|m| m == kind) {
+            return Err(usage(format!("--param {p}: write KIND.KEY=VALUE with KIND one of --models")));
+        }
+    }
+    Ok(out)
+}
+
+pub fn run(args: &LearningCurveArgs) -> Result<(), CliError> {
+    let models = models(args)?;
+    let data = load_data(&args.data)?;
+    let settings = CurveSettings {
+        sizes: args.sizes.iter().map(|&n| n as usize).collect(),
+        seeds: args.seeds as usize,
+        base_seed: args.data.seed,
+        test_fraction: args.data.test_fraction,
+        scale: !args.data.no_scale,
+    };
+    let quiet = args.json;
+    let progress = |_: f32, what: &str| {
+        if !quiet {
+            eprintln!("  {what}");
+        }
+    };
+    // The CLI is stopped with Ctrl-C; nothing sets this flag.
+    let cancel = AtomicBool::new(false);
+    let points = learning_curve(&data, &models, &settings, &progress, &cancel).map_err(|e| match e {
+        CurveError::Model { error: crate::models::ModelError::Unsuitable(_), .. }
+        | CurveError::Settings(_)
+        | CurveError::Data(_) => CliError::Usage(e.to_string()),
+        _ => CliError::Failure(e.to_string()),
+    })?;
+    if args.json {
+        return print_json(&serde_json::json!({ "points": points }));
+    }
+    let is_network: Vec<(String, bool)> =
+        models.iter().map(|m| (m.label.clone(), m.config.kind.is_network())).collect();
+    let report = crate::lessons::curve_report(&points, &is_network, settings.seeds);
+    for table in &report.tables {
+        println!("{}", table.title);
+        println!(
+            "{:<28} {:>8} {:>8} {:>8} {:>8} {:>10}",
+            "model", "rows", "mean", "lowest", "highest", "fit s"
+        );
+        for row in &table.rows {
+            println!("{:<28} {:>8} {:>8} {:>8} {:>8} {:>10}", row[0], row[1], row[2], row[3], row[4], row[5]);
+        }
+    }
+    if !report.finding.is_empty() {
+        println!("\n{}", report.finding);
+    }
+    Ok(())
+}

@@ -1,0 +1,163 @@
+//! The network views' side of the training worker: a snapshot of a session's network and the
+//! answer to "why this prediction?", computed on the worker thread from the session's rows.
+
+use super::NetworkLearner;
+use super::explain::{self, Explanation};
+use super::snapshot::{self, NetworkInsight, SnapshotInputs, UNIT_MAP_RESOLUTION};
+use crate::data::{Dataset, InputShape};
+use crate::models::ModelError;
+use crate::training::{GridSpec, TrainingSession};
+
+/// What the student asked to see explained.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ExplainTarget {
+    /// A row of the data set (a digit, a sequence), by its index.
+    Row(usize),
+    /// A point of the boundary plot, in its coordinates (other features at their mean).
+    Point([f64; 2]),
+}
+
+fn network(session: &TrainingSession) -> Option<&NetworkLearner> {
+    session.learner().as_any().downcast_ref::<NetworkLearner>()
+}
+
+/// The session's network as the views draw it; `None` for classical models.
+pub fn session_snapshot(
+    session: &TrainingSession,
+    grid: Option<&GridSpec>,
+) -> Option<Result<NetworkInsight, ModelError>> {
+    let learner = network(session)?;
+    let coarse = grid.map(|spec| {
+        let mut spec = spec.clone();
+        spec.resolution = UNIT_MAP_RESOLUTION;
+        spec
+    });
+    let rows = coarse.as_ref().map(|spec| grid_rows(session, spec));
+    let train = session.train_data();
+    let inputs = SnapshotInputs {
+        grid: rows.as_deref().zip(coarse.as_ref().map(|s| s.resolution)),
+        sample: &train.features,
+        sample_targets: &train.targets,
+    };
+    Some(snapshot::snapshot(learner, session.epoch(), &inputs))
+}
+
+/// Saliency, every layer's activation and hidden states for a row or a plot point.
+pub fn session_explain(
+    session: &TrainingSession,
+    data: &Dataset,
+    grid: Option<&GridSpec>,
+    target: ExplainTarget,
+) -> Option<Result<Explanation, ModelError>> {
+    let learner = network(session)?;
+    let row = match target {
+        ExplainTarget::Row(index) if index < data.rows() && data.n_features() == learner.n_features => {
+            let mut row = Vec::with_capacity(data.n_features());
+            session.scaler().transform_row(data.row(index), &mut row);
+            row
+        }
+        ExplainTarget::Row(index) => {
+            return Some(Err(ModelError::Unsuitable(format!(
+                "row {} is not in the data ({} rows)",
+                index + 1,
+                data.rows()
+            ))));
+        }
+        ExplainTarget::Point([x, y]) => match grid {
+            Some(spec) if data.input_shape == InputShape::Vector || spec.plane.is_some() => {
+                point_row(session, spec, x, y)
+            }
+            _ => return Some(Err(ModelError::Unsuitable("this data has no plane to click on".into()))),
+        },
+    };
+    Some(explain::explain(learner, &row))
+}
+
+/// The standardized row at plot point (x, y), built the way `decision_grid` builds its cells.
+pub fn point_row(session: &TrainingSession, spec: &GridSpec, x: f64, y: f64) -> Vec<f64> {
+    let mut raw = session.feature_means().to_vec();
+    if let Some(plane) = &spec.plane {
+        plane.row_at(x, y, &mut raw);
+    } else {
+        if let Some(slot) = raw.get_mut(spec.x_feature) {
+            *slot = x;
+        }
+        if let Some(slot) = raw.get_mut(spec.y_feature) {
+            *slot = y;
+        }
+        for (offset, feature) in spec.derived.iter().enumerate() {
+            if let Some(slot) = raw.get_mut(2 + offset) {
+                *slot = feature.value(x, y);
+            }
+        }
+    }
+    let mut row = Vec::with_capacity(raw.len());
+    session.scaler().transform_row(&raw, &mut row);
+    row
+}
+
+/// Standardized rows at every cell centre of `spec`, bottom row first.
+fn grid_rows(session: &TrainingSession, spec: &GridSpec) -> Vec<f64> {
+    let n = spec.resolution;
+    let mut rows = Vec::with_capacity(n * n * session.feature_means().len());
+    for r in 0..n {
+        for c in 0..n {
+            let (x, y) = spec.cell_center(c, r);
+            rows.extend(point_row(session, spec, x, y));
+        }
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::data::{BuiltinDataset, GeneratorSettings, stratified_split};
+    use crate::models::{ModelConfig, ModelKind};
+    use crate::training::TrainJob;
+
+    fn job(kind: ModelKind) -> TrainJob {
+        let data = BuiltinDataset::Moons.generate(&GeneratorSettings { samples: 120, ..Default::default() });
+        let split = stratified_split(&data, 0.2, 0).unwrap();
+        let grid = GridSpec::around(&data, 40);
+        TrainJob {
+            dataset: Arc::new(data),
+            split,
+            model: ModelConfig { kind, ..Default::default() },
+            scale: true,
+            max_epochs: Some(5),
+            grid,
+        }
+    }
+
+    #[test]
+    fn a_session_snapshot_maps_units_on_a_coarse_grid_and_explains_points_and_rows() {
+        let j = job(ModelKind::Mlp);
+        let mut session = TrainingSession::new(&j).unwrap();
+        session.step().unwrap();
+        let s = session_snapshot(&session, j.grid.as_ref()).unwrap().unwrap();
+        assert_eq!(s.epoch, 1);
+        assert!(!s.unit_maps.is_empty());
+        assert!(s.unit_maps.iter().all(|m| m.resolution == UNIT_MAP_RESOLUTION
+            && m.maps.iter().all(|u| u.len() == UNIT_MAP_RESOLUTION * UNIT_MAP_RESOLUTION)));
+        let e = session_explain(&session, &j.dataset, j.grid.as_ref(), ExplainTarget::Point([0.5, 0.2]))
+            .unwrap()
+            .unwrap();
+        assert_eq!(e.saliency.len(), 2);
+        let e =
+            session_explain(&session, &j.dataset, j.grid.as_ref(), ExplainTarget::Row(3)).unwrap().unwrap();
+        assert_eq!(e.layers.last().map(|l| l.values.len()), Some(1));
+        let err = session_explain(&session, &j.dataset, None, ExplainTarget::Row(10_000)).unwrap();
+        assert!(err.unwrap_err().to_string().contains("not in the data"));
+    }
+
+    #[test]
+    fn classical_sessions_have_no_network_snapshot() {
+        let j = job(ModelKind::LogisticRegression);
+        let mut session = TrainingSession::new(&j).unwrap();
+        session.step().unwrap();
+        assert!(session_snapshot(&session, j.grid.as_ref()).is_none());
+    }
+}

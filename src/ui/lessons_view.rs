@@ -1,0 +1,677 @@
+//! Lessons in the studio: the Lessons menu, the lesson window (explanation, editable settings,
+//! a run on a background thread with progress and Cancel, the report) and the duel window.
+//! Lesson files are opened, saved and exported on background threads; nothing here blocks the UI.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver};
+
+use super::duel_view::DuelView;
+use super::report_export::export_report;
+use super::report_view::ReportView;
+use crate::data::BuiltinDataset;
+use crate::lessons::{
+    Experiment, Lesson, LessonModel, LessonReport, RunOptions, builtin_lessons, load_lesson, run_lesson,
+    save_lesson,
+};
+use crate::models::ModelKind;
+use crate::training::Waker;
+
+/// The six differences between classical machine learning and deep learning, as the menu groups them.
+pub const DIFFERENCES: [&str; 6] = [
+    "1 - Data dependency",
+    "2 - Feature engineering",
+    "3 - Model complexity and compute",
+    "4 - Interpretability",
+    "5 - Algorithms",
+    "6 - Training and optimization",
+];
+
+/// What the Lessons menu asks for; handled by `LessonsStudio::handle`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LessonCommand {
+    OpenBuiltin(String),
+    OpenFileDialog,
+    OpenPath(PathBuf),
+    SaveAsDialog,
+    SavePath(PathBuf),
+    ExportDialog,
+    ExportTo(PathBuf),
+    Run,
+    Cancel,
+    ShowDuel,
+}
+
+/// A lesson run on its own thread.
+struct LessonRun {
+    cancel: Arc<AtomicBool>,
+    progress: Receiver<(f32, String)>,
+    outcome: Receiver<Result<LessonReport, String>>,
+    fraction: f32,
+    stage: String,
+}
+
+/// Background file work: a dialog, then reading or writing.
+enum FileTask {
+    Open(Receiver<Option<Result<(Lesson, PathBuf), String>>>),
+    Save(Receiver<Option<Result<PathBuf, String>>>),
+    Export(Receiver<Option<Result<Vec<PathBuf>, String>>>),
+}
+
+pub struct LessonsStudio {
+    waker: Waker,
+    builtin: Vec<Lesson>,
+    lesson: Option<Lesson>,
+    /// The file the lesson came from, if any.
+    path: Option<PathBuf>,
+    lesson_open: bool,
+    duel_open: bool,
+    quick: bool,
+    run: Option<LessonRun>,
+    report: Option<LessonReport>,
+    report_view: ReportView,
+    file_task: Option<FileTask>,
+    error: Option<String>,
+    notice: Option<String>,
+    /// Text being typed into list settings (sizes), kept until it parses.
+    sizes_text: String,
+    duel: DuelView,
+}
+
+impl LessonsStudio {
+    pub fn new(waker: Waker) -> Self {
+        Self {
+            waker,
+            builtin: builtin_lessons(),
+            lesson: None,
+            path: None,
+            lesson_open: false,
+            duel_open: false,
+            quick: false,
+            run: None,
+            report: None,
+            report_view: ReportView::default(),
+            file_task: None,
+            error: None,
+            notice: None,
+            sizes_text: String::new(),
+            duel: DuelView::default(),
+        }
+    }
+
+    pub fn builtin(&self) -> &[Lesson] {
+        &self.builtin
+    }
+
+    pub fn lesson(&self) -> Option<&Lesson> {
+        self.lesson.as_ref()
+    }
+
+    pub fn lesson_mut(&mut self) -> Option<&mut Lesson> {
+        self.lesson.as_mut()
+    }
+
+    pub fn report(&self) -> Option<&LessonReport> {
+        self.report.as_ref()
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.run.is_some()
+    }
+
+    /// True while a dialog, a load, a save or an export is under way.
+    pub fn is_busy_with_files(&self) -> bool {
+        self.file_task.is_some()
+    }
+
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
+    }
+
+    /// Quick runs use the lesson's small sizes, few seeds and epochs (tests, previews).
+    pub fn set_quick(&mut self, quick: bool) {
+        self.quick = quick;
+    }
+
+    pub fn duel(&self) -> &DuelView {
+        &self.duel
+    }
+
+    pub fn duel_mut(&mut self) -> &mut DuelView {
+        &mut self.duel
+    }
+
+    pub fn handle(&mut self, command: LessonCommand) {
+        match command {
+            LessonCommand::OpenBuiltin(id) => {
+                if let Some(lesson) = self.builtin.iter().find(|l| l.id == id).cloned() {
+                    self.show_lesson(lesson, None);
+                }
+            }
+            LessonCommand::OpenFileDialog => self.open_in_background(None),
+            LessonCommand::OpenPath(path) => self.open_in_background(Some(path)),
+            LessonCommand::SaveAsDialog => self.save_in_background(None),
+            LessonCommand::SavePath(path) => self.save_in_background(Some(path)),
+            LessonCommand::ExportDialog => self.export_in_background(None),
+            LessonCommand::ExportTo(path) => self.export_in_background(Some(path)),
+            LessonCommand::Run => self.start_run(),
+            LessonCommand::Cancel => {
+                if let Some(run) = &self.run {
+                    run.cancel.store(true, Ordering::Relaxed);
+                }
+            }
+            LessonCommand::ShowDuel => {
+                self.duel_open = true;
+                if !self.duel.is_started() {
+                    self.duel.restart(&self.waker);
+                }
+            }
+        }
+    }
+
+    fn show_lesson(&mut self, lesson: Lesson, path: Option<PathBuf>) {
+        self.cancel_run();
+        self.sizes_text = match &lesson.experiment {
+            Experiment::LearningCurve { sizes, .. } => join(sizes),
+            _ => String::new(),
+        };
+        self.lesson = Some(lesson);
+        self.path = path;
+        self.report = None;
+        self.error = None;
+        self.notice = None;
+        self.lesson_open = true;
+    }
+
+    fn cancel_run(&mut self) {
+        if let Some(run) = self.run.take() {
+            run.cancel.store(true, Ordering::Relaxed);
+        }
+    }
+
+    fn start_run(&mut self) {
+        let Some(lesson) = self.lesson.clone() else { return };
+        self.cancel_run();
+        self.error = None;
+        let cancel = Arc::new(AtomicBool::new(false));
+        let (progress_tx, progress) = mpsc::channel();
+        let (outcome_tx, outcome) = mpsc::channel();
+        let options = RunOptions { quick: self.quick };
+        let waker = Arc::clone(&self.waker);
+        let flag = Arc::clone(&cancel);
+        let spawned = std::thread::Builder::new().name("lesson-run".into()).spawn(move || {
+            let report_progress = |fraction: f32, stage: &str| {
+                let _ = progress_tx.send((fraction, stage.to_string()));
+                waker();
+            };
+            let result = run_lesson(&lesson, &options, &report_progress, &flag).map_err(|e| e.to_string());
+            let _ = outcome_tx.send(result);
+            waker();
+        });
+        match spawned {
+            Ok(_) => {
+                self.run =
+                    Some(LessonRun { cancel, progress, outcome, fraction: 0.0, stage: "starting".into() })
+            }
+            Err(e) => self.error = Some(format!("could not start the lesson: {e}")),
+        }
+    }
+
+    fn open_in_background(&mut self, path: Option<PathBuf>) {
+        let (sender, receiver) = mpsc::channel();
+        let waker = Arc::clone(&self.waker);
+        let _ = std::thread::Builder::new().name("lesson-open".into()).spawn(move || {
+            let path = path.or_else(|| {
+                rfd::FileDialog::new()
+                    .set_title("Open a lesson")
+                    .add_filter("Learnscope lessons", &["json"])
+                    .pick_file()
+            });
+            let outcome = path.map(|path| load_lesson(&path).map(|l| (l, path)).map_err(|e| e.to_string()));
+            let _ = sender.send(outcome);
+            waker();
+        });
+        self.file_task = Some(FileTask::Open(receiver));
+    }
+
+    fn save_in_background(&mut self, path: Option<PathBuf>) {
+        let Some(lesson) = self.lesson.clone() else {
+            self.notice = Some("Open a lesson first; then Save lesson as... writes your edited copy.".into());
+            return;
+        };
+        let (sender, receiver) = mpsc::channel();
+        let waker = Arc::clone(&self.waker);
+        let _ = std::thread::Builder::new().name("lesson-save".into()).spawn(move || {
+            let path = path.or_else(|| {
+                rfd::FileDialog::new()
+                    .set_title("Save the lesson as")
+                    .set_file_name(format!("{}.json", lesson.id))
+                    .add_filter("Learnscope lessons", &["json"])
+                    .save_file()
+            });
+            let outcome =
+                path.map(|path| save_lesson(&lesson, &path).map(|_| path).map_err(|e| e.to_string()));
+            let _ = sender.send(outcome);
+            waker();
+        });
+        self.file_task = Some(FileTask::Save(receiver));
+    }
+
+    fn export_in_background(&mut self, folder: Option<PathBuf>) {
+        let Some(report) = self.report.clone() else {
+            self.notice =
+                Some("Run the lesson first; then Export report... writes its tables and charts.".into());
+            return;
+        };
+        let (sender, receiver) = mpsc::channel();
+        let waker = Arc::clone(&self.waker);
+        let _ = std::thread::Builder::new().name("report-export".into()).spawn(move || {
+            let folder = folder.or_else(|| {
+                rfd::FileDialog::new().set_title("Export the report into a folder").pick_folder()
+            });
+            let _ = sender.send(folder.map(|folder| export_report(&report, &folder)));
+            waker();
+        });
+        self.file_task = Some(FileTask::Export(receiver));
+    }
+
+    /// Takes news from the run and the file threads; call once per frame.
+    pub fn poll(&mut self, ctx: &egui::Context) {
+        if let Some(run) = &mut self.run {
+            for (fraction, stage) in run.progress.try_iter() {
+                run.fraction = fraction;
+                run.stage = stage;
+            }
+            match run.outcome.try_recv() {
+                Ok(Ok(report)) => {
+                    self.report = Some(report);
+                    self.run = None;
+                }
+                Ok(Err(message)) => {
+                    self.error = Some(message);
+                    self.run = None;
+                }
+                Err(mpsc::TryRecvError::Empty) => {}
+                Err(mpsc::TryRecvError::Disconnected) => {
+                    self.error = Some("the lesson stopped unexpectedly".into());
+                    self.run = None;
+                }
+            }
+        }
+        self.poll_files();
+        if self.duel_open {
+            self.duel.poll(ctx, &self.waker);
+        }
+    }
+
+    fn poll_files(&mut self) {
+        let no_choice = "No file was chosen. If no dialog appeared, this system has no file-dialog service.";
+        match &self.file_task {
+            Some(FileTask::Open(receiver)) => match receiver.try_recv() {
+                Ok(Some(Ok((lesson, path)))) => {
+                    self.file_task = None;
+                    self.show_lesson(lesson, Some(path));
+                }
+                Ok(Some(Err(message))) => {
+                    self.file_task = None;
+                    self.error = Some(format!("The lesson could not be opened. {message}"));
+                    self.lesson_open = true;
+                }
+                Ok(None) => {
+                    self.file_task = None;
+                    self.notice = Some(no_choice.into());
+                }
+                Err(_) => {}
+            },
+            Some(FileTask::Save(receiver)) => match receiver.try_recv() {
+                Ok(Some(Ok(path))) => {
+                    self.file_task = None;
+                    self.notice = Some(format!("Saved the lesson to {}", path.display()));
+                    self.path = Some(path);
+                }
+                Ok(Some(Err(message))) => {
+                    self.file_task = None;
+                    self.error = Some(format!("The lesson could not be saved. {message}"));
+                }
+                Ok(None) => {
+                    self.file_task = None;
+                    self.notice = Some(no_choice.into());
+                }
+                Err(_) => {}
+            },
+            Some(FileTask::Export(receiver)) => match receiver.try_recv() {
+                Ok(Some(Ok(files))) => {
+                    self.file_task = None;
+                    let folder = files.first().and_then(|f| f.parent()).map(Path::display);
+                    self.notice = Some(format!(
+                        "Exported {} files to {}",
+                        files.len(),
+                        folder.map_or_else(String::new, |f| f.to_string())
+                    ));
+                }
+                Ok(Some(Err(message))) => {
+                    self.file_task = None;
+                    self.error = Some(format!("The report could not be exported. {message}"));
+                }
+                Ok(None) => {
+                    self.file_task = None;
+                    self.notice = Some(no_choice.into());
+                }
+                Err(_) => {}
+            },
+            None => {}
+        }
+    }
+
+    /// The lesson and duel windows; call after the panels.
+    pub fn windows_ui(&mut self, ctx: &egui::Context) {
+        self.poll(ctx);
+        let mut commands = Vec::new();
+        if self.lesson_open {
+            let mut open = true;
+            egui::Window::new("Lesson")
+                .open(&mut open)
+                .default_size([760.0, 640.0])
+                .vscroll(true)
+                .show(ctx, |ui| commands.extend(self.lesson_ui(ui)));
+            self.lesson_open = open;
+        }
+        if self.duel_open {
+            let mut open = true;
+            let waker = Arc::clone(&self.waker);
+            egui::Window::new("Duel: classical vs network")
+                .open(&mut open)
+                .default_size([980.0, 640.0])
+                .show(ctx, |ui| self.duel.ui(ui, &waker));
+            self.duel_open = open;
+        }
+        for command in commands {
+            self.handle(command);
+        }
+        if let Some(run) = &self.run
+            && run.fraction < 1.0
+        {
+            // Keep the progress bar's animation alive between progress messages.
+            ctx.request_repaint_after(std::time::Duration::from_millis(200));
+        }
+    }
+
+    fn lesson_ui(&mut self, ui: &mut egui::Ui) -> Vec<LessonCommand> {
+        let mut commands = Vec::new();
+        if let Some(error) = &self.error {
+            ui.colored_label(ui.visuals().error_fg_color, error);
+        }
+        if let Some(notice) = &self.notice {
+            ui.colored_label(ui.visuals().warn_fg_color, notice);
+        }
+        let running = self.run.is_some();
+        let Some(lesson) = &mut self.lesson else {
+            ui.label("Pick a lesson from the Lessons menu.");
+            return commands;
+        };
+        ui.heading(&lesson.title);
+        let difference = DIFFERENCES.get(lesson.difference.saturating_sub(1) as usize).copied().unwrap_or("");
+        ui.label(egui::RichText::new(format!("Difference {difference}")).weak());
+        if let Some(path) = &self.path {
+            ui.label(egui::RichText::new(format!("From {}", path.display())).weak());
+        }
+        ui.add_space(4.0);
+        ui.label(&lesson.explanation);
+        if !lesson.cli.is_empty() {
+            ui.label(
+                egui::RichText::new(format!("Same experiment from a terminal: {}", lesson.cli)).monospace(),
+            );
+        }
+        ui.separator();
+        egui::CollapsingHeader::new("Settings").default_open(false).show(ui, |ui| {
+            ui.add_enabled_ui(!running, |ui| settings_ui(ui, lesson, &mut self.sizes_text));
+        });
+        ui.horizontal(|ui| {
+            if running {
+                if ui.button("Cancel").on_hover_text("Stop the lesson between two fits.").clicked() {
+                    commands.push(LessonCommand::Cancel);
+                }
+            } else if ui
+                .button("Run lesson")
+                .on_hover_text("Train and measure every model of the lesson on a background thread.")
+                .clicked()
+            {
+                commands.push(LessonCommand::Run);
+            }
+            ui.checkbox(&mut self.quick, "Quick run")
+                .on_hover_text("Small sizes, few seeds and epochs: a preview in seconds.");
+            if ui.button("Save lesson as...").clicked() {
+                commands.push(LessonCommand::SaveAsDialog);
+            }
+            if ui.add_enabled(self.report.is_some(), egui::Button::new("Export report...")).clicked() {
+                commands.push(LessonCommand::ExportDialog);
+            }
+        });
+        if let Some(run) = &self.run {
+            ui.add(egui::ProgressBar::new(run.fraction.clamp(0.0, 1.0)).show_percentage().text(format!(
+                "{:.0}% {}",
+                run.fraction * 100.0,
+                run.stage
+            )));
+        }
+        if let Some(report) = &self.report {
+            ui.separator();
+            self.report_view.ui(ui, report);
+        }
+        commands
+    }
+}
+
+fn join(values: &[usize]) -> String {
+    values.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")
+}
+
+/// Parses "50, 100, 200" into sizes; `None` while the text is not a list of whole numbers.
+fn parse_sizes(text: &str) -> Option<Vec<usize>> {
+    let sizes: Result<Vec<usize>, _> =
+        text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::parse).collect();
+    sizes.ok().filter(|s| !s.is_empty())
+}
+
+/// The lesson's settings; edits go straight into the lesson, so Save writes them.
+fn settings_ui(ui: &mut egui::Ui, lesson: &mut Lesson, sizes_text: &mut String) {
+    ui.strong("Data");
+    let data = &mut lesson.data;
+    egui::Grid::new("lesson_data_settings").num_columns(2).show(ui, |ui| {
+        ui.label("Data set");
+        egui::ComboBox::from_id_salt("lesson_dataset").selected_text(data.dataset.name()).show_ui(ui, |ui| {
+            for dataset in BuiltinDataset::ALL {
+                ui.selectable_value(&mut data.dataset, dataset, dataset.name());
+            }
+        });
+        ui.end_row();
+        ui.label("Samples");
+        ui.add(egui::DragValue::new(&mut data.samples).range(20..=100_000));
+        ui.end_row();
+        ui.label("Noise");
+        ui.add(egui::DragValue::new(&mut data.noise).range(0.0..=2.0).speed(0.01));
+        ui.end_row();
+        ui.label("Seed");
+        ui.add(egui::DragValue::new(&mut data.seed));
+        ui.end_row();
+        ui.label("Test fraction");
+        ui.add(egui::DragValue::new(&mut data.test_fraction).range(0.05..=0.9).speed(0.01));
+        ui.end_row();
+    });
+    ui.add_space(4.0);
+    ui.strong("Experiment");
+    match &mut lesson.experiment {
+        Experiment::LearningCurve { models, sizes, seeds, .. } => {
+            ui.horizontal(|ui| {
+                ui.label("Training-set sizes");
+                if ui.text_edit_singleline(sizes_text).changed()
+                    && let Some(parsed) = parse_sizes(sizes_text)
+                {
+                    *sizes = parsed;
+                }
+            });
+            if parse_sizes(sizes_text).is_none() {
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    "Write the sizes as whole numbers: 50, 100, 200",
+                );
+            }
+            ui.horizontal(|ui| {
+                ui.label("Seeds per size");
+                ui.add(egui::DragValue::new(seeds).range(1..=20));
+            });
+            models_ui(ui, models, "curve");
+        }
+        Experiment::Comparison { parts } => {
+            for (index, part) in parts.iter_mut().enumerate() {
+                ui.label(if part.title.is_empty() {
+                    format!("Part {}", index + 1)
+                } else {
+                    part.title.clone()
+                });
+                models_ui(ui, &mut part.models, &format!("part{index}"));
+            }
+        }
+        Experiment::Cost { models } | Experiment::GradientFlow { models } => models_ui(ui, models, "models"),
+        Experiment::CrossValidation { models, folds } => {
+            ui.horizontal(|ui| {
+                ui.label("Folds");
+                ui.add(egui::DragValue::new(folds).range(2..=20));
+            });
+            models_ui(ui, models, "cv");
+        }
+        Experiment::EpochsToLoss { models, target_loss } => {
+            ui.horizontal(|ui| {
+                ui.label("Target training loss");
+                ui.add(egui::DragValue::new(target_loss).range(0.0..=10.0).speed(0.005));
+            });
+            models_ui(ui, models, "epochs");
+        }
+        Experiment::Explain { tree, network, point } => {
+            ui.horizontal(|ui| {
+                ui.label("Test point to explain");
+                ui.add(egui::DragValue::new(point).range(0..=10_000));
+            });
+            models_ui(ui, std::slice::from_mut(tree), "tree");
+            models_ui(ui, std::slice::from_mut(network), "network");
+        }
+        Experiment::LossSurface { learning_rate, steps, start, span, resolution } => {
+            egui::Grid::new("loss_surface_settings").num_columns(2).show(ui, |ui| {
+                ui.label("Learning rate");
+                ui.add(egui::DragValue::new(learning_rate).range(0.0001..=10.0).speed(0.005));
+                ui.end_row();
+                ui.label("Steps");
+                ui.add(egui::DragValue::new(steps).range(1..=2000));
+                ui.end_row();
+                ui.label("Start (w1, w2)");
+                ui.horizontal(|ui| {
+                    ui.add(egui::DragValue::new(&mut start[0]).speed(0.05));
+                    ui.add(egui::DragValue::new(&mut start[1]).speed(0.05));
+                });
+                ui.end_row();
+                ui.label("Surface span");
+                ui.add(egui::DragValue::new(span).range(0.5..=50.0).speed(0.1));
+                ui.end_row();
+                ui.label("Resolution");
+                ui.add(egui::DragValue::new(resolution).range(8..=200));
+                ui.end_row();
+            });
+        }
+    }
+}
+
+/// One line per model: its name, its kind (or network text), epochs and learning rate.
+fn models_ui(ui: &mut egui::Ui, models: &mut [LessonModel], salt: &str) {
+    egui::Grid::new(("lesson_models", salt)).num_columns(4).striped(true).show(ui, |ui| {
+        for (index, model) in models.iter_mut().enumerate() {
+            let default_label = model.label();
+            ui.add(
+                egui::TextEdit::singleline(&mut model.label).hint_text(default_label).desired_width(160.0),
+            );
+            match &mut model.net {
+                Some(net) => {
+                    ui.add(egui::TextEdit::singleline(net).desired_width(220.0))
+                        .on_hover_text("The network layer by layer, as the CLI's --net takes it.");
+                }
+                None => {
+                    let current =
+                        ModelKind::from_name(&model.model).map_or(model.model.clone(), |k| k.label().into());
+                    egui::ComboBox::from_id_salt(("lesson_model_kind", salt, index))
+                        .selected_text(current)
+                        .show_ui(ui, |ui| {
+                            for kind in ModelKind::ALL {
+                                if ui.selectable_label(model.model == kind.name(), kind.label()).clicked() {
+                                    model.model = kind.name().to_string();
+                                }
+                            }
+                        });
+                }
+            }
+            let network = model.net.is_some() || model.model == ModelKind::Mlp.name();
+            if network {
+                ui.add(egui::DragValue::new(&mut model.epochs).range(1..=10_000).prefix("epochs "));
+                ui.add(
+                    egui::DragValue::new(&mut model.learning_rate)
+                        .range(0.00001..=5.0)
+                        .speed(0.001)
+                        .prefix("lr "),
+                );
+            } else {
+                ui.label("");
+                ui.label("");
+            }
+            ui.end_row();
+        }
+    });
+}
+
+/// The Lessons menu: built-in lessons grouped by difference, open/save a lesson file, the duel.
+/// Put it in a menu bar (`ui.menu_button("Lessons", ..)` calls this for its contents).
+pub fn lessons_menu_contents_ui(ui: &mut egui::Ui, studio: &LessonsStudio) -> Option<LessonCommand> {
+    let mut command = None;
+    for (index, heading) in DIFFERENCES.iter().enumerate() {
+        ui.label(egui::RichText::new(*heading).weak());
+        for lesson in studio.builtin.iter().filter(|l| l.difference as usize == index + 1) {
+            if ui.button(&lesson.title).clicked() {
+                command = Some(LessonCommand::OpenBuiltin(lesson.id.clone()));
+            }
+        }
+    }
+    ui.separator();
+    if ui.button("Open lesson file...").clicked() {
+        command = Some(LessonCommand::OpenFileDialog);
+    }
+    if ui.add_enabled(studio.lesson.is_some(), egui::Button::new("Save lesson as...")).clicked() {
+        command = Some(LessonCommand::SaveAsDialog);
+    }
+    ui.separator();
+    if ui.button("Duel: classical vs network").clicked() {
+        command = Some(LessonCommand::ShowDuel);
+    }
+    if command.is_some() {
+        ui.close();
+    }
+    command
+}
+
+/// A "Lessons" menu button for a toolbar or menu bar.
+pub fn lessons_menu_ui(ui: &mut egui::Ui, studio: &LessonsStudio) -> Option<LessonCommand> {
+    ui.menu_button("Lessons", |ui| lessons_menu_contents_ui(ui, studio)).inner.flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_only_from_whole_numbers() {
+        assert_eq!(parse_sizes("50, 100,200"), Some(vec![50, 100, 200]));
+        assert_eq!(parse_sizes("50, x"), None);
+        assert_eq!(parse_sizes(" "), None);
+    }
+}

@@ -1,0 +1,179 @@
+//! A lesson's report on screen: the finding, the tables (as grids) and the charts (egui_plot:
+//! lines, points, optimizer paths with markers, spread bands, a heatmap behind them, log-x sizes).
+
+use egui::{Color32, ColorImage, TextureHandle, TextureOptions};
+use egui_plot::{FilledArea, Legend, Line, MarkerShape, Plot, PlotImage, PlotPoint, Points};
+
+use super::palette::{class_color, value_color};
+use crate::lessons::{ChartSeries, Heatmap, LessonReport, ReportChart, ReportTable, SeriesStyle};
+
+/// Height of one chart in the report.
+const CHART_HEIGHT: f32 = 260.0;
+
+/// Textures of the charts' heatmaps, rebuilt when a new report arrives.
+#[derive(Default)]
+pub struct ReportView {
+    heatmaps: Vec<Option<TextureHandle>>,
+    /// Which report the textures belong to (its charts), so a new run rebuilds them.
+    built_for: Option<Vec<ReportChart>>,
+}
+
+impl ReportView {
+    pub fn ui(&mut self, ui: &mut egui::Ui, report: &LessonReport) {
+        self.prepare_heatmaps(ui.ctx(), &report.charts);
+        ui.strong("Finding");
+        ui.label(&report.finding);
+        for (index, table) in report.tables.iter().enumerate() {
+            ui.add_space(6.0);
+            table_ui(ui, table, index);
+        }
+        for (index, chart) in report.charts.iter().enumerate() {
+            ui.add_space(6.0);
+            let texture = self.heatmaps.get(index).and_then(Option::as_ref);
+            chart_ui(ui, chart, index, texture);
+        }
+    }
+
+    fn prepare_heatmaps(&mut self, ctx: &egui::Context, charts: &[ReportChart]) {
+        if self.built_for.as_deref() == Some(charts) {
+            return;
+        }
+        self.heatmaps = charts
+            .iter()
+            .enumerate()
+            .map(|(index, chart)| {
+                let heatmap = chart.heatmap.as_ref()?;
+                let image = heatmap_image(heatmap)?;
+                Some(ctx.load_texture(format!("lesson-heatmap-{index}"), image, TextureOptions::LINEAR))
+            })
+            .collect();
+        self.built_for = Some(charts.to_vec());
+    }
+}
+
+/// A results table as a striped grid; the first row is the header.
+pub fn table_ui(ui: &mut egui::Ui, table: &ReportTable, index: usize) {
+    ui.strong(&table.title);
+    egui::Grid::new(("lesson_table", index)).striped(true).spacing([16.0, 4.0]).show(ui, |ui| {
+        for column in &table.columns {
+            ui.strong(column);
+        }
+        ui.end_row();
+        for row in &table.rows {
+            for cell in row {
+                ui.label(cell);
+            }
+            ui.end_row();
+        }
+    });
+}
+
+/// Where a value lands on the chart's x axis: sizes are drawn on log10.
+fn chart_x(chart: &ReportChart, x: f64) -> Option<f64> {
+    if chart.log_x { (x > 0.0).then(|| x.log10()) } else { Some(x) }
+}
+
+fn series_points(chart: &ReportChart, series: &ChartSeries) -> Vec<[f64; 2]> {
+    series.points.iter().filter_map(|&[x, y]| Some([chart_x(chart, x)?, y])).collect()
+}
+
+pub fn chart_ui(ui: &mut egui::Ui, chart: &ReportChart, index: usize, heatmap: Option<&TextureHandle>) {
+    ui.strong(&chart.title);
+    let mut plot = Plot::new(("lesson_chart", index))
+        .height(CHART_HEIGHT)
+        .legend(Legend::default())
+        .x_axis_label(&chart.x_label)
+        .y_axis_label(&chart.y_label)
+        .allow_scroll(false);
+    if chart.log_x {
+        plot = plot.x_axis_formatter(|mark, _| format_size(10f64.powf(mark.value)));
+    }
+    plot.show(ui, |plot| {
+        if let (Some(texture), Some(map)) = (heatmap, &chart.heatmap) {
+            let (x0, x1) = (chart_x(chart, map.x_range.0), chart_x(chart, map.x_range.1));
+            if let (Some(x0), Some(x1)) = (x0, x1) {
+                let (y0, y1) = map.y_range;
+                let center = PlotPoint::new((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+                plot.image(PlotImage::new(
+                    "",
+                    texture.id(),
+                    center,
+                    egui::vec2((x1 - x0) as f32, (y1 - y0) as f32),
+                ));
+            }
+        }
+        for (number, series) in chart.series.iter().enumerate() {
+            let color = class_color(number);
+            let band: Vec<[f64; 3]> =
+                series.band.iter().filter_map(|&[x, lo, hi]| Some([chart_x(chart, x)?, lo, hi])).collect();
+            if band.len() >= 2 {
+                let xs: Vec<f64> = band.iter().map(|b| b[0]).collect();
+                let lows: Vec<f64> = band.iter().map(|b| b[1]).collect();
+                let highs: Vec<f64> = band.iter().map(|b| b[2]).collect();
+                plot.add(
+                    FilledArea::new(format!("{} spread", series.name), &xs, &lows, &highs)
+                        .fill_color(color.gamma_multiply(0.25)),
+                );
+            }
+            let points = series_points(chart, series);
+            match series.style {
+                SeriesStyle::Line => {
+                    plot.line(Line::new(series.name.clone(), points).color(color).width(2.0))
+                }
+                SeriesStyle::Points => plot.points(
+                    Points::new(series.name.clone(), points)
+                        .color(color)
+                        .radius(3.0)
+                        .shape(MarkerShape::Circle),
+                ),
+                SeriesStyle::Path => {
+                    plot.line(Line::new(series.name.clone(), points.clone()).color(color).width(1.5));
+                    plot.points(
+                        Points::new(series.name.clone(), points)
+                            .color(color)
+                            .radius(2.5)
+                            .shape(MarkerShape::Circle)
+                            .filled(true),
+                    );
+                }
+            }
+        }
+    });
+}
+
+/// A training-set size for an axis label: 50, 1.2k.
+fn format_size(value: f64) -> String {
+    if value >= 1000.0 { format!("{:.1}k", value / 1000.0) } else { format!("{}", value.round()) }
+}
+
+/// The heatmap as an image, top row first; `None` when its size and values disagree.
+fn heatmap_image(map: &Heatmap) -> Option<ColorImage> {
+    let (w, h) = (map.width, map.height);
+    if w == 0 || h == 0 || map.values.len() != w * h {
+        return None;
+    }
+    let colors = heatmap_colors(map);
+    let mut pixels = vec![Color32::TRANSPARENT; w * h];
+    for row in 0..h {
+        for column in 0..w {
+            let [r, g, b] = colors[row * w + column];
+            pixels[(h - 1 - row) * w + column] = Color32::from_rgb(r, g, b);
+        }
+    }
+    Some(ColorImage::new([w, h], pixels))
+}
+
+/// Each heatmap cell's colour on a blue-white-orange scale between the lowest and highest value.
+pub fn heatmap_colors(map: &Heatmap) -> Vec<[u8; 3]> {
+    let finite = map.values.iter().filter(|v| v.is_finite());
+    let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    let span = (hi - lo).max(1e-12);
+    map.values
+        .iter()
+        .map(|&v| {
+            let t = if v.is_finite() { ((v - lo) / span) as f32 } else { 1.0 };
+            let c = value_color(t);
+            [c.r(), c.g(), c.b()]
+        })
+        .collect()
+}

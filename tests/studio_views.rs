@@ -1,0 +1,211 @@
+//! The visual-debugging views (issue #6), opened on trained models and checked by what they
+//! show: misclassified rows, the fitted curve, a pinned point's rule path, k-means stepping,
+//! support vectors, rewind and the metrics CSV export.
+
+mod common;
+use common::{step_until, studio_sized};
+
+use std::time::Duration;
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use learnscope::data::BuiltinDataset;
+use learnscope::models::ModelKind;
+use learnscope::ui::{RunStatus, StudioApp};
+
+fn studio() -> Harness<'static, StudioApp> {
+    let mut harness = studio_sized(1400.0, 900.0);
+    harness.run_steps(2);
+    harness
+}
+
+fn pick_model(harness: &mut Harness<'_, StudioApp>, label: &str) {
+    harness.get_by_label("Model kind").click();
+    harness.run_steps(2);
+    harness.get_by_label(label).click();
+    harness.run_steps(2);
+}
+
+fn fit(harness: &mut Harness<'_, StudioApp>, kind: ModelKind) {
+    pick_model(harness, kind.label());
+    let fitted = step_until(harness, Duration::from_secs(60), |app| {
+        app.status() == RunStatus::Finished && app.boundary_refreshes() >= 1
+    });
+    assert!(fitted, "{}: {:?} {:?}", kind.name(), harness.state().status(), harness.state().error());
+    harness.run_steps(2);
+}
+
+/// The whole text of the one label that contains `marker`.
+fn label_text(harness: &Harness<'_, StudioApp>, marker: &str) -> String {
+    let node = harness.get_by_label_contains(marker);
+    node.accesskit_node().label().or_else(|| node.value()).unwrap_or_default()
+}
+
+/// The number before `marker` in the one label that contains it.
+fn count_before(harness: &Harness<'_, StudioApp>, marker: &str) -> usize {
+    let label = label_text(harness, marker);
+    let before = &label[..label.find(marker).expect("the marker")];
+    before
+        .split_whitespace()
+        .last()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {label:?}"))
+}
+
+#[test]
+fn a_straight_line_on_moons_rings_its_misclassified_points() {
+    let mut harness = studio();
+    fit(&mut harness, ModelKind::LogisticRegression);
+    let (wrong, scored) = harness.state().misclassified_count().expect("the rows were scored");
+    assert_eq!(scored, harness.state().data().rows(), "every train and test row is scored");
+    assert!(wrong > 0, "a line cannot separate two moons");
+    let label =
+        harness.get_by_label_contains("points misclassified").accesskit_node().label().unwrap_or_default();
+    assert!(label.starts_with(&format!("{wrong} of {scored} points misclassified")), "{label}");
+    let accuracy = harness.state().latest().and_then(|r| r.test_accuracy).unwrap();
+    assert!(wrong as f64 >= ((1.0 - accuracy) * 40.0).round() - 0.5, "at least the test mistakes: {wrong}");
+}
+
+#[test]
+fn one_feature_regression_shows_the_fitted_curve_over_the_points() {
+    let mut harness = studio();
+    harness.state_mut().open_builtin(BuiltinDataset::Sine);
+    harness.run_steps(2);
+    assert!(harness.query_by_label_contains("no plane to shade").is_none());
+    fit(&mut harness, ModelKind::DecisionTree);
+    assert!(harness.state().shows_fitted_curve(), "one feature: a curve, not a heatmap");
+    assert!(harness.query_by_label_contains("A single feature").is_some());
+    assert!(harness.query_by_label("fitted curve").is_some(), "the curve is in the legend");
+    assert!(harness.state().misclassified_count().is_none(), "regression has no classes to ring");
+}
+
+#[test]
+fn a_pinned_point_shows_its_rule_path_through_the_tree() {
+    let mut harness = studio();
+    harness
+        .state_mut()
+        .settings_mut()
+        .model
+        .params
+        .insert("max_depth".into(), learnscope::models::params::ParamValue::Int(3));
+    fit(&mut harness, ModelKind::DecisionTree);
+    harness.get_by_label("What it learned").click();
+    harness.run_steps(2);
+    assert!(harness.query_by_label("Why this prediction?").is_some());
+    assert!(harness.query_by_label_contains("Click a point on the boundary plot").is_some());
+
+    let row = harness.state().data().row(0).to_vec();
+    harness.state_mut().pin_at(row[0] + 0.001, row[1]);
+    harness.run_steps(2);
+    assert_eq!(harness.state().pinned_point(), Some(row.clone()), "the click lands on row 0");
+    assert_eq!(harness.state().pinned_row(), Some(0));
+    assert!(harness.query_by_label_contains("row 0, true class").is_some());
+
+    let rules = harness.state().pinned_rules();
+    let questions = rules.len() - 1;
+    assert!((1..=3).contains(&questions), "a depth-3 tree asks 1 to 3 questions: {rules:?}");
+    let shown = harness.query_all_by_label_contains(" -> yes").count()
+        + harness.query_all_by_label_contains(" -> no").count();
+    assert_eq!(shown, questions, "one line per question: {rules:?}");
+    let first = &rules[0];
+    assert!(first.starts_with("x <= ") || first.starts_with("y <= "), "{first}");
+    // The answer follows the point's own value: "x <= 0.5 -> yes (it is 0.2)".
+    let numbers: Vec<f64> = first
+        .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    let (threshold, value) = (numbers[0], numbers[numbers.len() - 1]);
+    assert_eq!(first.contains("-> yes"), value <= threshold + 1e-3, "{first}");
+    assert!(harness.query_by_label_contains("so: ").is_some(), "the leaf's answer is shown");
+
+    harness.get_by_label("Unpin").click();
+    harness.run_steps(2);
+    assert!(harness.state().pinned_point().is_none());
+}
+
+#[test]
+fn the_kmeans_slider_steps_the_centroids_back_to_their_start() {
+    let mut harness = studio();
+    harness.state_mut().open_builtin(BuiltinDataset::Blobs);
+    harness.run_steps(2);
+    fit(&mut harness, ModelKind::KMeans);
+    let iterations = harness.state().kmeans_iterations();
+    assert!(iterations >= 1, "k-means ran at least one iteration");
+    let last = harness.state().shown_centroids();
+    assert!(last.len() >= 2, "{last:?}");
+    harness.get_by_role_and_label(Role::Slider, "k-means iteration").set_value_accesskit(0.0);
+    harness.run_steps(2);
+    let start = harness.state().shown_centroids();
+    assert_eq!(start.len(), last.len());
+    let moved: f64 = start.iter().zip(&last).map(|(a, b)| (a[0] - b[0]).abs() + (a[1] - b[1]).abs()).sum();
+    assert!(moved > 1e-6, "the centres moved between the start and the last iteration");
+    harness.get_by_role_and_label(Role::Slider, "k-means iteration").set_value_accesskit(iterations as f64);
+    harness.run_steps(2);
+    assert_eq!(harness.state().shown_centroids(), last);
+}
+
+#[test]
+fn svm_support_vectors_are_circled_and_counted() {
+    let mut harness = studio();
+    fit(&mut harness, ModelKind::Svm);
+    let circled = count_before(&harness, "support vectors circled");
+    let train_rows = harness.state().data().rows() * 4 / 5;
+    assert!(circled > 0 && circled < train_rows, "{circled} of {train_rows} training rows");
+    assert!(harness.query_by_label(&format!("support vectors ({circled})")).is_some(), "legend entry");
+}
+
+#[test]
+fn the_rewind_slider_scrubs_back_through_training_and_live_returns() {
+    let mut harness = studio();
+    harness.get_by_label("Play").click();
+    let trained = step_until(&mut harness, Duration::from_secs(60), |app| {
+        app.epoch() >= 100 && app.snapshot_count() >= 4
+    });
+    assert!(trained, "epoch {}, {} snapshots", harness.state().epoch(), harness.state().snapshot_count());
+    harness.get_by_label("Pause").click();
+    harness.run_steps(3);
+    let epoch = harness.state().epoch();
+    assert!(harness.query_by_label_contains("snapshots kept").is_some());
+    assert_eq!(harness.state().shown_epoch(), epoch);
+
+    harness.get_by_role_and_label(Role::Slider, "Rewind").set_value_accesskit(0.0);
+    harness.run_steps(2);
+    let shown = harness.state().shown_epoch();
+    assert!(shown < epoch / 2, "rewound to epoch {shown} of {epoch}");
+    assert!(harness.query_by_label_contains(&format!("Showing epoch {shown}")).is_some());
+    harness.get_by_label("Metrics").click();
+    harness.run_steps(2);
+    if shown > 0 {
+        assert!(harness.query_by_label(&format!("Test set at epoch {shown} (rewound)")).is_some());
+    }
+
+    harness.get_by_label("Live").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().shown_epoch(), harness.state().epoch());
+    assert!(harness.query_by_label_contains("Showing epoch").is_none());
+}
+
+#[test]
+fn the_metrics_csv_export_writes_one_row_per_epoch_shown() {
+    let mut harness = studio();
+    for _ in 0..3 {
+        harness.get_by_label("Step").click();
+        let epoch = harness.state().epoch();
+        assert!(step_until(&mut harness, Duration::from_secs(30), |app| app.epoch() > epoch));
+    }
+    harness.run_steps(2);
+    assert!(harness.query_by_label("Save CSV").is_some());
+    assert_eq!(harness.query_all_by_label("Save PNG").count(), 3, "boundary, loss and accuracy");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("metrics.csv");
+    learnscope::ui::export::write_metrics_csv(&path, harness.state().metrics_history()).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "epoch,train_loss,test_loss,train_accuracy,test_accuracy,test_r2");
+    assert_eq!(lines.len(), 4, "{text}");
+    let epochs: Vec<&str> = lines[1..].iter().map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(epochs, ["1", "2", "3"]);
+    let latest = harness.state().latest().unwrap();
+    assert_eq!(lines[3].split(',').nth(2).unwrap().parse::<f64>().unwrap(), latest.test_loss);
+}

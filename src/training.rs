@@ -843,7 +843,6 @@ mod tests {
 
         let j = job(ModelKind::DecisionTree, None);
         let mut session = TrainingSession::new(&j).unwrap();
-        assert!(session.decision_grid(j.grid.as_ref().unwrap()).unwrap().rows.is_none());
         session.step().unwrap();
         let rows = session.decision_grid(j.grid.as_ref().unwrap()).unwrap().rows.unwrap();
         assert_eq!((rows.train.len(), rows.test.len()), (j.split.train.len(), j.split.test.len()));

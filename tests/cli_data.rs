@@ -88,6 +88,23 @@ fn inspect_iris_has_the_documented_keys() {
 }
 
 #[test]
+fn inspect_lists_the_engineered_inputs_of_features() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("points.csv");
+    std::fs::write(&path, "x,y,label\n0.1,0.2,a\n0.5,-0.3,b\n-0.4,0.9,a\n0.7,0.7,b\n").unwrap();
+    let path = path.to_str().unwrap();
+    let plain = json_of(&learnscope(&["inspect", "--data", path, "--json"]));
+    assert_eq!(plain["feature_names"], serde_json::json!(["x", "y"]));
+    let report = json_of(&learnscope(&["inspect", "--data", path, "--features", "x2,r", "--json"]));
+    assert_eq!(report["features"], 4);
+    let names: Vec<String> =
+        report["feature_names"].as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_string()).collect();
+    assert_eq!(names.len(), 4, "{names:?}");
+    assert_eq!(&names[..2], ["x", "y"]);
+    assert_usage_error(&["inspect", "--data", "sample_data/iris.csv", "--features", "x2"], "exactly two");
+}
+
+#[test]
 fn bad_features_exit_2_with_a_clear_message() {
     for (args, expected) in [
         (vec!["train", "--dataset", "moons", "--model", "logistic_regression", "--features", "x3"], "x3"),

@@ -165,13 +165,18 @@ pub fn load_file(
 /// The data of `DATA`, with the engineered features of `--features` appended.
 pub fn load_data(args: &DataArgs) -> Result<Dataset, CliError> {
     let data = load_raw_data(args)?;
+    with_features(&data, &args.features)
+}
+
+/// `data` with the engineered features of `--features` appended, each once, in the order given.
+pub fn with_features(data: &Dataset, features: &[EngineeredFeature]) -> Result<Dataset, CliError> {
     let mut chosen: Vec<EngineeredFeature> = Vec::new();
-    for &feature in &args.features {
+    for &feature in features {
         if !chosen.contains(&feature) {
             chosen.push(feature);
         }
     }
-    add_features(&data, &chosen).map_err(|e| CliError::Usage(e.to_string()))
+    add_features(data, &chosen).map_err(|e| CliError::Usage(e.to_string()))
 }
 
 fn load_raw_data(args: &DataArgs) -> Result<Dataset, CliError> {

@@ -3,7 +3,7 @@
 use clap::Args;
 use serde::Serialize;
 
-use super::args::{DataArgs, load_file};
+use super::args::{DataArgs, load_file, with_features};
 use super::{CliError, print_json};
 use crate::data::Target;
 use crate::data::csv_loader::ColumnReport;
@@ -30,6 +30,8 @@ struct InspectReport {
     rows: usize,
     dropped_rows: usize,
     features: usize,
+    /// The model's inputs after one-hot encoding and any `--features` (x2, r...).
+    feature_names: Vec<String>,
     columns: Vec<ColumnReport>,
     target: TargetReport,
     warnings: Vec<String>,
@@ -42,12 +44,13 @@ pub fn run(args: &InspectArgs) -> Result<(), CliError> {
         .as_ref()
         .ok_or_else(|| CliError::Usage("inspect needs a file: --data FILE.csv".into()))?;
     let loaded = load_file(path, &args.data)?;
-    let data = &loaded.dataset;
+    let data = &with_features(&loaded.dataset, &args.data.features)?;
     let report = InspectReport {
         file: path.display().to_string(),
         rows: loaded.rows,
         dropped_rows: loaded.dropped_rows,
         features: data.n_features(),
+        feature_names: data.feature_names.clone(),
         columns: loaded.columns.clone(),
         target: TargetReport {
             name: data.target_name.clone(),

@@ -82,6 +82,8 @@ pub enum CsvError {
         #[source]
         source: std::io::Error,
     },
+    #[error("loading {file} was cancelled")]
+    Cancelled { file: String },
     #[error("{file}: the file is empty; choose a CSV file with a header row and at least one data row")]
     Empty { file: String },
     #[error(
@@ -137,6 +139,61 @@ pub fn load_csv_bytes(file_name: &str, bytes: &[u8], options: &CsvOptions) -> Re
     build(file_name, table, options)
 }
 
+/// How far a load has come, shared with whoever watches it, and a way to stop it.
+#[derive(Debug, Default)]
+pub struct LoadProgress {
+    /// Bytes of the text read in the current pass.
+    pub bytes_read: std::sync::atomic::AtomicU64,
+    /// 1 while reading numbers, 2 while reading the text columns (if any).
+    pub pass: std::sync::atomic::AtomicU32,
+    pub cancel: std::sync::atomic::AtomicBool,
+}
+
+impl LoadProgress {
+    /// The share of the current pass done, for `total` bytes of text.
+    pub fn fraction(&self, total: u64) -> f32 {
+        let read = self.bytes_read.load(std::sync::atomic::Ordering::Relaxed);
+        if total == 0 { 0.0 } else { (read as f64 / total as f64).min(1.0) as f32 }
+    }
+}
+
+/// Like [`load_csv_bytes`], reporting progress and stopping early (with `CsvError::Cancelled`)
+/// once `progress.cancel` is set.
+pub fn load_csv_bytes_watched(
+    file_name: &str,
+    bytes: &[u8],
+    options: &CsvOptions,
+    progress: &LoadProgress,
+) -> Result<LoadedCsv, CsvError> {
+    let table = read_table(file_name, Source::Watched(bytes, progress));
+    if progress.cancel.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(CsvError::Cancelled { file: file_name.to_string() });
+    }
+    build(file_name, table?, options)
+}
+
+/// Reads from memory, counting bytes into a [`LoadProgress`] and failing once it is cancelled.
+struct ProgressReader<'a> {
+    bytes: &'a [u8],
+    position: usize,
+    progress: &'a LoadProgress,
+}
+
+impl Read for ProgressReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use std::sync::atomic::Ordering;
+        if self.progress.cancel.load(Ordering::Relaxed) {
+            return Err(std::io::Error::other("cancelled"));
+        }
+        let rest = self.bytes.get(self.position..).unwrap_or_default();
+        let n = rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        self.position += n;
+        self.progress.bytes_read.store(self.position as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reading
 
@@ -145,12 +202,18 @@ pub fn load_csv_bytes(file_name: &str, bytes: &[u8], options: &CsvOptions) -> Re
 enum Source<'a> {
     Bytes(&'a [u8]),
     File(&'a Path),
+    /// Bytes in memory, read with progress reports and a cancel flag.
+    Watched(&'a [u8], &'a LoadProgress),
 }
 
 impl<'a> Source<'a> {
     fn open(self) -> Result<Box<dyn Read + Send + 'a>, CsvError> {
         match self {
             Source::Bytes(bytes) => Ok(Box::new(bytes)),
+            Source::Watched(bytes, progress) => {
+                progress.pass.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Ok(Box::new(ProgressReader { bytes, position: 0, progress }))
+            }
             Source::File(path) => std::fs::File::open(path)
                 .map(|f| Box::new(f) as Box<dyn Read + Send>)
                 .map_err(|source| CsvError::Io { path: path.display().to_string(), source }),
@@ -159,7 +222,7 @@ impl<'a> Source<'a> {
 
     fn io_error(self, source: std::io::Error) -> CsvError {
         let path = match self {
-            Source::Bytes(_) => "the data".to_string(),
+            Source::Bytes(_) | Source::Watched(..) => "the data".to_string(),
             Source::File(path) => path.display().to_string(),
         };
         CsvError::Io { path, source }
@@ -1376,6 +1439,20 @@ mod tests {
     }
 
     // ---- fixtures --------------------------------------------------------------------------
+
+    #[test]
+    fn a_watched_load_reports_progress_and_can_be_cancelled() {
+        let text = "a,b,y\n".to_string() + &"1,2,0\n3,4,1\n".repeat(5000);
+        let progress = LoadProgress::default();
+        let loaded = load_csv_bytes_watched("big.csv", text.as_bytes(), &CsvOptions::default(), &progress).unwrap();
+        assert_eq!(loaded.dataset.rows(), 10_000);
+        assert_eq!(progress.fraction(text.len() as u64), 1.0);
+        let cancelled = LoadProgress::default();
+        cancelled.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+        let error = load_csv_bytes_watched("big.csv", text.as_bytes(), &CsvOptions::default(), &cancelled)
+            .unwrap_err();
+        assert_eq!(error.to_string(), "loading big.csv was cancelled");
+    }
 
     #[test]
     fn empty_file_is_refused() {

@@ -50,7 +50,8 @@ pub struct LessonData {
     pub dataset: BuiltinDataset,
     /// Points to generate (generated data sets only).
     pub samples: usize,
-    /// Points in a quick run (tests); `None` keeps `samples`.
+    /// Rows in a quick run (tests): fewer generated points, or a stratified share of a fixed
+    /// table such as digits; `None` keeps them all.
     pub quick_samples: Option<usize>,
     pub noise: f64,
     /// Classes for blobs, arms for the spiral.
@@ -82,7 +83,17 @@ impl LessonData {
         let samples = if quick { self.quick_samples.unwrap_or(self.samples) } else { self.samples };
         let settings =
             GeneratorSettings { samples, noise: self.noise, seed: self.seed, classes: self.classes };
-        self.dataset.load(&settings).map_err(|e| LessonError::Invalid(e.to_string()))
+        let data = self.dataset.load(&settings).map_err(|e| LessonError::Invalid(e.to_string()))?;
+        // A fixed table cannot be generated smaller: a quick run takes a stratified share of its rows.
+        match self.quick_samples {
+            Some(rows) if quick && !self.dataset.is_generated() && rows < data.rows() => {
+                let fraction = rows as f64 / data.rows() as f64;
+                let split = crate::data::stratified_split(&data, fraction, self.seed)
+                    .map_err(|e| LessonError::Invalid(e.to_string()))?;
+                Ok(data.subset(&split.test))
+            }
+            _ => Ok(data),
+        }
     }
 }
 

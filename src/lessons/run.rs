@@ -476,7 +476,7 @@ fn explain(
         let share = leaf.value.get(tree_class as usize).copied().unwrap_or(0.0);
         rules.push(vec![
             "leaf".into(),
-            format!("-> class {} ({:.0}% of the training rows here)", class_name(tree_class), share * 100.0),
+            format!("-> {} ({:.0}% of the training rows here)", class_name(tree_class), share * 100.0),
             leaf.samples.to_string(),
         ]);
     }
@@ -525,7 +525,7 @@ fn explain(
     }
     let rule_text: Vec<String> = rules.iter().filter(|r| r[0] != "leaf").map(|r| r[1].clone()).collect();
     let finding = format!(
-        "Test point {} ({}). The tree answers class {} by {} readable rule(s): {}. The network answers class {}; its answer moves most with {} ({:.0}% of the saliency), but no rule says why.",
+        "Test point {} ({}). The tree answers '{}' by {} readable rule(s): {}. The network answers '{}'; its answer moves most with {} ({:.0}% of the saliency), but no rule says why.",
         point,
         names.iter().zip(&raw).map(|(n, v)| format!("{n} = {v:.2}")).collect::<Vec<_>>().join(", "),
         class_name(tree_class),

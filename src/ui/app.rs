@@ -826,8 +826,11 @@ impl StudioApp {
             StudioCommand::ToggleLog => self.preferences.show_log = !self.preferences.show_log,
             StudioCommand::ShowHelp => self.show_help = true,
             StudioCommand::CancelLoad => {
-                // The loader thread finishes on its own; its result is simply ignored.
-                self.pending_load = None;
+                // The loader thread stops at its next read; its result is ignored.
+                if let Some(load) = self.pending_load.take() {
+                    load.cancel();
+                    self.log.push(LogLevel::Info, format!("Loading {} was cancelled", load.name));
+                }
             }
         }
     }
@@ -1228,10 +1231,12 @@ impl eframe::App for StudioApp {
                     parameters: self.parameters,
                     file_name: self.file.as_ref().map(|f| f.source.name.as_str()),
                     file_columns: self.file.as_ref().map(|f| f.columns.as_slice()),
-                    loading: self
-                        .pending_load
-                        .as_ref()
-                        .map(|p| (p.name.as_str(), p.started.elapsed().as_secs_f32())),
+                    loading: self.pending_load.as_ref().map(|p| super::controls::Loading {
+                        name: p.name.as_str(),
+                        seconds: p.started.elapsed().as_secs_f32(),
+                        fraction: p.fraction(),
+                        pass: p.pass(),
+                    }),
                     two_d: self.base_data.n_features() == 2
                         && self.base_data.input_shape == crate::data::InputShape::Vector,
                     data: &self.data,

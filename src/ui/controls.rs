@@ -18,7 +18,7 @@ pub struct ControlsContext<'a> {
     pub file_name: Option<&'a str>,
     pub file_columns: Option<&'a [ColumnReport]>,
     /// A file being loaded, and for how many seconds.
-    pub loading: Option<(&'a str, f32)>,
+    pub loading: Option<Loading<'a>>,
     /// The data has exactly two plain features, so engineered features apply.
     pub two_d: bool,
     /// The data the model will see, for the network builder's shapes.
@@ -27,6 +27,16 @@ pub struct ControlsContext<'a> {
     pub paintable: bool,
     /// Presentation mode: advanced controls are hidden.
     pub presentation: bool,
+}
+
+/// A file being loaded in the background.
+pub struct Loading<'a> {
+    pub name: &'a str,
+    pub seconds: f32,
+    /// Share of the current pass done, once the file is in memory.
+    pub fraction: Option<f32>,
+    /// 2 while a second pass reads the text columns.
+    pub pass: u32,
 }
 
 /// Draws the controls; returns what the user asked for this frame.
@@ -70,14 +80,22 @@ pub fn controls_ui(
             commands.push(StudioCommand::UseBuiltin);
         }
     });
-    if let Some((name, seconds)) = context.loading {
+    if let Some(loading) = &context.loading {
         ui.horizontal(|ui| {
             ui.spinner();
-            ui.label(format!("Loading {name}… {seconds:.1} s"));
-            if ui.button("Cancel").clicked() {
+            ui.label(format!("Loading {}… {:.1} s", loading.name, loading.seconds));
+            if ui.button("Cancel").on_hover_text("Stop loading this file; the current data stays.").clicked() {
                 commands.push(StudioCommand::CancelLoad);
             }
         });
+        if let Some(fraction) = loading.fraction {
+            let what = if loading.pass >= 2 { "reading text columns" } else { "reading numbers" };
+            ui.add(
+                egui::ProgressBar::new(fraction)
+                    .show_percentage()
+                    .text(format!("{what}: {:.0}%", fraction * 100.0)),
+            );
+        }
     }
     if let Some(columns) = context.file_columns {
         let current = settings.csv_target.clone().unwrap_or_default();

@@ -87,8 +87,8 @@ impl InsightView {
                         self.toggled.clear();
                     }
                     let tree = &trees[self.forest_tree.min(last)];
-                    let none: &[usize] = &[];
-                    self.tree_ui(ui, tree, &InsightContext { highlight: none, ..*context });
+                    // The highlight is the pinned point's path through the tree on view.
+                    self.tree_ui(ui, tree, context);
                 }
             }
             ModelInsight::SupportVectors { indices, .. } => {

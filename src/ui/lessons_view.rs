@@ -376,6 +376,8 @@ impl LessonsStudio {
             let mut open = true;
             egui::Window::new("Lesson")
                 .open(&mut open)
+                // Right of the controls and below the toolbar, so the menus stay in reach.
+                .default_pos([360.0, 70.0])
                 .default_size([760.0, 640.0])
                 .vscroll(true)
                 .show(ctx, |ui| commands.extend(self.lesson_ui(ui)));
@@ -386,7 +388,8 @@ impl LessonsStudio {
             let waker = Arc::clone(&self.waker);
             egui::Window::new("Duel: classical vs network")
                 .open(&mut open)
-                .default_size([980.0, 640.0])
+                .default_pos([300.0, 70.0])
+                .default_size([960.0, 640.0])
                 .show(ctx, |ui| self.duel.ui(ui, &waker));
             self.duel_open = open;
         }

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::time::Instant;
 
-use crate::data::csv_loader::{CsvOptions, LoadedCsv, load_csv_bytes};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::data::csv_loader::{CsvOptions, LoadProgress, LoadedCsv, load_csv_bytes_watched};
 use crate::training::Waker;
 
 /// The raw bytes of a file the user brought in, kept so a new target can be picked without
@@ -28,9 +30,28 @@ pub struct PendingLoad {
     pub name: String,
     pub started: Instant,
     receiver: Receiver<LoadOutcome>,
+    progress: Arc<LoadProgress>,
+    /// Bytes of text to parse, once the file has been read (0 before).
+    total_bytes: Arc<AtomicU64>,
 }
 
 impl PendingLoad {
+    /// The share of the current pass parsed, once the file is in memory.
+    pub fn fraction(&self) -> Option<f32> {
+        let total = self.total_bytes.load(Ordering::Relaxed);
+        (total > 0).then(|| self.progress.fraction(total))
+    }
+
+    /// 1 while reading the numbers, 2 while a second pass reads the text columns.
+    pub fn pass(&self) -> u32 {
+        self.progress.pass.load(Ordering::Relaxed)
+    }
+
+    /// Asks the loader thread to stop at its next read.
+    pub fn cancel(&self) {
+        self.progress.cancel.store(true, Ordering::Relaxed);
+    }
+
     /// The outcome once the thread is done; `None` while it still works.
     pub fn poll(&self) -> Option<LoadOutcome> {
         match self.receiver.try_recv() {
@@ -60,6 +81,9 @@ pub fn load_in_background(request: LoadRequest, options: CsvOptions, waker: Wake
     };
     let (sender, receiver) = mpsc::channel();
     let thread_name = name.clone();
+    let progress = Arc::new(LoadProgress::default());
+    let total_bytes = Arc::new(AtomicU64::new(0));
+    let (thread_progress, thread_total) = (Arc::clone(&progress), Arc::clone(&total_bytes));
     let spawned = std::thread::Builder::new().name("csv-loader".into()).spawn(move || {
         let source = match request {
             LoadRequest::Path(path) => match std::fs::read(&path) {
@@ -72,7 +96,8 @@ pub fn load_in_background(request: LoadRequest, options: CsvOptions, waker: Wake
             },
             LoadRequest::Source(source) => source,
         };
-        let outcome = match load_csv_bytes(&source.name, &source.bytes, &options) {
+        thread_total.store(source.bytes.len() as u64, Ordering::Relaxed);
+        let outcome = match load_csv_bytes_watched(&source.name, &source.bytes, &options, &thread_progress) {
             Ok(loaded) => LoadOutcome::Loaded(source, Box::new(loaded)),
             Err(e) => LoadOutcome::Failed(e.to_string()),
         };
@@ -83,9 +108,9 @@ pub fn load_in_background(request: LoadRequest, options: CsvOptions, waker: Wake
     if let Err(e) = spawned {
         let (sender, receiver) = mpsc::channel();
         let _ = sender.send(LoadOutcome::Failed(format!("could not start loading {name}: {e}")));
-        return PendingLoad { name, started: Instant::now(), receiver };
+        return PendingLoad { name, started: Instant::now(), receiver, progress, total_bytes };
     }
-    PendingLoad { name, started: Instant::now(), receiver }
+    PendingLoad { name, started: Instant::now(), receiver, progress, total_bytes }
 }
 
 /// Opens the native file dialog on its own thread; the chosen path arrives on the receiver.

@@ -394,10 +394,15 @@ impl StudioApp {
 
     /// Tree nodes to light up: the pinned point's path, else the hovered one's.
     pub(super) fn highlighted_tree_path(&self, insight: &ModelInsight) -> Vec<usize> {
-        if let (ModelInsight::Tree(tree), Some(row)) = (insight, self.pinned_scaled_row()) {
-            return tree.decision_path(&row);
+        match (insight, self.pinned_scaled_row()) {
+            (ModelInsight::Tree(tree), Some(row)) => tree.decision_path(&row),
+            (ModelInsight::Forest { trees, .. }, Some(row)) if !trees.is_empty() => {
+                trees[self.insight_view.forest_tree.min(trees.len() - 1)].decision_path(&row)
+            }
+            // A forest's trees are not lit by hovering: only a pinned point picks a path.
+            (ModelInsight::Forest { .. }, None) => Vec::new(),
+            _ => self.hovered_tree_path(insight),
         }
-        self.hovered_tree_path(insight)
     }
 
     /// The pinned row, standardized like the training rows.

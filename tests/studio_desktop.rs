@@ -10,7 +10,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use learnscope::data::BuiltinDataset;
 use learnscope::models::ModelKind;
-use learnscope::ui::{RunStatus, StudioApp};
+use learnscope::ui::{CentralTab, RunStatus, StudioApp};
 
 fn studio() -> Harness<'static, StudioApp> {
     studio_sized(1280.0, 800.0)
@@ -167,4 +167,64 @@ fn presentation_mode_enlarges_the_ui_and_hides_advanced_controls() {
     harness.run_steps(3);
     assert!(!harness.state().preferences().presentation);
     assert!(harness.query_all_by_label("Batch size").count() > 0);
+}
+
+/// eframe's storage, in memory.
+#[derive(Default)]
+struct MemoryStorage(std::collections::HashMap<String, String>);
+
+impl eframe::Storage for MemoryStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_string(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
+
+fn restored(storage: MemoryStorage) -> Harness<'static, StudioApp> {
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_eframe(move |cc| StudioApp::restore(&cc.egui_ctx, Some(&storage)))
+}
+
+#[test]
+fn the_session_comes_back_on_the_next_start() {
+    let mut harness = studio();
+    harness.run_steps(2);
+    {
+        let app = harness.state_mut();
+        app.open_builtin(BuiltinDataset::Circles);
+        app.settings_mut().model.kind = ModelKind::DecisionTree;
+        app.set_tab(CentralTab::Data);
+    }
+    harness.key_press(egui::Key::F5);
+    harness.run_steps(2);
+    let mut storage = MemoryStorage::default();
+    eframe::App::save(harness.state_mut(), &mut storage);
+
+    let mut next = restored(storage);
+    next.run_steps(2);
+    let app = next.state();
+    assert_eq!(app.settings().dataset, BuiltinDataset::Circles);
+    assert_eq!(app.settings().model.kind, ModelKind::DecisionTree);
+    assert_eq!(app.tab(), CentralTab::Data);
+    assert!(app.preferences().presentation);
+    assert!((next.ctx.zoom_factor() - 1.5).abs() < 1e-3);
+}
+
+#[test]
+fn an_unreadable_session_starts_fresh_with_a_notice() {
+    let mut storage = MemoryStorage::default();
+    eframe::Storage::set_string(&mut storage, eframe::APP_KEY, "{\"dataset\": 42".into());
+    let mut harness = restored(storage);
+    harness.run_steps(2);
+    assert_eq!(harness.state().settings().dataset, BuiltinDataset::Moons);
+    assert!(harness.query_all_by_label_contains("could not be read").count() >= 1);
+    harness.get_by_label("Play").click();
+    assert!(step_until(&mut harness, Duration::from_secs(30), |app| app.epoch() >= 1));
 }

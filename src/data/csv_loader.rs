@@ -1444,7 +1444,8 @@ mod tests {
     fn a_watched_load_reports_progress_and_can_be_cancelled() {
         let text = "a,b,y\n".to_string() + &"1,2,0\n3,4,1\n".repeat(5000);
         let progress = LoadProgress::default();
-        let loaded = load_csv_bytes_watched("big.csv", text.as_bytes(), &CsvOptions::default(), &progress).unwrap();
+        let loaded =
+            load_csv_bytes_watched("big.csv", text.as_bytes(), &CsvOptions::default(), &progress).unwrap();
         assert_eq!(loaded.dataset.rows(), 10_000);
         assert_eq!(progress.fraction(text.len() as u64), 1.0);
         let cancelled = LoadProgress::default();

@@ -144,7 +144,7 @@ pub enum StudioCommand {
 }
 
 /// Which view fills the right-hand column of the model view.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum SideView {
     #[default]
     Curves,
@@ -153,7 +153,7 @@ pub enum SideView {
 }
 
 /// Which view fills the central panel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum CentralTab {
     #[default]
     Model,
@@ -248,7 +248,13 @@ const PREFERENCES_KEY: &str = "preferences";
 
 impl StudioApp {
     pub fn new(cc: &eframe::CreationContext<'_>) -> Self {
-        let (settings, notice) = match cc.storage {
+        Self::restore(&cc.egui_ctx, cc.storage)
+    }
+
+    /// The studio as the last session left it; what cannot be read falls back to defaults with
+    /// a notice.
+    pub fn restore(ctx: &egui::Context, storage: Option<&dyn eframe::Storage>) -> Self {
+        let (settings, notice) = match storage {
             Some(storage) => match storage.get_string(eframe::APP_KEY) {
                 Some(text) => match serde_json::from_str::<StudioSettings>(&text) {
                     Ok(settings) => (settings, None),
@@ -261,13 +267,13 @@ impl StudioApp {
             },
             None => (StudioSettings::default(), None),
         };
-        let preferences = cc
-            .storage
+        let preferences = storage
             .and_then(|storage| storage.get_string(PREFERENCES_KEY))
             .and_then(|text| serde_json::from_str::<Preferences>(&text).ok())
             .unwrap_or_default();
-        let mut app = Self::with_settings(&cc.egui_ctx, settings, notice);
-        app.set_preferences(&cc.egui_ctx, preferences);
+        let mut app = Self::with_settings(ctx, settings, notice);
+        (app.tab, app.side_view) = (preferences.tab, preferences.side_view);
+        app.set_preferences(ctx, preferences);
         app
     }
 
@@ -515,6 +521,10 @@ impl StudioApp {
 
     pub fn data(&self) -> &Dataset {
         &self.data
+    }
+
+    pub fn tab(&self) -> CentralTab {
+        self.tab
     }
 
     pub fn set_tab(&mut self, tab: CentralTab) {
@@ -1272,6 +1282,7 @@ impl eframe::App for StudioApp {
         if let Ok(text) = serde_json::to_string(&self.settings) {
             storage.set_string(eframe::APP_KEY, text);
         }
+        (self.preferences.tab, self.preferences.side_view) = (self.tab, self.side_view);
         if let Ok(text) = serde_json::to_string(&self.preferences) {
             storage.set_string(PREFERENCES_KEY, text);
         }

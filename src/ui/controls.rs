@@ -84,7 +84,8 @@ pub fn controls_ui(
         ui.horizontal(|ui| {
             ui.spinner();
             ui.label(format!("Loading {}… {:.1} s", loading.name, loading.seconds));
-            if ui.button("Cancel").on_hover_text("Stop loading this file; the current data stays.").clicked() {
+            if ui.button("Cancel").on_hover_text("Stop loading this file; the current data stays.").clicked()
+            {
                 commands.push(StudioCommand::CancelLoad);
             }
         });

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::app::StudioCommand;
+use super::app::{CentralTab, SideView, StudioCommand};
 use crate::experiment::EXTENSION;
 use crate::training::Waker;
 
@@ -28,11 +28,21 @@ pub struct Preferences {
     pub presentation: bool,
     pub recent: Vec<PathBuf>,
     pub show_log: bool,
+    /// The layout: which tab and which side view were open.
+    pub tab: CentralTab,
+    pub side_view: SideView,
 }
 
 impl Default for Preferences {
     fn default() -> Self {
-        Self { theme: ThemeChoice::System, presentation: false, recent: Vec::new(), show_log: false }
+        Self {
+            theme: ThemeChoice::System,
+            presentation: false,
+            recent: Vec::new(),
+            show_log: false,
+            tab: CentralTab::Model,
+            side_view: SideView::Curves,
+        }
     }
 }
 

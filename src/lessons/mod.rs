@@ -272,11 +272,14 @@ pub struct ComparisonPart {
     pub models: Vec<LessonModel>,
     /// Draw each first-hidden-layer unit of the first network over the plane (2-D data only).
     pub unit_maps: bool,
+    /// Put before the figure names made from labels, so parts with the same models differ
+    /// (e.g. "waveforms_"); explicit `figure` names are kept as written.
+    pub figure_prefix: String,
 }
 
 impl Default for ComparisonPart {
     fn default() -> Self {
-        Self { title: String::new(), data: None, models: Vec::new(), unit_maps: false }
+        Self { title: String::new(), data: None, models: Vec::new(), unit_maps: false, figure_prefix: String::new() }
     }
 }
 

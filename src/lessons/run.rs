@@ -260,7 +260,11 @@ fn comparison(
             progress(done as f32 / total as f32, &format!("training {}", model.label()));
             done += 1;
             let (measured, model_data, _) = measure_model(&data, part_settings, model, quick, cancel)?;
-            report.figures.push(figure(model.figure_name(), measured.row.accuracy));
+            let name = match model.figure {
+                Some(_) => model.figure_name(),
+                None => format!("{}{}", part.figure_prefix, model.figure_name()),
+            };
+            report.figures.push(figure(name, measured.row.accuracy));
             if !unit_maps_done
                 && model.features.is_empty()
                 && let Some(net) = measured.session.learner().as_any().downcast_ref::<NetworkLearner>()

@@ -263,6 +263,45 @@ pub fn controls_ui(
             )
             .on_hover_text("How many points each gradient step looks at. Small batches are noisy but quick.")
             .changed();
+        if let Some(spec) = settings.model.network.as_mut() {
+            let options = &mut spec.options;
+            model_changed |= ui
+                .add(
+                    egui::Slider::new(&mut options.l2, 0.0..=0.1)
+                        .logarithmic(true)
+                        .smallest_positive(1e-5)
+                        .text("L2 regularization"),
+                )
+                .on_hover_text(
+                    "Regularization punishes large weights (L2: the sum of squared weights), \
+                     so the network prefers simpler, smoother boundaries and overfits less. 0 turns it off.",
+                )
+                .changed();
+            model_changed |= ui
+                .add(
+                    egui::Slider::new(&mut options.l1, 0.0..=0.1)
+                        .logarithmic(true)
+                        .smallest_positive(1e-5)
+                        .text("L1 regularization"),
+                )
+                .on_hover_text(
+                    "L1 punishes the sum of absolute weights: it pushes many weights to exactly zero, \
+                     keeping only the connections that matter.",
+                )
+                .changed();
+            egui::ComboBox::from_label("Initial weights")
+                .selected_text(options.init.name())
+                .show_ui(ui, |ui| {
+                    for init in crate::network::spec::WeightInit::ALL {
+                        model_changed |= ui.selectable_value(&mut options.init, init, init.name()).changed();
+                    }
+                })
+                .response
+                .on_hover_text(
+                    "How the weights start before training. Glorot suits tanh and sigmoid, He suits ReLU; \
+                     'normal' ignores the layer size, which can make deep networks stall. Auto picks per layer.",
+                );
+        }
         egui::ComboBox::from_label("Optimizer")
             .selected_text(settings.model.optimizer.name())
             .show_ui(ui, |ui| {

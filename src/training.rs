@@ -655,6 +655,8 @@ fn run_worker(
     // The views' snapshot: boundary, test scores and insight. CLI runs (no grid) skip all three.
     // The network snapshot costs more than the grid: refreshed at most every NETWORK_INTERVAL.
     let last_network = std::cell::Cell::new(None::<Instant>);
+    // ...and never more than a tenth of the worker's time, however large the network.
+    let network_cost = std::cell::Cell::new(Duration::ZERO);
     let send_grid = |session: &mut TrainingSession| -> bool {
         let Some(spec) = job.grid.as_ref() else { return true };
         let grid = match session.decision_grid(spec) {
@@ -672,10 +674,13 @@ fn run_worker(
                 emit(TrainEvent::Insight(Arc::new(insight)));
             }
         }
-        if last_network.get().is_none_or(|t| t.elapsed() >= NETWORK_INTERVAL)
+        let due = NETWORK_INTERVAL.max(network_cost.get() * 10);
+        let started = Instant::now();
+        if last_network.get().is_none_or(|t| t.elapsed() >= due)
             && let Some(Ok(insight)) = crate::network::live::session_snapshot(session, Some(spec))
         {
             last_network.set(Some(Instant::now()));
+            network_cost.set(started.elapsed());
             emit(TrainEvent::Network(Arc::new(insight)));
         }
         true

@@ -68,7 +68,14 @@ fn learning_curve_json_keeps_the_contract() {
 fn lesson_list_and_help_name_every_lesson_and_its_command() {
     let out = learnscope(&["lesson", "--list"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    for id in ["data-dependency", "feature-engineering", "compute-cost", "interpretability", "algorithms", "loss-surface"] {
+    for id in [
+        "data-dependency",
+        "feature-engineering",
+        "compute-cost",
+        "interpretability",
+        "algorithms",
+        "loss-surface",
+    ] {
         assert!(text.contains(id), "{id} missing from: {text}");
     }
     let help = String::from_utf8_lossy(&learnscope(&["lesson", "--help"]).stdout).to_string();
@@ -91,8 +98,11 @@ fn damaged_or_foreign_lesson_files_are_refused_by_name() {
 #[test]
 fn feature_engineering_beats_raw_inputs_and_the_mlp_learns_its_own() {
     let report = run_quick("feature-engineering");
-    let (raw, engineered, mlp) =
-        (figure(&report, "raw_accuracy"), figure(&report, "engineered_accuracy"), figure(&report, "mlp_accuracy"));
+    let (raw, engineered, mlp) = (
+        figure(&report, "raw_accuracy"),
+        figure(&report, "engineered_accuracy"),
+        figure(&report, "mlp_accuracy"),
+    );
     assert!(engineered >= raw + 0.20, "x2,y2 {engineered} vs raw {raw}");
     assert!(mlp >= 0.95, "MLP on raw inputs: {mlp}");
     let maps = report["charts"].as_array().unwrap().iter().filter(|c| !c["heatmap"].is_null()).count();
@@ -133,17 +143,20 @@ fn a_lesson_file_edited_by_a_teacher_runs_and_writes_its_report() {
 }
 
 #[test]
-fn data_dependency_networks_gain_most_from_more_data() {
+fn data_dependency_classical_models_lead_on_little_data_and_networks_gain_from_more() {
     let report = run_quick("data-dependency");
     let net_small = figure(&report, "network_accuracy_smallest");
     let net_large = figure(&report, "network_accuracy_largest");
     let classical_small = figure(&report, "best_classical_accuracy_smallest");
-    assert!(net_small <= classical_small + 0.02, "on little data the network {net_small} vs {classical_small}");
+    assert!(
+        net_small <= classical_small + 0.02,
+        "on little data the network {net_small} vs {classical_small}"
+    );
     assert!(net_large > net_small + 0.1, "more data helps the network: {net_small} -> {net_large}");
     let chart = &report["charts"][0];
     assert_eq!(chart["log_x"], true);
     let series = chart["series"].as_array().unwrap();
-    assert_eq!(series.len(), 4);
+    assert_eq!(series.len(), 5);
     assert!(series.iter().all(|s| s["band"].as_array().unwrap().len() == 2), "a spread band per size");
     assert!(report["figures"].as_array().unwrap().iter().any(|f| f["name"] == "overtake_size"));
 }
@@ -164,7 +177,9 @@ fn interpretability_gives_rules_for_the_tree_and_saliency_for_the_network() {
     let rules = figure(&report, "tree_rules");
     assert!((1.0..=4.0).contains(&rules), "a depth-4 tree gives 1 to 4 rules, got {rules}");
     let path = report["tables"][0]["rows"].as_array().unwrap();
-    assert!(path.iter().any(|r| r[1].as_str().unwrap().contains("<=") || r[1].as_str().unwrap().contains(" > ")));
+    assert!(
+        path.iter().any(|r| r[1].as_str().unwrap().contains("<=") || r[1].as_str().unwrap().contains(" > "))
+    );
     assert!(figure(&report, "saliency_x").abs() + figure(&report, "saliency_y").abs() > 0.0);
 }
 
@@ -187,6 +202,11 @@ fn training_lessons_show_their_effects() {
     for name in ["sgd", "momentum", "adam"] {
         assert!(figure(&surface, &format!("{name}_final_loss")) < start - 0.1, "{name} goes downhill");
     }
+    assert!(
+        figure(&surface, "momentum_final_loss") < figure(&surface, "sgd_final_loss"),
+        "momentum gathers speed along the valley: {}",
+        surface["finding"]
+    );
     assert!(surface["charts"][0]["heatmap"]["values"].as_array().unwrap().len() >= 100);
     assert_eq!(surface["charts"][0]["series"][0]["style"], "path");
 

@@ -3,9 +3,9 @@
 //! message, and a report exports to Markdown and PNGs.
 
 mod common;
-use common::{step_until, studio_sized};
+use common::studio_sized;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -17,6 +17,24 @@ fn studio() -> Harness<'static, StudioApp> {
     let mut harness = studio_sized(1280.0, 900.0);
     harness.run_steps(2);
     harness
+}
+
+/// Steps frames until `done` holds; sleeps between frames so the lesson's worker thread, not
+/// the headless renderer, gets the CPU.
+fn step_until(
+    harness: &mut Harness<'_, StudioApp>,
+    limit: Duration,
+    done: impl Fn(&StudioApp) -> bool,
+) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        harness.step();
+        if done(harness.state()) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(60));
+    }
+    false
 }
 
 /// Opens a lesson through the Lessons menu by its title.
@@ -139,6 +157,22 @@ fn a_damaged_lesson_file_gives_a_message_and_the_studio_keeps_running() {
     assert!(harness.state().lessons().lesson().is_none());
     harness.get_by_label("Play").click();
     harness.run_steps(3);
+
+    // A full-size run stops on Cancel, with a notice instead of a report.
+    let lesson = builtin_lessons().into_iter().find(|l| l.difference == 1).unwrap();
+    open_from_menu(&mut harness, &lesson.title);
+    harness.get_by_label("Run lesson").click();
+    harness.run_steps(1);
+    assert!(harness.state().lessons().is_running());
+    std::thread::sleep(Duration::from_millis(300));
+    harness.run_steps(1);
+    harness.get_by_label("Cancel").click();
+    let stopped = step_until(&mut harness, Duration::from_secs(30), |app| !app.lessons().is_running());
+    assert!(stopped, "Cancel did not stop the lesson");
+    harness.run_steps(2);
+    assert!(harness.state().lessons().report().is_none());
+    assert_eq!(harness.state().lessons().notice(), Some("The lesson was cancelled."));
+    harness.get_by_label("Run lesson");
 }
 
 #[test]

@@ -97,6 +97,25 @@ fn a_pinned_point_shows_its_rule_path_through_the_tree() {
     harness.run_steps(2);
     assert!(harness.query_by_label("Why this prediction?").is_some());
     assert!(harness.query_by_label_contains("Click a point on the boundary plot").is_some());
+    harness.get_by_label("Curves").click();
+    harness.run_steps(2);
+
+    // A real click inside the plot pins a point and opens the answer beside it.
+    let heading = harness.get_by_label("Decision boundary").rect();
+    let inside = heading.left_bottom() + egui::vec2(250.0, 300.0);
+    harness.hover_at(inside);
+    harness.run();
+    for pressed in [true, false] {
+        harness.event(egui::Event::PointerButton {
+            pos: inside,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    harness.run_steps(3);
+    assert!(harness.state().pinned_point().is_some(), "the click pinned a point");
+    assert!(harness.query_by_label_contains("Pinned: ").is_some(), "the rule path is on view");
 
     let row = harness.state().data().row(0).to_vec();
     harness.state_mut().pin_at(row[0] + 0.001, row[1]);
@@ -133,6 +152,7 @@ fn the_kmeans_slider_steps_the_centroids_back_to_their_start() {
     harness.state_mut().open_builtin(BuiltinDataset::Blobs);
     harness.run_steps(2);
     fit(&mut harness, ModelKind::KMeans);
+    assert!(harness.state().misclassified_count().is_none(), "cluster ids are names, not answers");
     let iterations = harness.state().kmeans_iterations();
     assert!(iterations >= 1, "k-means ran at least one iteration");
     let last = harness.state().shown_centroids();

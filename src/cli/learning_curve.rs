@@ -13,8 +13,9 @@ use crate::network::{Activation, NetworkSpec, OptimizerKind};
 
 #[derive(Args, Debug)]
 #[command(after_help = "Example (lesson 1, data dependency):\n  learnscope learning-curve --dataset digits \
-    --models logistic_regression,svm,random_forest --net \"flatten dense(64) relu\" \
-    --sizes 20,50,100,200,400,800,1437 --seeds 3 --epochs 100")]
+    --models logistic_regression,svm,random_forest \
+    --net \"conv2d(16,3,1,1) relu maxpool(2) flatten dense(64) relu\" --net \"flatten dense(64) relu\" \
+    --sizes 20,50,100,200,400,800,1437 --seeds 3 --epochs 40 --lr 0.005")]
 pub struct LearningCurveArgs {
     #[command(flatten)]
     pub data: DataArgs,
@@ -149,12 +150,16 @@ pub fn run(args: &LearningCurveArgs) -> Result<(), CliError> {
     let report = crate::lessons::curve_report(&points, &is_network, settings.seeds);
     for table in &report.tables {
         println!("{}", table.title);
+        let width = table.rows.iter().map(|r| r[0].len()).max().unwrap_or(5).max(5);
         println!(
-            "{:<28} {:>8} {:>8} {:>8} {:>8} {:>10}",
+            "{:<width$} {:>8} {:>8} {:>8} {:>8} {:>10}",
             "model", "rows", "mean", "lowest", "highest", "fit s"
         );
         for row in &table.rows {
-            println!("{:<28} {:>8} {:>8} {:>8} {:>8} {:>10}", row[0], row[1], row[2], row[3], row[4], row[5]);
+            println!(
+                "{:<width$} {:>8} {:>8} {:>8} {:>8} {:>10}",
+                row[0], row[1], row[2], row[3], row[4], row[5]
+            );
         }
     }
     if !report.finding.is_empty() {

@@ -210,13 +210,17 @@ impl<'a> Source<'a> {
     fn open(self) -> Result<Box<dyn Read + Send + 'a>, CsvError> {
         match self {
             Source::Bytes(bytes) => Ok(Box::new(bytes)),
-            Source::Watched(bytes, progress) => {
-                progress.pass.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                Ok(Box::new(ProgressReader { bytes, position: 0, progress }))
-            }
+            Source::Watched(bytes, progress) => Ok(Box::new(ProgressReader { bytes, position: 0, progress })),
             Source::File(path) => std::fs::File::open(path)
                 .map(|f| Box::new(f) as Box<dyn Read + Send>)
                 .map_err(|source| CsvError::Io { path: path.display().to_string(), source }),
+        }
+    }
+
+    /// Tells a watcher which pass over the text is under way.
+    fn set_pass(self, pass: u32) {
+        if let Source::Watched(_, progress) = self {
+            progress.pass.store(pass, std::sync::atomic::Ordering::Relaxed);
         }
     }
 
@@ -380,19 +384,20 @@ struct Watched<R> {
 }
 
 impl<R: Read> Watched<R> {
-    fn new(inner: R, delimiter: u8) -> Self {
+    /// Watches text whose first byte lies on line `first_line`.
+    fn new(inner: R, delimiter: u8, first_line: u64) -> Self {
         Self {
             inner,
             delimiter,
             offset: 0,
             quote: QuoteState::FieldStart,
-            newlines: 0,
-            opened_at: 1,
+            newlines: first_line - 1,
+            opened_at: first_line,
             saw_content: false,
             window: Vec::new(),
             window_start: 0,
             counted: 0,
-            line: 1,
+            line: first_line,
         }
     }
 
@@ -536,9 +541,10 @@ fn parse_error(file: &str, e: &csv::Error) -> CsvError {
 /// Reads the whole text. An empty text and an unclosed quote take precedence over any other
 /// problem, because they explain it (a quote that never closes swallows the rest of the file).
 fn read_table(file: &str, source: Source) -> Result<Table, CsvError> {
+    source.set_pass(1);
     let (text, delimiter) = open_text(source)?;
-    let mut reader = csv_reader(Watched::new(text, delimiter), delimiter);
-    let result = read_numbers(file, &mut reader);
+    let mut reader = csv_reader(Watched::new(text, delimiter, 1), delimiter);
+    let result = read_numbers(file, source, delimiter, &mut reader);
     let watched = reader.get_mut();
     if result.is_err() {
         watched.drain().map_err(|e| source.io_error(e))?;
@@ -546,22 +552,178 @@ fn read_table(file: &str, source: Source) -> Result<Table, CsvError> {
     if !watched.saw_content {
         return Err(CsvError::Empty { file: file.to_string() });
     }
-    if let Some(line) = watched.unclosed_quote() {
+    let unclosed = match &result {
+        Err(_) => watched.unclosed_quote(),
+        Ok((_, _, unclosed)) => *unclosed,
+    };
+    if let Some(line) = unclosed {
         return Err(CsvError::UnclosedQuote { file: file.to_string(), line });
     }
-    let (mut table, text_columns) = result?;
+    let (mut table, text_columns, _) = result?;
     if text_columns.iter().any(|&t| t) {
+        source.set_pass(2);
         read_texts(file, source, &mut table, &text_columns)?;
     }
     Ok(table)
+}
+
+/// The data rows as parsed so far, by either path.
+struct Rows {
+    numbers: Vec<f64>,
+    text_columns: Vec<bool>,
+    missing: Vec<usize>,
+    lines: Vec<u64>,
+}
+
+impl Rows {
+    fn new(columns: usize) -> Self {
+        Self { numbers: Vec::new(), text_columns: vec![false; columns], missing: vec![0; columns], lines: Vec::new() }
+    }
+
+    fn append(&mut self, part: Rows) {
+        self.numbers.extend_from_slice(&part.numbers);
+        for (mine, theirs) in self.text_columns.iter_mut().zip(&part.text_columns) {
+            *mine |= theirs;
+        }
+        for (mine, theirs) in self.missing.iter_mut().zip(&part.missing) {
+            *mine += theirs;
+        }
+        self.lines.extend_from_slice(&part.lines);
+    }
+}
+
+/// Text the fast path parses at a time, split between two threads.
+/// (Tiny in unit tests, so every test crosses chunk boundaries.)
+const FAST_CHUNK: usize = if cfg!(test) { 64 } else { 4 << 20 };
+
+/// Skips the first `bytes` of `text` (the header) and returns the line the rest starts on.
+fn skip_header(text: &mut impl Read, bytes: u64) -> std::io::Result<u64> {
+    let mut newlines = 0;
+    let mut left = bytes;
+    let mut buf = vec![0; SNIFF_BYTES];
+    while left > 0 {
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let n = text.read(&mut buf[..want])?;
+        if n == 0 {
+            break;
+        }
+        newlines += count_newlines(&buf[..n]);
+        left -= n as u64;
+    }
+    Ok(1 + newlines)
+}
+
+/// The rows after the header, parsed straight from the bytes on two threads while the text
+/// holds no quote, no carriage return and only valid UTF-8, as almost every numeric export does.
+/// Returns `Some((unparsed text, its first line))` at the first chunk that holds any of those:
+/// the csv reader takes over there, at a row boundary, with the exact same rules.
+fn read_rows_fast(
+    file: &str,
+    text: &mut impl Read,
+    delimiter: u8,
+    names: &[String],
+    mut line: u64,
+    rows: &mut Rows,
+) -> Result<Option<(Vec<u8>, u64)>, CsvError> {
+    let io = |e: std::io::Error| CsvError::Io { path: file.to_string(), source: e };
+    let mut pending: Vec<u8> = Vec::with_capacity(FAST_CHUNK);
+    let mut want = FAST_CHUNK;
+    let mut eof = false;
+    loop {
+        while !eof && pending.len() < want {
+            let start = pending.len();
+            pending.resize(want, 0);
+            let n = text.read(&mut pending[start..]).map_err(io)?;
+            pending.truncate(start + n);
+            eof = n == 0;
+        }
+        let cut = if eof {
+            pending.len()
+        } else {
+            match pending.iter().rposition(|&b| b == b'\n') {
+                Some(i) => i + 1,
+                None => {
+                    // One line longer than a chunk: read more before cutting.
+                    want *= 2;
+                    continue;
+                }
+            }
+        };
+        let chunk = &pending[..cut];
+        let plain = !chunk.iter().any(|&b| b == b'"' || b == b'\r');
+        let Some(chunk_text) = plain.then(|| std::str::from_utf8(chunk).ok()).flatten() else {
+            return Ok(Some((pending, line)));
+        };
+        // Halves cut at a line end, so each thread sees whole rows.
+        let middle = chunk_text.len() / 2;
+        let split = chunk_text.as_bytes()[middle..].iter().position(|&b| b == b'\n').map_or(chunk_text.len(), |i| middle + i + 1);
+        let (first, second) = chunk_text.split_at(split);
+        let second_line = line + count_newlines(first.as_bytes());
+        let (a, b) = std::thread::scope(|scope| {
+            let helper = scope.spawn(|| parse_plain_rows(file, second, delimiter, names, second_line));
+            let a = parse_plain_rows(file, first, delimiter, names, line);
+            (a, helper.join())
+        });
+        rows.append(a?);
+        rows.append(b.unwrap_or_else(|_| {
+            Err(CsvError::Invalid { file: file.to_string(), message: "a parsing thread stopped unexpectedly".into() })
+        })?);
+        line = second_line + count_newlines(second.as_bytes());
+        pending.drain(..cut);
+        want = FAST_CHUNK;
+        if eof && pending.is_empty() {
+            return Ok(None);
+        }
+    }
+}
+
+/// Parses rows of text without quotes: fields split at the delimiter, cells read as
+/// [`parse_rows`] reads them. Blank lines are skipped, as the csv reader skips them.
+fn parse_plain_rows(file: &str, text: &str, delimiter: u8, names: &[String], first_line: u64) -> Result<Rows, CsvError> {
+    let expected = names.len();
+    let mut rows = Rows::new(expected);
+    rows.numbers.reserve(text.len() / 8);
+    let delimiter = char::from(delimiter);
+    for (index, row) in text.split_terminator('\n').enumerate() {
+        if row.is_empty() {
+            continue;
+        }
+        let line = first_line + index as u64;
+        let start = rows.numbers.len();
+        let mut found = 0;
+        for ((cell, is_text), missing) in row.split(delimiter).zip(rows.text_columns.iter_mut()).zip(rows.missing.iter_mut()) {
+            found += 1;
+            rows.numbers.push(match parse_cell(cell) {
+                Cell::Number(v) if !*is_text => v,
+                Cell::Text => {
+                    *is_text = true;
+                    f64::NAN
+                }
+                Cell::Missing => {
+                    *missing += 1;
+                    f64::NAN
+                }
+                Cell::Number(_) => f64::NAN,
+            });
+        }
+        if found != expected || row.split(delimiter).count() != expected {
+            rows.numbers.truncate(start);
+            let found = row.split(delimiter).count();
+            return Err(CsvError::Ragged { file: file.to_string(), line, expected, found, hint: String::new() });
+        }
+        rows.lines.push(line);
+    }
+    Ok(rows)
 }
 
 /// First pass: checks the shape and UTF-8 of every row and keeps the numbers. Returns which
 /// columns hold text; those are left empty here and filled by [`read_texts`].
 fn read_numbers<R: Read + Send>(
     file: &str,
+    source: Source,
+    delimiter: u8,
     reader: &mut csv::Reader<Watched<R>>,
-) -> Result<(Table, Vec<bool>), CsvError> {
+) -> Result<(Table, Vec<bool>, Option<u64>), CsvError> {
     let mut record = csv::ByteRecord::new();
     let read = |reader: &mut csv::Reader<Watched<R>>, record: &mut csv::ByteRecord| {
         reader.read_byte_record(record).map_err(|e| parse_error(file, &e))
@@ -585,28 +747,66 @@ fn read_numbers<R: Read + Send>(
     let names = unique_names(raw_names, &mut warnings);
     let expected = names.len();
 
-    // Data rows: one thread splits records (and checks their shape), this one parses numbers.
-    let mut numbers: Vec<f64> = Vec::new();
-    let mut text_columns = vec![false; expected];
-    let mut missing = vec![0usize; expected];
-    let mut row_lines = Vec::new();
-    let (rows_to_parse, rows) = mpsc::sync_channel::<Result<Batch, CsvError>>(4);
+    // Data rows: straight from the bytes while they are plain, then through the csv reader,
+    // which starts afresh (a second read of the text) where the header ended.
+    let mut rows = Rows::new(expected);
+    let header_end = reader.position().byte();
+    let (mut text, _) = open_text(source)?;
+    let first_line = skip_header(&mut text, header_end).map_err(|e| source.io_error(e))?;
+    let unclosed = match read_rows_fast(file, &mut text, delimiter, &names, first_line, &mut rows)? {
+        None => None,
+        Some((unparsed, line)) => {
+            let rest = std::io::Cursor::new(unparsed).chain(text);
+            let mut reader = csv_reader(Watched::new(rest, delimiter, line), delimiter);
+            let result = read_rows_slow(file, &mut reader, &names, &mut rows);
+            let watched = reader.get_mut();
+            if result.is_err() {
+                watched.drain().map_err(|e| source.io_error(e))?;
+                if let Some(line) = watched.unclosed_quote() {
+                    return Err(CsvError::UnclosedQuote { file: file.to_string(), line });
+                }
+            }
+            result?;
+            watched.unclosed_quote()
+        }
+    };
+    if rows.lines.is_empty() && unclosed.is_none() {
+        return Err(CsvError::NoDataRows { file: file.to_string() });
+    }
+    let texts = vec![None; expected];
+    let Rows { numbers, text_columns, missing, lines } = rows;
+    Ok((Table { names, numbers, texts, missing, lines, warnings }, text_columns, unclosed))
+}
+
+/// Rows through the csv reader: one thread splits records (and checks their shape), this one
+/// parses numbers.
+fn read_rows_slow<R: Read + Send>(
+    file: &str,
+    reader: &mut csv::Reader<Watched<R>>,
+    names: &[String],
+    rows: &mut Rows,
+) -> Result<(), CsvError> {
+    let expected = names.len();
+    let (rows_to_parse, batches) = mpsc::sync_channel::<Result<Batch, CsvError>>(4);
     let (spare_batches, spares) = mpsc::channel::<Batch>();
     std::thread::scope(|scope| {
         scope.spawn(|| split_rows(file, reader, expected, rows_to_parse, spares));
-        for message in rows {
+        for message in batches {
             let batch = message?;
-            parse_rows(file, &batch, &names, &mut numbers, &mut text_columns, &mut missing, &mut row_lines)?;
+            parse_rows(
+                file,
+                &batch,
+                names,
+                &mut rows.numbers,
+                &mut rows.text_columns,
+                &mut rows.missing,
+                &mut rows.lines,
+            )?;
             // The splitter may reuse the buffers; it may also be gone already.
             let _ = spare_batches.send(batch);
         }
         Ok::<(), CsvError>(())
-    })?;
-    if row_lines.is_empty() {
-        return Err(CsvError::NoDataRows { file: file.to_string() });
-    }
-    let texts = vec![None; expected];
-    Ok((Table { names, numbers, texts, missing, lines: row_lines, warnings }, text_columns))
+    })
 }
 
 /// Data rows on their way from the splitting thread to the parsing one.
@@ -1439,6 +1639,66 @@ mod tests {
     }
 
     // ---- fixtures --------------------------------------------------------------------------
+
+    /// The same table with LF endings (the fast path) and CRLF endings (the csv reader).
+    fn both_paths(text: &str) -> (Result<LoadedCsv, CsvError>, Result<LoadedCsv, CsvError>) {
+        let crlf = text.replace('\n', "\r\n");
+        (bytes(text, &CsvOptions::default()), bytes(&crlf, &CsvOptions::default()))
+    }
+
+    #[test]
+    fn fast_and_csv_reader_paths_agree() {
+        let mut text = "a,b,colour,y\n".to_string();
+        for i in 0..300 {
+            let b = if i % 17 == 0 { "NA".to_string() } else { format!("{}", i as f64 * 0.5) };
+            let colour = ["red", "green", "blue"][i % 3];
+            text.push_str(&format!("{i},{b},{colour},{}\n", i % 2));
+            if i == 150 {
+                text.push('\n');
+            }
+        }
+        let (fast, slow) = both_paths(&text);
+        let (fast, slow) = (fast.unwrap(), slow.unwrap());
+        assert_eq!(fast.dataset, slow.dataset);
+        assert_eq!(format!("{:?}", fast.columns), format!("{:?}", slow.columns));
+        assert_eq!(fast.warnings, slow.warnings);
+        assert_eq!(fast.rows, slow.rows);
+        // A ragged row far into the file: both name the same line (the blank line counts).
+        let ragged = text.replacen("201,100.5,red,1\n", "201,100.5,1\n", 1);
+        let (fast, slow) = both_paths(&ragged);
+        let (fast, slow) = (fast.unwrap_err().to_string(), slow.unwrap_err().to_string());
+        assert!(fast.contains("line 204"), "{fast}");
+        assert_eq!(fast, slow);
+    }
+
+    #[test]
+    fn a_quote_late_in_the_file_hands_over_to_the_csv_reader() {
+        let mut text = "x,y,label\n".to_string();
+        for i in 0..100 {
+            text.push_str(&format!("{i},{},a\n", i * 2));
+        }
+        text.push_str("1,2,\"b, quoted\"\n3,4,a\n");
+        let loaded = bytes(&text, &CsvOptions::default()).unwrap();
+        assert_eq!(loaded.dataset.rows(), 102);
+        assert_eq!(loaded.dataset.class_names(), ["a", "b, quoted"]);
+        text.push_str("5,6,\"never closed\n7,8,a\n");
+        let error = bytes(&text, &CsvOptions::default()).unwrap_err().to_string();
+        assert!(error.contains("line 104") && error.contains("never closes"), "{error}");
+    }
+
+    #[test]
+    fn a_line_longer_than_a_chunk_is_read_whole() {
+        let wide: Vec<String> = (0..40).map(|j| format!("c{j}")).collect();
+        let mut text = wide.join(",") + "\n";
+        for i in 0..5 {
+            let row: Vec<String> = (0..40).map(|j| format!("{}.25", i * 40 + j)).collect();
+            text.push_str(&row.join(","));
+            text.push('\n');
+        }
+        let loaded = bytes(&text, &CsvOptions::default()).unwrap();
+        assert_eq!((loaded.dataset.rows(), loaded.dataset.n_features()), (5, 39));
+        assert_eq!(loaded.dataset.row(4)[38], 198.25);
+    }
 
     #[test]
     fn a_watched_load_reports_progress_and_can_be_cancelled() {

@@ -279,7 +279,13 @@ pub struct ComparisonPart {
 
 impl Default for ComparisonPart {
     fn default() -> Self {
-        Self { title: String::new(), data: None, models: Vec::new(), unit_maps: false, figure_prefix: String::new() }
+        Self {
+            title: String::new(),
+            data: None,
+            models: Vec::new(),
+            unit_maps: false,
+            figure_prefix: String::new(),
+        }
     }
 }
 
@@ -374,6 +380,8 @@ pub fn run_lesson(
     cancel: &AtomicBool,
 ) -> Result<LessonReport, LessonError> {
     let mut report = run::run(lesson, options, progress, cancel)?;
+    // JSON has no NaN: a figure that could not be measured is left out rather than written as null.
+    report.figures.retain(|f| f.value.is_finite());
     report.lesson_id = lesson.id.clone();
     report.title = lesson.title.clone();
     progress(1.0, "done");
@@ -416,6 +424,24 @@ mod tests {
         assert!(text.starts_with("broken.json: is not valid JSON") && text.contains("line 3"), "{text}");
         let err = parse_lesson(Path::new("net.json"), r#"{"layers": []}"#).unwrap_err().to_string();
         assert!(err.contains("net.json: is not a Learnscope lesson") && err.contains("column"), "{err}");
+    }
+
+    #[test]
+    fn a_run_reports_progress_and_stops_when_cancelled() {
+        let lesson = builtin_lesson("feature-engineering").unwrap();
+        let quick = RunOptions { quick: true };
+        let err = run_lesson(&lesson, &quick, &|_, _| {}, &AtomicBool::new(true)).unwrap_err();
+        assert_eq!(err, LessonError::Cancelled);
+        let mut surface = builtin_lesson("loss-surface").unwrap();
+        let steps = std::sync::Mutex::new(Vec::new());
+        let report =
+            run_lesson(&surface, &quick, &|f, _| steps.lock().unwrap().push(f), &AtomicBool::new(false))
+                .unwrap();
+        assert_eq!(report.lesson_id, "loss-surface");
+        assert_eq!(steps.lock().unwrap().last(), Some(&1.0));
+        surface.data.dataset = BuiltinDataset::Iris;
+        let err = run_lesson(&surface, &quick, &|_, _| {}, &AtomicBool::new(false)).unwrap_err();
+        assert!(err.to_string().contains("2-D data with two classes"), "{err}");
     }
 
     #[test]

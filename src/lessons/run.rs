@@ -206,17 +206,25 @@ pub fn curve_report(
             net_at(largest),
             best_classical(largest)
         );
-        finding.push_str(&match overtake {
-            Some(n) if n == smallest => {
-                "The network is level with or ahead of the classical models at every size measured."
-                    .to_string()
-            }
-            Some(n) => {
-                format!("The network catches up with the best classical model from {n} training rows on.")
-            }
-            None => "The network does not overtake the best classical model within the sizes measured."
-                .to_string(),
-        });
+        for other in &networks {
+            let at = |size| mean_of(other, size).unwrap_or(f64::NAN);
+            let from = sizes
+                .iter()
+                .position(|&n| sizes.iter().filter(|&&m| m >= n).all(|&m| at(m) >= best_classical(m)))
+                .map(|i| sizes[i]);
+            finding.push_str(&match from {
+                Some(n) if n == smallest => {
+                    format!("{other} is level with or ahead of the classical models at every size measured. ")
+                }
+                Some(n) => format!("{other} catches up with the best classical model from {n} training rows on. "),
+                None => format!(
+                    "{other} does not overtake the best classical model within the sizes measured ({:.3} against {:.3} on {largest} rows). ",
+                    at(largest),
+                    best_classical(largest)
+                ),
+            });
+        }
+        finding = finding.trim_end().to_string();
     }
     for s in &summary {
         figures.push(figure(format!("{}@{}", s.model, s.train_size), s.mean));
@@ -387,21 +395,30 @@ fn cost(
             }
         }
     }
-    let fewest = rows.iter().min_by_key(|r| r.parameters);
-    let most = rows.iter().max_by_key(|r| r.parameters);
-    let finding = match (fewest, most) {
-        (Some(a), Some(b)) => format!(
-            "{} has {} parameters and fits in {:.3} s; {} has {} parameters and fits in {:.3} s.{}",
-            a.label,
-            a.parameters,
-            a.fit_seconds,
-            b.label,
-            b.parameters,
-            b.fit_seconds,
-            if cuda { "" } else { " No CUDA device in this build or machine: CPU only." }
-        ),
-        _ => String::new(),
+    let by = |key: fn(&DuelRow) -> f64| {
+        let min = rows.iter().min_by(|a, b| key(a).total_cmp(&key(b)));
+        let max = rows.iter().max_by(|a, b| key(a).total_cmp(&key(b)));
+        min.zip(max)
     };
+    let mut finding = String::new();
+    if let (Some((fast, slow)), Some((quick, sluggish)), Some((_, largest))) =
+        (by(|r| r.fit_seconds), by(|r| r.predict_ms_per_1000), by(|r| r.parameters as f64))
+    {
+        finding = format!(
+            "Fitting: fastest {} ({:.3} s), slowest {} ({:.3} s). Answering 1,000 rows: fastest {} ({:.2} ms), slowest {} ({:.2} ms). Most parameters: {} ({}).{}",
+            fast.label,
+            fast.fit_seconds,
+            slow.label,
+            slow.fit_seconds,
+            quick.label,
+            quick.predict_ms_per_1000,
+            sluggish.label,
+            sluggish.predict_ms_per_1000,
+            largest.label,
+            largest.parameters,
+            if cuda { "" } else { " No CUDA device in this build or on this machine: CPU only." }
+        );
+    }
     Ok(LessonReport { finding, tables: vec![table], figures, ..Default::default() })
 }
 

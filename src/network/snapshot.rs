@@ -7,7 +7,7 @@ use candle_core::DType;
 
 use super::diagnostics::{self, Diagnostic};
 use super::layers::{Layer, Pass};
-use super::{LayerSpec, NetworkLearner, Shape, candle_err};
+use super::{Activation, DeadRelus, LayerSpec, NetworkLearner, Shape, candle_err};
 use crate::models::ModelError;
 
 /// Nodes drawn per diagram column; weights beyond them are left out.
@@ -20,8 +20,10 @@ pub const UNIT_MAP_RESOLUTION: usize = 32;
 pub const HISTOGRAM_BINS: usize = 24;
 /// Conv filters kept.
 pub const MAX_FILTERS: usize = 16;
-/// Training rows used for gradient histograms and dead ReLUs.
+/// Training rows used for gradient histograms and dead ReLUs: vectors are cheap, images and
+/// sequences cost a conv or recurrent pass per row.
 pub const SAMPLE_ROWS: usize = 256;
+pub const SAMPLE_ROWS_IMAGES_AND_SEQUENCES: usize = 32;
 /// Gradient-norm points kept per layer.
 const MAX_NORM_POINTS: usize = 400;
 
@@ -158,7 +160,12 @@ pub fn snapshot(
     let names = learner.layer_names();
     let weights = learner.weights()?;
     let d = learner.n_features;
-    let rows = (inputs.sample.len() / d.max(1)).min(SAMPLE_ROWS);
+    let cap = if matches!(learner.input, Shape::Vector(_)) {
+        SAMPLE_ROWS
+    } else {
+        SAMPLE_ROWS_IMAGES_AND_SEQUENCES
+    };
+    let rows = (inputs.sample.len() / d.max(1)).min(cap);
     let sample = &inputs.sample[..rows * d];
     let targets = &inputs.sample_targets[..rows.min(inputs.sample_targets.len())];
 
@@ -191,10 +198,10 @@ pub fn snapshot(
         _ => Vec::new(),
     };
 
-    let gradients = if rows > 0 && targets.len() == rows {
+    let (gradients, dead) = if rows > 0 && targets.len() == rows {
         learner.weight_gradients(sample, targets).map_err(candle_err)?
     } else {
-        vec![None; weights.len()]
+        (vec![None; weights.len()], Vec::new())
     };
     let histograms = weights
         .iter()
@@ -226,9 +233,7 @@ pub fn snapshot(
     let gradient_layers = learner.gradient_layers();
     let all_norms = learner.gradient_norms();
     let mut diagnostics = Vec::new();
-    if rows > 0 {
-        diagnostics.extend(diagnostics::dead_relus(&learner.dead_relus(sample, d)?));
-    }
+    diagnostics.extend(diagnostics::dead_relus(&dead));
     diagnostics.extend(diagnostics::gradients(&gradient_layers, all_norms));
     let gradient_norms = thin_norms(gradient_layers, all_norms, learner.gradient_stride);
 
@@ -290,17 +295,33 @@ fn thin_norms(layers: Vec<(usize, String)>, rows: &[Vec<f32>], stride: usize) ->
 
 impl NetworkLearner {
     /// The loss gradient of each weighted layer's weight tensor on these rows (evaluation mode),
-    /// in the order of `weights()`.
+    /// in the order of `weights()`, and the dead ReLUs seen in the same forward pass.
+    #[allow(clippy::type_complexity)]
     fn weight_gradients(
         &self,
         features: &[f64],
         targets: &[f64],
-    ) -> candle_core::Result<Vec<Option<Vec<f32>>>> {
+    ) -> candle_core::Result<(Vec<Option<Vec<f32>>>, Vec<DeadRelus>)> {
         let x = self.input_tensor(features, self.n_features)?;
         let y = self.target_tensor(targets)?;
-        let out = self.forward(&x, &mut Pass::eval())?;
+        let mut pass = Pass::eval();
+        pass.record = Some(Vec::new());
+        let out = self.forward(&x, &mut pass)?;
+        let recorded = pass.record.take().unwrap_or_default();
+        let mut dead = Vec::new();
+        for (i, layer) in self.spec.layers.iter().enumerate() {
+            let (LayerSpec::Activation(Activation::Relu), Some(t)) = (layer, recorded.get(i)) else {
+                continue;
+            };
+            let rows = t.dim(0)?.max(1);
+            let values: Vec<f32> = t.to_dtype(DType::F32)?.flatten_all()?.to_vec1()?;
+            let units = values.len() / rows;
+            let dead_units = (0..units).filter(|&u| (0..rows).all(|r| values[r * units + u] <= 0.0)).count();
+            dead.push(DeadRelus { index: i + 1, units, dead: dead_units });
+        }
         let grads = self.loss(&out, &y)?.backward()?;
-        self.layers
+        let gradients = self
+            .layers
             .iter()
             .filter_map(|l| l.weight_and_bias())
             .map(|(w, _)| {
@@ -309,7 +330,8 @@ impl NetworkLearner {
                     .map(|g| g.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>())
                     .transpose()
             })
-            .collect()
+            .collect::<candle_core::Result<_>>()?;
+        Ok((gradients, dead))
     }
 }
 

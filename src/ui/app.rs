@@ -1008,6 +1008,8 @@ impl StudioApp {
         let (xi, yi) = self.view_axes();
         let (x_name, y_name) = if self.settings.view.pca && data.n_features() > 2 {
             ("principal component 1", "principal component 2")
+        } else if data.n_features() == 1 {
+            (names[0].as_str(), data.target_name.as_str())
         } else {
             (names.get(xi).map_or("x", String::as_str), names.get(yi).map_or("y", String::as_str))
         };

@@ -47,10 +47,14 @@ pub struct BoundaryView {
     pub misclassified_count: Option<(usize, usize)>,
     /// The grid the shown snapshot covers (its plane, for placing rows).
     pub spec: Option<GridSpec>,
+    /// Cluster ids are arbitrary names, not answers: clustering models mark no mistakes.
+    pub skip_mistakes: bool,
     /// Revision of the last grid turned into a texture.
     pub revision: u64,
     /// How many grid snapshots this view has drawn since the last reset.
     pub refreshes: u64,
+    /// Views with the same group pan, zoom and point together (the duel's two boundaries).
+    pub link_group: Option<egui::Id>,
 }
 
 impl BoundaryView {
@@ -162,6 +166,9 @@ impl BoundaryView {
         self.misclassified.clear();
         self.misclassified_count = None;
         let (Some(rows), Some(labels)) = (&grid.rows, &self.labels) else { return };
+        if self.skip_mistakes {
+            return;
+        }
         if rows.train.len() != self.train_rows.len() || rows.test.len() != self.test_rows.len() {
             return;
         }
@@ -194,6 +201,9 @@ impl BoundaryView {
         let mut plot = Plot::new("decision_boundary");
         if self.curve.is_empty() {
             plot = plot.data_aspect(1.0);
+        }
+        if let Some(group) = self.link_group {
+            plot = plot.link_axis(group, [true, true]).link_cursor(group, [true, true]);
         }
         let shown = plot
             .legend(Legend::default())
@@ -264,12 +274,15 @@ fn overlay_ui<'a>(plot: &mut egui_plot::PlotUi<'a>, overlay: &'a BoundaryOverlay
                 .filled(false),
         );
     }
-    for (index, (color, trail)) in overlay.trails.iter().enumerate() {
-        let name = format!("centre {index}");
-        plot.line(Line::new(name.clone(), PlotPoints::Borrowed(trail)).color(*color).width(2.0));
+    // One legend entry for all the trails and one for all the centres.
+    for (color, trail) in &overlay.trails {
+        plot.line(Line::new("centre trails", PlotPoints::Borrowed(trail)).color(*color).width(2.0));
         if let Some(last) = trail.last() {
             plot.points(
-                Points::new(name, vec![[last.x, last.y]]).color(strong).radius(9.0).shape(MarkerShape::Cross),
+                Points::new("centres", vec![[last.x, last.y]])
+                    .color(strong)
+                    .radius(9.0)
+                    .shape(MarkerShape::Cross),
             );
         }
     }

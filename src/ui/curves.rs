@@ -1,6 +1,6 @@
 //! Loss and accuracy curves, kept thin so hours of training cost neither memory nor frame time.
 
-use egui_plot::{Legend, Line, Plot, PlotPoint, PlotPoints};
+use egui_plot::{Legend, Line, Plot, PlotPoint, PlotPoints, VLine};
 
 use crate::training::EpochRecord;
 
@@ -15,6 +15,8 @@ pub struct TrainingCurves {
     pub test_accuracy: Vec<PlotPoint>,
     /// The records behind the points, for the CSV export.
     history: Vec<EpochRecord>,
+    /// The epoch the rewind timeline shows, marked with a vertical line.
+    pub marker: Option<usize>,
     /// Keep one epoch in `stride` (doubles each time the series are thinned).
     stride: usize,
 }
@@ -31,6 +33,12 @@ impl TrainingCurves {
     /// The epochs shown on the curves (thinned like them), oldest first.
     pub fn history(&self) -> &[EpochRecord] {
         &self.history
+    }
+
+    fn marker_ui(&self, plot: &mut egui_plot::PlotUi<'_>) {
+        if let Some(epoch) = self.marker {
+            plot.vline(VLine::new("rewound to", epoch as f64).color(egui::Color32::from_rgb(255, 200, 0)));
+        }
     }
 
     pub fn push(&mut self, record: &EpochRecord) {
@@ -77,6 +85,7 @@ impl TrainingCurves {
             .show(ui, |plot| {
                 plot.line(Line::new("train loss", PlotPoints::Borrowed(&self.train_loss)));
                 plot.line(Line::new("test loss", PlotPoints::Borrowed(&self.test_loss)));
+                self.marker_ui(plot);
             })
             .response
             .rect
@@ -95,6 +104,7 @@ impl TrainingCurves {
             .show(ui, |plot| {
                 plot.line(Line::new("train accuracy", PlotPoints::Borrowed(&self.train_accuracy)));
                 plot.line(Line::new("test accuracy", PlotPoints::Borrowed(&self.test_accuracy)));
+                self.marker_ui(plot);
             })
             .response
             .rect

@@ -175,6 +175,7 @@ impl DuelView {
         for (side, model) in self.sides.iter_mut().zip(models) {
             *side = DuelSide { label: model_label(&model), ..DuelSide::default() };
             side.boundary.set_points(&self.data, &self.split, &coords);
+            side.boundary.link_group = Some(egui::Id::unique("duel_boundaries"));
             let job = TrainJob {
                 dataset: Arc::clone(&self.data),
                 split: self.split.clone(),

@@ -12,8 +12,8 @@ use super::report_export::export_report;
 use super::report_view::ReportView;
 use crate::data::BuiltinDataset;
 use crate::lessons::{
-    Experiment, Lesson, LessonModel, LessonReport, RunOptions, builtin_lessons, load_lesson, run_lesson,
-    save_lesson,
+    Experiment, Lesson, LessonError, LessonModel, LessonReport, RunOptions, builtin_lessons, load_lesson,
+    run_lesson, save_lesson,
 };
 use crate::models::ModelKind;
 use crate::training::Waker;
@@ -47,9 +47,15 @@ pub enum LessonCommand {
 struct LessonRun {
     cancel: Arc<AtomicBool>,
     progress: Receiver<(f32, String)>,
-    outcome: Receiver<Result<LessonReport, String>>,
+    outcome: Receiver<RunOutcome>,
     fraction: f32,
     stage: String,
+}
+
+enum RunOutcome {
+    Report(Box<LessonReport>),
+    Cancelled,
+    Failed(String),
 }
 
 /// Background file work: a dialog, then reading or writing.
@@ -198,6 +204,7 @@ impl LessonsStudio {
         let Some(lesson) = self.lesson.clone() else { return };
         self.cancel_run();
         self.error = None;
+        self.notice = None;
         let cancel = Arc::new(AtomicBool::new(false));
         let (progress_tx, progress) = mpsc::channel();
         let (outcome_tx, outcome) = mpsc::channel();
@@ -209,8 +216,12 @@ impl LessonsStudio {
                 let _ = progress_tx.send((fraction, stage.to_string()));
                 waker();
             };
-            let result = run_lesson(&lesson, &options, &report_progress, &flag).map_err(|e| e.to_string());
-            let _ = outcome_tx.send(result);
+            let outcome = match run_lesson(&lesson, &options, &report_progress, &flag) {
+                Ok(report) => RunOutcome::Report(Box::new(report)),
+                Err(LessonError::Cancelled) => RunOutcome::Cancelled,
+                Err(e) => RunOutcome::Failed(format!("The lesson stopped: {e}")),
+            };
+            let _ = outcome_tx.send(outcome);
             waker();
         });
         match spawned {
@@ -288,11 +299,15 @@ impl LessonsStudio {
                 run.stage = stage;
             }
             match run.outcome.try_recv() {
-                Ok(Ok(report)) => {
-                    self.report = Some(report);
+                Ok(RunOutcome::Report(report)) => {
+                    self.report = Some(*report);
                     self.run = None;
                 }
-                Ok(Err(message)) => {
+                Ok(RunOutcome::Cancelled) => {
+                    self.notice = Some("The lesson was cancelled.".into());
+                    self.run = None;
+                }
+                Ok(RunOutcome::Failed(message)) => {
                     self.error = Some(message);
                     self.run = None;
                 }

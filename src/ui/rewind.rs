@@ -127,7 +127,7 @@ impl Rewind {
         RewindChange::Live(self.snapshots.last().map(|s| Arc::clone(&s.grid)))
     }
 
-    /// The timeline: a slider over the snapshots and a "Live" button.
+    /// The timeline: a slider over the snapshots, a "Live" button, and what is on view.
     pub fn timeline_ui(&mut self, ui: &mut egui::Ui, training: bool) -> Option<RewindChange> {
         if self.snapshots.len() < 2 {
             return None;
@@ -136,6 +136,7 @@ impl Rewind {
         ui.horizontal(|ui| {
             let last = self.snapshots.len() - 1;
             let mut index = self.shown.unwrap_or(last);
+            ui.spacing_mut().slider_width = (ui.available_width() - 140.0).clamp(80.0, 320.0);
             let slider = egui::Slider::new(&mut index, 0..=last).text("Rewind").show_value(false);
             let response = ui.add(slider).on_hover_text(
                 "Scrub back through training: the boundary and the metrics as they were. \
@@ -152,26 +153,27 @@ impl Rewind {
             {
                 change = Some(self.go_live());
             }
-            match self.shown() {
-                Some(snapshot) => {
-                    let accuracy = snapshot
-                        .record
-                        .and_then(|r| r.test_accuracy)
-                        .map(|a| format!(", test accuracy {:.1}%", a * 100.0))
-                        .unwrap_or_default();
-                    let note = if training { " (training goes on)" } else { "" };
-                    ui.label(format!(
-                        "Showing epoch {}{accuracy}, snapshot {} of {}{note}",
-                        snapshot.epoch(),
-                        self.shown.unwrap_or(0) + 1,
-                        self.snapshots.len()
-                    ));
-                }
-                None => {
-                    ui.label(format!("Live, {} snapshots kept", self.snapshots.len()));
-                }
-            }
         });
+        // On its own line, so a long status wraps instead of widening the column.
+        match self.shown() {
+            Some(snapshot) => {
+                let accuracy = snapshot
+                    .record
+                    .and_then(|r| r.test_accuracy)
+                    .map(|a| format!(" (test accuracy {:.1}%)", a * 100.0))
+                    .unwrap_or_default();
+                let note = if training { "; training goes on" } else { "" };
+                ui.label(format!(
+                    "Showing epoch {}{accuracy}, snapshot {} of {}{note}.",
+                    snapshot.epoch(),
+                    self.shown.unwrap_or(0) + 1,
+                    self.snapshots.len()
+                ));
+            }
+            None => {
+                ui.label(format!("Live; {} snapshots kept to rewind through.", self.snapshots.len()));
+            }
+        }
         change
     }
 }

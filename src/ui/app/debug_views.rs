@@ -272,6 +272,8 @@ impl StudioApp {
         if !notes.is_empty() {
             ui.label(notes.join("; "));
         }
+        // Where the last "Save PNG" / "Save CSV" went, whichever plot it came from.
+        self.exporter.message_ui(ui);
     }
 
     /// After the boundary plot: a click pins a point; a PNG request captures the plot.
@@ -280,6 +282,10 @@ impl StudioApp {
             && let Some([x, y]) = pointer.left_click
         {
             self.pin_at(x, y);
+            if matches!(self.insight.as_deref(), Some(ModelInsight::Tree(_) | ModelInsight::Forest { .. })) {
+                // The answer to "why?" is the rule path, in the side view.
+                self.side_view = super::SideView::Learned;
+            }
         }
         if wants_png {
             self.exporter.save_png(ui.ctx(), "decision-boundary", pointer.rect);
@@ -303,6 +309,7 @@ impl StudioApp {
         grid: Arc<DecisionGrid>,
         background: egui::Color32,
     ) {
+        self.boundary.skip_mistakes = self.settings.model.kind.is_clustering();
         self.rewind.record(Arc::clone(&grid), self.latest, self.scores.clone());
         if self.rewind.is_live() {
             self.boundary.set_grid(ctx, &grid, background);
@@ -325,6 +332,7 @@ impl StudioApp {
     /// The "Curves" tab: loss and accuracy, each with a PNG export, and the CSV export.
     pub(super) fn curves_view_ui(&mut self, ui: &mut egui::Ui, available_height: f32) {
         let height = ((available_height - 120.0) / 2.0).max(100.0);
+        self.curves.marker = self.rewind.shown().map(|snapshot| snapshot.epoch());
         let mut wants_loss_png = false;
         ui.horizontal(|ui| {
             ui.strong("Loss");
@@ -346,7 +354,6 @@ impl StudioApp {
         if wants_accuracy_png {
             self.exporter.save_png(ui.ctx(), "accuracy", rect);
         }
-        self.exporter.message_ui(ui);
     }
 
     /// The "Metrics" tab: the confusion matrix of the shown snapshot (rewound or live).
@@ -377,7 +384,6 @@ impl StudioApp {
                 if wants_png {
                     self.exporter.save_png(ui.ctx(), "confusion-matrix", rect);
                 }
-                self.exporter.message_ui(ui);
             }
             (None, Some(record)) if record.test_r2.is_some() => {
                 ui.label(format!(

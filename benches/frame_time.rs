@@ -84,6 +84,8 @@ fn main() {
         // About 60 frames a second, as a display would ask for.
         std::thread::sleep(Duration::from_millis(16));
     }
+    // What the last view held, so a run that drew nothing shows it.
+    let unit_maps = harness.query_all_by_label_contains("unit map: layer").count();
     let app = harness.state();
     let mut all: Vec<f64> = per_view.iter().flatten().copied().collect();
     let (median, p95, max) = percentiles(&mut all);
@@ -99,7 +101,7 @@ fn main() {
         })
         .collect();
     println!(
-        "{{\"frames\": {}, \"median_ms\": {median:.3}, \"p95_ms\": {p95:.3}, \"max_ms\": {max:.3}, \"views\": {{{}}}, \"opened\": {:?}, \"epochs\": {}, \"boundary_refreshes\": {}, \"loss_points\": {}, \"rewind_snapshots\": {}}}",
+        "{{\"frames\": {}, \"median_ms\": {median:.3}, \"p95_ms\": {p95:.3}, \"max_ms\": {max:.3}, \"views\": {{{}}}, \"opened\": {:?}, \"unit_maps\": {unit_maps}, \"epochs\": {}, \"boundary_refreshes\": {}, \"loss_points\": {}, \"rewind_snapshots\": {}}}",
         all.len(),
         views.join(", "),
         opened,

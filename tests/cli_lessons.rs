@@ -62,6 +62,10 @@ fn learning_curve_json_keeps_the_contract() {
         "class target",
     );
     assert_usage_error(&["learning-curve", "--dataset", "moons", "--sizes", "10"], "--models");
+    assert_usage_error(
+        &["learning-curve", "--dataset", "moons", "--models", "ridge", "--sizes", "10"],
+        "does not predict classes",
+    );
 }
 
 #[test]
@@ -159,6 +163,15 @@ fn data_dependency_classical_models_lead_on_little_data_and_networks_gain_from_m
     assert_eq!(series.len(), 5);
     assert!(series.iter().all(|s| s["band"].as_array().unwrap().len() == 2), "a spread band per size");
     assert!(report["figures"].as_array().unwrap().iter().any(|f| f["name"] == "overtake_size"));
+}
+
+#[test]
+fn seed_variance_only_the_network_spreads_on_a_fixed_split() {
+    let report = run_quick("seed-variance");
+    for deterministic in ["logistic_regression", "knn", "svm"] {
+        assert_eq!(figure(&report, &format!("{deterministic}_spread")), 0.0, "{deterministic}");
+    }
+    assert!(figure(&report, "mlp_spread") > 0.0, "{}", report["finding"]);
 }
 
 #[test]

@@ -149,3 +149,26 @@ fn a_gru_on_waveforms_shows_the_hidden_state_of_a_chosen_sequence_over_time() {
     assert_eq!(count(&harness, "Hidden state over time"), 1);
     assert_eq!(count(&harness, "layer 1 gru(4): each line is one hidden unit"), 1);
 }
+
+#[test]
+fn a_deep_sigmoid_stack_is_diagnosed_with_vanishing_gradients() {
+    let mut harness = studio();
+    harness.run_steps(2);
+    harness.state_mut().settings_mut().model.network =
+        NetworkSpec::parse(&"dense(8) sigmoid ".repeat(6)).ok();
+    harness.get_by_label("Reset").click();
+    harness.run_steps(2);
+    for epoch in 1..=3 {
+        harness.get_by_label("Step").click();
+        assert!(step_until(&mut harness, Duration::from_secs(30), |app| app.epoch() == epoch
+            && app.network_insight().is_some_and(|s| s.epoch == epoch)));
+    }
+    open_learned(&mut harness);
+    let texts: Vec<String> = harness
+        .state()
+        .network_insight()
+        .map(|s| s.diagnostics.iter().map(|d| d.text.clone()).collect())
+        .unwrap_or_default();
+    assert!(count(&harness, "smaller than layer 13's: vanishing gradients") == 1, "diagnostics: {texts:?}");
+    assert_eq!(count(&harness, "layer 1's gradients are "), 1);
+}

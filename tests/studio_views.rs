@@ -197,6 +197,7 @@ fn the_rewind_slider_scrubs_back_through_training_and_live_returns() {
     let shown = harness.state().shown_epoch();
     assert!(shown < epoch / 2, "rewound to epoch {shown} of {epoch}");
     assert!(harness.query_by_label_contains(&format!("Showing epoch {shown}")).is_some());
+    assert_eq!(harness.query_all_by_label("rewound to").count(), 2, "both curves mark the epoch");
     harness.get_by_label("Metrics").click();
     harness.run_steps(2);
     if shown > 0 {

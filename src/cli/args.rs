@@ -165,18 +165,22 @@ pub fn load_file(
 /// The data of `DATA`, with the engineered features of `--features` appended.
 pub fn load_data(args: &DataArgs) -> Result<Dataset, CliError> {
     let data = load_raw_data(args)?;
-    with_features(&data, &args.features)
+    with_features(data, &args.features)
 }
 
 /// `data` with the engineered features of `--features` appended, each once, in the order given.
-pub fn with_features(data: &Dataset, features: &[EngineeredFeature]) -> Result<Dataset, CliError> {
+pub fn with_features(data: Dataset, features: &[EngineeredFeature]) -> Result<Dataset, CliError> {
+    if features.is_empty() {
+        // No copy of a large table when nothing is added.
+        return Ok(data);
+    }
     let mut chosen: Vec<EngineeredFeature> = Vec::new();
     for &feature in features {
         if !chosen.contains(&feature) {
             chosen.push(feature);
         }
     }
-    add_features(data, &chosen).map_err(|e| CliError::Usage(e.to_string()))
+    add_features(&data, &chosen).map_err(|e| CliError::Usage(e.to_string()))
 }
 
 fn load_raw_data(args: &DataArgs) -> Result<Dataset, CliError> {

@@ -43,15 +43,16 @@ pub fn run(args: &InspectArgs) -> Result<(), CliError> {
         .data
         .as_ref()
         .ok_or_else(|| CliError::Usage("inspect needs a file: --data FILE.csv".into()))?;
-    let loaded = load_file(path, &args.data)?;
-    let data = &with_features(&loaded.dataset, &args.data.features)?;
+    let crate::data::csv_loader::LoadedCsv { dataset, columns, rows, dropped_rows, warnings } =
+        load_file(path, &args.data)?;
+    let data = &with_features(dataset, &args.data.features)?;
     let report = InspectReport {
         file: path.display().to_string(),
-        rows: loaded.rows,
-        dropped_rows: loaded.dropped_rows,
+        rows,
+        dropped_rows,
         features: data.n_features(),
         feature_names: data.feature_names.clone(),
-        columns: loaded.columns.clone(),
+        columns,
         target: TargetReport {
             name: data.target_name.clone(),
             task: data.task().name(),
@@ -60,7 +61,7 @@ pub fn run(args: &InspectArgs) -> Result<(), CliError> {
                 Target::Values(_) => Vec::new(),
             },
         },
-        warnings: loaded.warnings.clone(),
+        warnings,
     };
     if args.json {
         return print_json(&report);

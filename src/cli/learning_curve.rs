@@ -52,6 +52,10 @@ pub struct LearningCurveArgs {
     /// A hyper-parameter, e.g. --param random_forest.n_estimators=50 (KIND.KEY=VALUE, repeatable).
     #[arg(long = "param", value_name = "KIND.KEY=VALUE")]
     pub params: Vec<String>,
+    /// Keep one split and one subset per size for every seed, so only the networks' starting
+    /// weights change between seeds (seed variance beside the deterministic classical models).
+    #[arg(long)]
+    pub fixed_split: bool,
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -82,9 +86,9 @@ fn models(args: &LearningCurveArgs) -> Result<Vec<CurveModel>, CliError> {
     let mut out = Vec::new();
     for name in &args.models {
         let kind = ModelKind::from_name(name).ok_or_else(|| usage(format!("unknown model '{name}'")))?;
-        if kind.is_clustering()
-            || kind.name().ends_with("regression") && kind != ModelKind::LogisticRegression
-        {
+        let regression_only =
+            matches!(kind, ModelKind::LinearRegression | ModelKind::Ridge | ModelKind::Lasso);
+        if kind.is_clustering() || regression_only {
             return Err(usage(format!(
                 "{name} does not predict classes; a learning curve plots test accuracy of classifiers"
             )));
@@ -127,6 +131,7 @@ pub fn run(args: &LearningCurveArgs) -> Result<(), CliError> {
         base_seed: args.data.seed,
         test_fraction: args.data.test_fraction,
         scale: !args.data.no_scale,
+        fixed_split: args.fixed_split,
     };
     let quiet = args.json;
     let progress = |_: f32, what: &str| {

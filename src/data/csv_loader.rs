@@ -217,6 +217,14 @@ impl<'a> Source<'a> {
         }
     }
 
+    /// The text's size in bytes, when it is known without reading it.
+    fn size(self) -> Option<u64> {
+        match self {
+            Source::Bytes(bytes) | Source::Watched(bytes, _) => Some(bytes.len() as u64),
+            Source::File(path) => std::fs::metadata(path).ok().map(|m| m.len()),
+        }
+    }
+
     /// Tells a watcher which pass over the text is under way.
     fn set_pass(self, pass: u32) {
         if let Source::Watched(_, progress) = self {
@@ -623,6 +631,7 @@ fn read_rows_fast(
     delimiter: u8,
     names: &[String],
     mut line: u64,
+    total_bytes: u64,
     rows: &mut Rows,
 ) -> Result<Option<(Vec<u8>, u64)>, CsvError> {
     let io = |e: std::io::Error| CsvError::Io { path: file.to_string(), source: e };
@@ -650,25 +659,52 @@ fn read_rows_fast(
             }
         };
         let chunk = &pending[..cut];
-        let plain = !chunk.iter().any(|&b| b == b'"' || b == b'\r');
-        let Some(chunk_text) = plain.then(|| std::str::from_utf8(chunk).ok()).flatten() else {
+        // `contains` on bytes is a vectorized memchr.
+        if chunk.contains(&b'"') || chunk.contains(&b'\r') {
             return Ok(Some((pending, line)));
-        };
-        // Halves cut at a line end, so each thread sees whole rows.
-        let middle = chunk_text.len() / 2;
-        let split = chunk_text.as_bytes()[middle..].iter().position(|&b| b == b'\n').map_or(chunk_text.len(), |i| middle + i + 1);
-        let (first, second) = chunk_text.split_at(split);
-        let second_line = line + count_newlines(first.as_bytes());
+        }
+        // Halves cut at a line end, so each thread sees whole rows; the second half counts its
+        // lines from 0 and is shifted once the first half's line count is known.
+        let middle = chunk.len() / 2;
+        let split = chunk[middle..].iter().position(|&b| b == b'\n').map_or(chunk.len(), |i| middle + i + 1);
+        let (first, second) = chunk.split_at(split);
         let (a, b) = std::thread::scope(|scope| {
-            let helper = scope.spawn(|| parse_plain_rows(file, second, delimiter, names, second_line));
+            let helper = scope.spawn(|| parse_plain_rows(file, second, delimiter, names, 0));
             let a = parse_plain_rows(file, first, delimiter, names, line);
             (a, helper.join())
         });
-        rows.append(a?);
-        rows.append(b.unwrap_or_else(|_| {
-            Err(CsvError::Invalid { file: file.to_string(), message: "a parsing thread stopped unexpectedly".into() })
-        })?);
-        line = second_line + count_newlines(second.as_bytes());
+        let b = b.unwrap_or(Err(PlainError::NotUtf8));
+        let (a, b) = match (a, b) {
+            (Err(PlainError::NotUtf8), _) | (_, Err(PlainError::NotUtf8)) => {
+                // The csv reader finds the bad bytes and names their line and column.
+                return Ok(Some((pending, line)));
+            }
+            (Err(PlainError::Csv(e)), _) => return Err(e),
+            (Ok((a, end_line)), b) => {
+                let b = b.map_err(|e| match e {
+                    PlainError::Csv(CsvError::Ragged { file, line, expected, found, hint }) => {
+                        CsvError::Ragged { file, line: line + end_line, expected, found, hint }
+                    }
+                    PlainError::Csv(e) => e,
+                    PlainError::NotUtf8 => unreachable!("handled above"),
+                })?;
+                line = end_line;
+                (a, b)
+            }
+        };
+        let (mut b, b_lines) = b;
+        for row_line in &mut b.lines {
+            *row_line += line;
+        }
+        line += b_lines;
+        if rows.numbers.capacity() == 0 && !a.lines.is_empty() {
+            // Reserve for the whole text once, from the first rows' width in bytes, so the
+            // numbers are never copied into a twice-as-large buffer on the way.
+            let per_value = first.len() as f64 / a.numbers.len().max(1) as f64;
+            rows.numbers.reserve((total_bytes as f64 / per_value * 1.02) as usize);
+        }
+        rows.append(a);
+        rows.append(b);
         pending.drain(..cut);
         want = FAST_CHUNK;
         if eof && pending.is_empty() {
@@ -677,43 +713,78 @@ fn read_rows_fast(
     }
 }
 
+/// Why a plain chunk could not be parsed on the fast path.
+enum PlainError {
+    /// Not valid UTF-8: the csv reader takes over to name the place.
+    NotUtf8,
+    Csv(CsvError),
+}
+
 /// Parses rows of text without quotes: fields split at the delimiter, cells read as
-/// [`parse_rows`] reads them. Blank lines are skipped, as the csv reader skips them.
-fn parse_plain_rows(file: &str, text: &str, delimiter: u8, names: &[String], first_line: u64) -> Result<Rows, CsvError> {
+/// [`parse_rows`] reads them. Blank lines are skipped, as the csv reader skips them. Returns
+/// the rows and the line after the last one.
+fn parse_plain_rows(
+    file: &str,
+    bytes: &[u8],
+    delimiter: u8,
+    names: &[String],
+    first_line: u64,
+) -> Result<(Rows, u64), PlainError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| PlainError::NotUtf8)?;
     let expected = names.len();
     let mut rows = Rows::new(expected);
     rows.numbers.reserve(text.len() / 8);
-    let delimiter = char::from(delimiter);
-    for (index, row) in text.split_terminator('\n').enumerate() {
-        if row.is_empty() {
+    let mut line = first_line;
+    let mut position = 0;
+    while position < bytes.len() {
+        if bytes[position] == b'\n' {
+            // A blank line.
+            position += 1;
+            line += 1;
             continue;
         }
-        let line = first_line + index as u64;
         let start = rows.numbers.len();
         let mut found = 0;
-        for ((cell, is_text), missing) in row.split(delimiter).zip(rows.text_columns.iter_mut()).zip(rows.missing.iter_mut()) {
-            found += 1;
-            rows.numbers.push(match parse_cell(cell) {
-                Cell::Number(v) if !*is_text => v,
-                Cell::Text => {
-                    *is_text = true;
-                    f64::NAN
+        let mut field_start = position;
+        // One pass over the row's bytes: every delimiter or the line end closes a field.
+        loop {
+            let end = position == bytes.len() || bytes[position] == b'\n';
+            if end || bytes[position] == delimiter {
+                if found < expected {
+                    // Delimiters and newlines are ASCII, so these are character boundaries.
+                    let cell = text.get(field_start..position).unwrap_or_default();
+                    let is_text = &mut rows.text_columns[found];
+                    rows.numbers.push(match parse_cell(cell) {
+                        Cell::Number(v) if !*is_text => v,
+                        Cell::Text => {
+                            *is_text = true;
+                            f64::NAN
+                        }
+                        Cell::Missing => {
+                            rows.missing[found] += 1;
+                            f64::NAN
+                        }
+                        Cell::Number(_) => f64::NAN,
+                    });
                 }
-                Cell::Missing => {
-                    *missing += 1;
-                    f64::NAN
+                found += 1;
+                field_start = position + 1;
+                if end {
+                    break;
                 }
-                Cell::Number(_) => f64::NAN,
-            });
+            }
+            position += 1;
         }
-        if found != expected || row.split(delimiter).count() != expected {
+        if found != expected {
             rows.numbers.truncate(start);
-            let found = row.split(delimiter).count();
-            return Err(CsvError::Ragged { file: file.to_string(), line, expected, found, hint: String::new() });
+            let ragged = CsvError::Ragged { file: file.to_string(), line, expected, found, hint: String::new() };
+            return Err(PlainError::Csv(ragged));
         }
         rows.lines.push(line);
+        position += 1;
+        line += 1;
     }
-    Ok(rows)
+    Ok((rows, line))
 }
 
 /// First pass: checks the shape and UTF-8 of every row and keeps the numbers. Returns which
@@ -753,7 +824,8 @@ fn read_numbers<R: Read + Send>(
     let header_end = reader.position().byte();
     let (mut text, _) = open_text(source)?;
     let first_line = skip_header(&mut text, header_end).map_err(|e| source.io_error(e))?;
-    let unclosed = match read_rows_fast(file, &mut text, delimiter, &names, first_line, &mut rows)? {
+    let total_bytes = source.size().unwrap_or(0);
+    let unclosed = match read_rows_fast(file, &mut text, delimiter, &names, first_line, total_bytes, &mut rows)? {
         None => None,
         Some((unparsed, line)) => {
             let rest = std::io::Cursor::new(unparsed).chain(text);

@@ -34,6 +34,9 @@ pub struct CurveSettings {
     pub test_fraction: f64,
     /// Standardize features, fitted on each subset's training rows only.
     pub scale: bool,
+    /// Keep the base seed's split and subsets for every seed, so only the models' own randomness
+    /// (a network's starting weights) differs between seeds: seed variance alone.
+    pub fixed_split: bool,
 }
 
 /// One measurement: one model trained on `train_size` rows with one seed.
@@ -88,9 +91,10 @@ pub fn learning_curve(
     let mut points = Vec::with_capacity(total);
     for s in 0..settings.seeds {
         let seed = settings.base_seed + s as u64;
-        let split = stratified_split(data, settings.test_fraction, seed)?;
+        let data_seed = if settings.fixed_split { settings.base_seed } else { seed };
+        let split = stratified_split(data, settings.test_fraction, data_seed)?;
         check_sizes(&settings.sizes, split.train.len(), classes)?;
-        let order = stratified_order(data, &split.train, seed);
+        let order = stratified_order(data, &split.train, data_seed);
         for &size in &settings.sizes {
             let subset =
                 Split { train: take_stratified(&order, size), test: split.test.clone(), warning: None };
@@ -249,7 +253,7 @@ mod tests {
     }
 
     fn settings(sizes: Vec<usize>) -> CurveSettings {
-        CurveSettings { sizes, seeds: 2, base_seed: 0, test_fraction: 0.25, scale: true }
+        CurveSettings { sizes, seeds: 2, base_seed: 0, test_fraction: 0.25, scale: true, fixed_split: false }
     }
 
     fn model(kind: ModelKind) -> CurveModel {
@@ -297,6 +301,22 @@ mod tests {
             let at = |n| summary.iter().find(|s| s.model == m && s.train_size == n).unwrap().mean;
             assert!(at(150) > at(10), "{m}: {summary:?}");
         }
+    }
+
+    #[test]
+    fn a_fixed_split_leaves_only_the_network_to_vary() {
+        let data = moons();
+        let net = CurveModel {
+            label: "net".into(),
+            config: ModelConfig { hidden_layers: vec![4], ..Default::default() },
+            epochs: 3,
+        };
+        let models = [model(ModelKind::LogisticRegression), net];
+        let settings = CurveSettings { fixed_split: true, seeds: 3, ..settings(vec![40]) };
+        let points = learning_curve(&data, &models, &settings, &|_, _| {}, &AtomicBool::new(false)).unwrap();
+        let summary = summarize(&points);
+        assert_eq!(summary[0].low, summary[0].high, "logistic regression is deterministic: {summary:?}");
+        assert!(summary[1].high > summary[1].low, "the network's seeds differ: {summary:?}");
     }
 
     #[test]

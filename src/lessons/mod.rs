@@ -220,6 +220,8 @@ impl LessonModel {
 }
 
 /// What a lesson measures. Each kind has its own settings; see the lesson files for examples.
+// Plain data that the studio edits in place; a few hundred bytes per lesson, so no boxing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Experiment {
@@ -232,6 +234,9 @@ pub enum Experiment {
         quick_sizes: Vec<usize>,
         #[serde(default)]
         quick_seeds: Option<usize>,
+        /// Same split for every seed: only the networks' starting weights vary (seed variance).
+        #[serde(default)]
+        fixed_split: bool,
     },
     /// Models side by side on the same split, in one or more parts (each may use other data).
     Comparison { parts: Vec<ComparisonPart> },
@@ -263,7 +268,7 @@ pub enum Experiment {
 }
 
 /// One table of a comparison.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ComparisonPart {
     pub title: String,
@@ -275,18 +280,6 @@ pub struct ComparisonPart {
     /// Put before the figure names made from labels, so parts with the same models differ
     /// (e.g. "waveforms_"); explicit `figure` names are kept as written.
     pub figure_prefix: String,
-}
-
-impl Default for ComparisonPart {
-    fn default() -> Self {
-        Self {
-            title: String::new(),
-            data: None,
-            models: Vec::new(),
-            unit_maps: false,
-            figure_prefix: String::new(),
-        }
-    }
 }
 
 /// How to run a lesson.
@@ -311,8 +304,9 @@ pub enum LessonError {
 }
 
 /// The lesson files shipped with Learnscope, embedded so they work without the assets folder.
-const BUILTIN_FILES: [(&str, &str); 9] = [
+const BUILTIN_FILES: [(&str, &str); 10] = [
     ("data-dependency.json", include_str!("../../assets/lessons/data-dependency.json")),
+    ("seed-variance.json", include_str!("../../assets/lessons/seed-variance.json")),
     ("feature-engineering.json", include_str!("../../assets/lessons/feature-engineering.json")),
     ("compute-cost.json", include_str!("../../assets/lessons/compute-cost.json")),
     ("interpretability.json", include_str!("../../assets/lessons/interpretability.json")),

@@ -25,10 +25,10 @@ pub fn run(
 ) -> Result<LessonReport, LessonError> {
     let quick = options.quick;
     match &lesson.experiment {
-        Experiment::LearningCurve { models, sizes, seeds, quick_sizes, quick_seeds } => {
+        Experiment::LearningCurve { models, sizes, seeds, quick_sizes, quick_seeds, fixed_split } => {
             let sizes = if quick && !quick_sizes.is_empty() { quick_sizes } else { sizes };
             let seeds = if quick { quick_seeds.unwrap_or(*seeds) } else { *seeds };
-            curve(&lesson.data, models, sizes, seeds, quick, progress, cancel)
+            curve(&lesson.data, models, (sizes, seeds, *fixed_split), quick, progress, cancel)
         }
         Experiment::Comparison { parts } => comparison(&lesson.data, parts, quick, progress, cancel),
         Experiment::Cost { models } => cost(&lesson.data, models, quick, progress, cancel),
@@ -95,8 +95,7 @@ fn check_cancel(cancel: &AtomicBool) -> Result<(), LessonError> {
 fn curve(
     settings: &LessonData,
     models: &[LessonModel],
-    sizes: &[usize],
-    seeds: usize,
+    (sizes, seeds, fixed_split): (&[usize], usize, bool),
     quick: bool,
     progress: Progress<'_>,
     cancel: &AtomicBool,
@@ -119,6 +118,7 @@ fn curve(
         base_seed: settings.seed,
         test_fraction: settings.test_fraction,
         scale: settings.scale,
+        fixed_split,
     };
     let points =
         learning_curve(&data, &curve_models, &curve_settings, progress, cancel).map_err(|e| match e {
@@ -228,6 +228,13 @@ pub fn curve_report(
     }
     for s in &summary {
         figures.push(figure(format!("{}@{}", s.model, s.train_size), s.mean));
+    }
+    // How far apart the seeds land, on average over the sizes: the width of each band.
+    for (model, _) in is_network {
+        let widths: Vec<f64> = summary.iter().filter(|s| &s.model == model).map(|s| s.high - s.low).collect();
+        if !widths.is_empty() {
+            figures.push(figure(format!("{model}_spread"), widths.iter().sum::<f64>() / widths.len() as f64));
+        }
     }
     LessonReport {
         finding,

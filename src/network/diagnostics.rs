@@ -49,8 +49,8 @@ pub fn dead_relus(dead: &[DeadRelus]) -> Vec<Diagnostic> {
             Diagnostic::new(
                 severity,
                 format!(
-                    "layer {}: {:.0}% of ReLUs never fire ({} of {} units output zero for every training \
-                     row, so they stop learning). Try a smaller learning rate or leaky_relu.",
+                    "layer {}: {:.0}% of ReLUs never fire ({} of {} units output zero on every training \
+                     row sampled, so they stop learning). Try a smaller learning rate or leaky_relu.",
                     d.index,
                     d.share() * 100.0,
                     d.dead,

@@ -82,7 +82,10 @@ pub fn point_row(session: &TrainingSession, spec: &GridSpec, x: f64, y: f64) -> 
         if let Some(slot) = raw.get_mut(spec.x_feature) {
             *slot = x;
         }
-        if let Some(slot) = raw.get_mut(spec.y_feature) {
+        // One-feature data: the plot's y axis is the target, not an input.
+        if !spec.is_one_feature()
+            && let Some(slot) = raw.get_mut(spec.y_feature)
+        {
             *slot = y;
         }
         for (offset, feature) in spec.derived.iter().enumerate() {

@@ -1060,6 +1060,7 @@ impl StudioApp {
                 });
             });
             ui.vertical(|ui| {
+                let mut wants_learned_png = false;
                 ui.horizontal(|ui| {
                     ui.selectable_value(&mut self.side_view, SideView::Curves, "Curves")
                         .on_hover_text("Loss and accuracy on the training and test points, epoch by epoch.");
@@ -1067,8 +1068,15 @@ impl StudioApp {
                         .on_hover_text("The confusion matrix and per-class scores on the test points.");
                     ui.selectable_value(&mut self.side_view, SideView::Learned, "What it learned")
                         .on_hover_text("Inside the model: the tree, the weights, the importances.");
+                    // The curves and metrics have a button per plot; this one saves the visible view.
+                    wants_learned_png = self.side_view == SideView::Learned && export::png_button(ui);
                 });
-                egui::ScrollArea::vertical().id_salt("side_view").show(ui, |ui| self.side_view_ui(ui, available.y));
+                let shown = egui::ScrollArea::vertical()
+                    .id_salt("side_view")
+                    .show(ui, |ui| self.side_view_ui(ui, available.y));
+                if wants_learned_png {
+                    self.exporter.save_png(ui.ctx(), "what-it-learned", shown.inner_rect);
+                }
             });
         });
         if hovered.is_some() {

@@ -100,7 +100,11 @@ impl DuelSide {
             return format!("stopped: {error}");
         }
         let accuracy = self.accuracy.map_or("-".into(), |a| format!("{a:.3}"));
-        let state = if self.finished { "finished" } else { "training" };
+        let state = match (self.finished, self.epoch) {
+            (true, _) => "finished",
+            (false, 0) => "ready",
+            (false, _) => "training",
+        };
         format!("epoch {}  test accuracy {accuracy}  ({state})", self.epoch)
     }
 }
@@ -301,6 +305,10 @@ impl DuelView {
     }
 
     pub fn ui(&mut self, ui: &mut egui::Ui, waker: &Waker) {
+        ui.label(
+            "Both models learn from the same training rows and are scored on the same test rows; \
+             the two plots share their axes (drag or zoom one, the other follows).",
+        );
         self.settings_ui(ui, waker);
         if let Some(error) = &self.error {
             ui.colored_label(ui.visuals().error_fg_color, error);

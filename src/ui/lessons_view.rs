@@ -325,6 +325,15 @@ impl LessonsStudio {
     }
 
     fn poll_files(&mut self) {
+        let was_busy = self.file_task.is_some();
+        self.poll_file_task();
+        if was_busy && self.file_task.is_none() {
+            // The outcome (a lesson, a message) shows in the lesson window.
+            self.lesson_open = true;
+        }
+    }
+
+    fn poll_file_task(&mut self) {
         let no_choice = "No file was chosen. If no dialog appeared, this system has no file-dialog service.";
         match &self.file_task {
             Some(FileTask::Open(receiver)) => match receiver.try_recv() {
@@ -335,7 +344,6 @@ impl LessonsStudio {
                 Ok(Some(Err(message))) => {
                     self.file_task = None;
                     self.error = Some(format!("The lesson could not be opened. {message}"));
-                    self.lesson_open = true;
                 }
                 Ok(None) => {
                     self.file_task = None;
@@ -608,12 +616,14 @@ fn models_ui(ui: &mut egui::Ui, models: &mut [LessonModel], salt: &str) {
     egui::Grid::new(("lesson_models", salt)).num_columns(4).striped(true).show(ui, |ui| {
         for (index, model) in models.iter_mut().enumerate() {
             let default_label = model.label();
-            ui.add(
-                egui::TextEdit::singleline(&mut model.label).hint_text(default_label).desired_width(160.0),
-            );
+            ui.add_sized(
+                [160.0, ui.spacing().interact_size.y],
+                egui::TextEdit::singleline(&mut model.label).hint_text(default_label),
+            )
+            .on_hover_text("The model's name in the tables; empty uses its kind.");
             match &mut model.net {
                 Some(net) => {
-                    ui.add(egui::TextEdit::singleline(net).desired_width(220.0))
+                    ui.add_sized([220.0, ui.spacing().interact_size.y], egui::TextEdit::singleline(net))
                         .on_hover_text("The network layer by layer, as the CLI's --net takes it.");
                 }
                 None => {

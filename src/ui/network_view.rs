@@ -56,6 +56,9 @@ pub struct NetworkView {
     norm_lines: Vec<(String, Vec<PlotPoint>)>,
     /// Snapshots received since the run began.
     snapshots: usize,
+    /// The explanation shown predates the latest snapshot; asked again at most once a second.
+    explanation_stale: bool,
+    last_request: Option<std::time::Instant>,
 }
 
 struct LayerTextures {
@@ -112,6 +115,7 @@ impl NetworkView {
     /// A new snapshot arrived: rebuild the textures and extend the histories.
     pub fn set_insight(&mut self, ctx: &egui::Context, insight: Arc<NetworkInsight>) {
         self.snapshots += 1;
+        self.explanation_stale = self.explained.is_some();
         // Unit maps: reuse the textures when the layout is unchanged.
         let same_layout = self.units.len() == insight.unit_maps.len()
             && self.units.iter().zip(&insight.unit_maps).all(|(t, m)| t.textures.len() == m.maps.len());
@@ -314,6 +318,17 @@ impl NetworkView {
         egui::CollapsingHeader::new("Why this prediction?").default_open(true).show(ui, |ui| {
             request = self.explain_ui(ui, context);
         });
+        // Keep the answer current while the network trains.
+        if request.is_none()
+            && self.explanation_stale
+            && self.last_request.is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(1))
+        {
+            request = self.explained.as_ref().map(|e| e.target);
+        }
+        if request.is_some() {
+            self.explanation_stale = false;
+            self.last_request = Some(std::time::Instant::now());
+        }
         egui::CollapsingHeader::new("Weight and gradient histograms")
             .default_open(false)
             .show(ui, |ui| self.histograms_ui(ui));
@@ -674,7 +689,8 @@ fn activation_row_ui(ui: &mut egui::Ui, label: &str, values: &[f32]) {
     ui.horizontal(|ui| {
         ui.small(label);
         let shown = values.len().min(MAX_ACTIVATION_CELLS);
-        let cell = 10.0;
+        // Narrower cells for wide layers, so the strip fits the panel.
+        let cell = (ui.available_width() / shown.max(1) as f32).clamp(3.0, 10.0);
         let (rect, response) = ui.allocate_exact_size(vec2(cell * shown as f32, cell), Sense::hover());
         let scale = values.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-6);
         for (i, v) in values.iter().take(shown).enumerate() {
@@ -752,9 +768,15 @@ fn diagram_ui(ui: &mut egui::Ui, insight: &NetworkInsight) {
                 Stroke::new(1.0, node),
             );
         }
+        // The outer labels lean inwards so they are never cut at the edges.
+        let (anchor, label_x) = match c {
+            0 => (Align2::LEFT_CENTER, rect.min.x + 2.0),
+            c if c + 1 == columns.len() => (Align2::RIGHT_CENTER, rect.max.x - 2.0),
+            _ => (Align2::CENTER_CENTER, x),
+        };
         painter.text(
-            pos2(x, rect.min.y + 8.0),
-            Align2::CENTER_CENTER,
+            pos2(label_x, rect.min.y + 8.0),
+            anchor,
             short_label(label),
             FontId::proportional(11.0),
             text_color,

@@ -11,7 +11,7 @@ pub const CHART_WIDTH: u32 = 800;
 pub const CHART_HEIGHT: u32 = 500;
 
 /// Space around the plot area for the frame and ticks: left, right, top, bottom.
-const MARGIN: [f64; 4] = [48.0, 16.0, 16.0, 36.0];
+const MARGIN: [f64; 4] = [64.0, 24.0, 16.0, 36.0];
 
 const SERIES_COLORS: [[u8; 3]; 6] =
     [[242, 142, 43], [78, 121, 167], [89, 161, 79], [225, 87, 89], [176, 122, 161], [118, 183, 178]];
@@ -31,11 +31,77 @@ pub fn export_report(report: &LessonReport, folder: &Path) -> Result<Vec<PathBuf
         names.push(name);
     }
     let markdown_path = folder.join("report.md");
-    crate::files::write_bytes_atomically(&markdown_path, report.to_markdown(&names).as_bytes())
-        .map_err(|e| e.to_string())?;
+    let mut markdown = report.to_markdown(&names);
+    markdown.push_str(&chart_legends(report, &names));
+    crate::files::write_bytes_atomically(&markdown_path, markdown.as_bytes()).map_err(|e| e.to_string())?;
     written.push(markdown_path);
     Ok(written)
 }
+
+/// The PNGs carry no text, so the Markdown says what each one shows: axes, ranges and the colour
+/// of every series.
+fn chart_legends(report: &LessonReport, names: &[String]) -> String {
+    if report.charts.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\n## How to read the charts\n");
+    for (chart, name) in report.charts.iter().zip(names) {
+        let canvas = Canvas {
+            width: 0,
+            height: 0,
+            pixels: Vec::new(),
+            x_range: (0.0, 1.0),
+            y_range: (0.0, 1.0),
+            log_x: chart.log_x,
+        };
+        let ((x0, x1), (y0, y1)) = data_ranges(chart, &canvas);
+        let (x0, x1) = if chart.log_x { (10f64.powf(x0), 10f64.powf(x1)) } else { (x0, x1) };
+        let scale = if chart.log_x { ", log scale" } else { "" };
+        out.push_str(&format!(
+            "\n- `{name}` ({}): x is {} from {} to {}{scale}; y is {} from {} to {}.",
+            chart.title,
+            or_unnamed(&chart.x_label),
+            short(x0),
+            short(x1),
+            or_unnamed(&chart.y_label),
+            short(y0),
+            short(y1)
+        ));
+        if chart.heatmap.is_some() {
+            out.push_str(" The grey background is a heatmap: dark is low, light is high.");
+        }
+        let colours: Vec<String> = chart
+            .series
+            .iter()
+            .enumerate()
+            .map(|(i, series)| {
+                let band = if series.band.is_empty() { "" } else { " with its spread shaded" };
+                format!("{} {}{band}", COLOUR_NAMES[i % COLOUR_NAMES.len()], series.name)
+            })
+            .collect();
+        if !colours.is_empty() {
+            out.push_str(&format!(" Colours: {}.", colours.join(", ")));
+        }
+    }
+    out.push('\n');
+    out
+}
+
+fn or_unnamed(label: &str) -> &str {
+    if label.is_empty() { "unnamed" } else { label }
+}
+
+/// A number for a sentence: three significant digits at most.
+fn short(value: f64) -> String {
+    if value.abs() >= 100.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{:.3}", value).trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// Names of `SERIES_COLORS`, in the same order.
+const COLOUR_NAMES: [&str; 6] = ["orange", "blue", "green", "red", "purple", "teal"];
 
 /// An RGBA canvas with the chart's data-to-pixel mapping.
 struct Canvas {
@@ -82,9 +148,9 @@ impl Canvas {
             return;
         }
         let at = (y as usize * self.width + x as usize) * 4;
-        for channel in 0..3 {
-            let old = self.pixels[at + channel] as f64;
-            self.pixels[at + channel] = (old + (color[channel] as f64 - old) * alpha).round() as u8;
+        for (pixel, &target) in self.pixels[at..at + 3].iter_mut().zip(&color) {
+            let old = *pixel as f64;
+            *pixel = (old + (target as f64 - old) * alpha).round() as u8;
         }
     }
 
@@ -194,7 +260,7 @@ pub fn rasterize_chart(chart: &ReportChart, width: u32, height: u32) -> Vec<u8> 
     canvas.pixels
 }
 
-/// The plot area's frame with five ticks on each axis.
+/// The plot area's frame with five ticks on each axis, each with its value.
 fn draw_frame(canvas: &mut Canvas) {
     let black = [40, 40, 40];
     let (l, r, t, b) = (canvas.plot_left(), canvas.plot_right(), canvas.plot_top(), canvas.plot_bottom());
@@ -202,13 +268,89 @@ fn draw_frame(canvas: &mut Canvas) {
     canvas.segment((l, b), (r, b), black, 1.0);
     canvas.segment((l, t), (l, b), black, 1.0);
     canvas.segment((r, t), (r, b), black, 1.0);
+    let (x_range, y_range) = (canvas.x_range, canvas.y_range);
     for tick in 0..=4 {
         let f = tick as f64 / 4.0;
         let x = l + (r - l) * f;
         let y = b - (b - t) * f;
         canvas.segment((x, b), (x, b + 5.0), black, 1.0);
         canvas.segment((l - 5.0, y), (l, y), black, 1.0);
+        let x_value = x_range.0 + (x_range.1 - x_range.0) * f;
+        let x_text = if canvas.log_x {
+            size_label(10f64.powf(x_value))
+        } else {
+            tick_label(x_value, x_range.1 - x_range.0)
+        };
+        let y_text = tick_label(y_range.0 + (y_range.1 - y_range.0) * f, y_range.1 - y_range.0);
+        draw_text(canvas, x - text_width(&x_text) / 2.0, b + 9.0, &x_text, black);
+        draw_text(canvas, l - 9.0 - text_width(&y_text), y - GLYPH_SCALE * 2.5, &y_text, black);
     }
+}
+
+/// Pixels per glyph cell: 3 × 5 glyphs drawn at twice their size.
+const GLYPH_SCALE: f64 = 2.0;
+
+/// A tiny font for tick labels: digits, point, minus and k (thousands), 3 bits per row.
+fn glyph(c: char) -> Option<[u8; 5]> {
+    Some(match c {
+        '0' => [0b111, 0b101, 0b101, 0b101, 0b111],
+        '1' => [0b010, 0b110, 0b010, 0b010, 0b111],
+        '2' => [0b111, 0b001, 0b111, 0b100, 0b111],
+        '3' => [0b111, 0b001, 0b111, 0b001, 0b111],
+        '4' => [0b101, 0b101, 0b111, 0b001, 0b001],
+        '5' => [0b111, 0b100, 0b111, 0b001, 0b111],
+        '6' => [0b111, 0b100, 0b111, 0b101, 0b111],
+        '7' => [0b111, 0b001, 0b001, 0b001, 0b001],
+        '8' => [0b111, 0b101, 0b111, 0b101, 0b111],
+        '9' => [0b111, 0b101, 0b111, 0b001, 0b111],
+        '.' => [0b000, 0b000, 0b000, 0b000, 0b010],
+        '-' => [0b000, 0b000, 0b111, 0b000, 0b000],
+        'k' => [0b100, 0b101, 0b110, 0b101, 0b101],
+        _ => return None,
+    })
+}
+
+fn text_width(text: &str) -> f64 {
+    text.chars().count() as f64 * 4.0 * GLYPH_SCALE - GLYPH_SCALE
+}
+
+/// Draws `text` with its top-left corner at (x, y); characters the font lacks are skipped.
+fn draw_text(canvas: &mut Canvas, x: f64, y: f64, text: &str, color: [u8; 3]) {
+    let scale = GLYPH_SCALE as i64;
+    for (index, c) in text.chars().enumerate() {
+        let Some(rows) = glyph(c) else { continue };
+        let left = x.round() as i64 + index as i64 * 4 * scale;
+        for (row, bits) in rows.iter().enumerate() {
+            for column in 0..3 {
+                if bits & (0b100 >> column) != 0 {
+                    for dy in 0..scale {
+                        for dx in 0..scale {
+                            let px = left + column as i64 * scale + dx;
+                            canvas.blend(px, y.round() as i64 + row as i64 * scale + dy, color, 1.0);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A tick value with as many decimals as the axis span needs.
+fn tick_label(value: f64, span: f64) -> String {
+    let step = (span / 4.0).abs().max(1e-12);
+    let decimals = (1 - step.log10().floor() as i64).clamp(0, 3) as usize;
+    let text = format!("{value:.decimals$}");
+    // "-0.00" reads as zero.
+    if text.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
+        text.trim_start_matches('-').into()
+    } else {
+        text
+    }
+}
+
+/// A training-set size: 50, 1.2k.
+fn size_label(value: f64) -> String {
+    if value >= 1000.0 { format!("{:.1}k", value / 1000.0) } else { format!("{}", value.round()) }
 }
 
 /// The x and y spans of everything drawn, with a little room around them.
@@ -282,6 +424,16 @@ mod tests {
     }
 
     #[test]
+    fn tick_labels_fit_the_axis_span() {
+        assert_eq!(tick_label(0.925, 0.3), "0.925");
+        assert_eq!(tick_label(2.0, 8.0), "2.0");
+        assert_eq!(tick_label(-0.0001, 1.0), "0.00");
+        assert_eq!(tick_label(250.0, 800.0), "250");
+        assert_eq!(size_label(1437.0), "1.4k");
+        assert_eq!(text_width("10"), 14.0);
+    }
+
+    #[test]
     fn a_heatmap_fills_the_plot_area_dark_where_low() {
         let chart = ReportChart {
             title: "Loss surface".into(),
@@ -296,8 +448,8 @@ mod tests {
         };
         let (w, h) = (200, 120);
         let pixels = rasterize_chart(&chart, w, h);
-        let left = pixel(&pixels, w, 60, 60);
-        let right = pixel(&pixels, w, 170, 60);
+        let left = pixel(&pixels, w, 80, 60);
+        let right = pixel(&pixels, w, 165, 60);
         assert!(left[0] < 80 && left[0] == left[2], "low values are dark: {left:?}");
         assert!(right[0] > 180, "high values are light: {right:?}");
     }
@@ -323,6 +475,12 @@ mod tests {
         let markdown = std::fs::read_to_string(folder.join("report.md")).unwrap();
         assert!(markdown.contains("![Learning curve](chart-1.png)"), "{markdown}");
         assert!(markdown.contains("| mlp | 0.95 |"), "{markdown}");
+        assert!(
+            markdown.contains("- `chart-1.png` (Learning curve): x is training rows from ")
+                && markdown.contains("log scale; y is test accuracy")
+                && markdown.contains("Colours: orange network with its spread shaded."),
+            "{markdown}"
+        );
         let png = std::fs::read(folder.join("chart-2.png")).unwrap();
         assert_eq!(&png[1..4], b"PNG");
     }

@@ -27,11 +27,45 @@ impl ReportView {
             ui.add_space(6.0);
             table_ui(ui, table, index);
         }
-        for (index, chart) in report.charts.iter().enumerate() {
+        let is_map = |chart: &ReportChart| chart.series.is_empty() && chart.heatmap.is_some();
+        for (index, chart) in report.charts.iter().enumerate().filter(|(_, c)| !is_map(c)) {
             ui.add_space(6.0);
             let texture = self.heatmaps.get(index).and_then(Option::as_ref);
             chart_ui(ui, chart, index, texture);
         }
+        let maps: Vec<(usize, &ReportChart)> =
+            report.charts.iter().enumerate().filter(|(_, c)| is_map(c)).collect();
+        if !maps.is_empty() {
+            ui.add_space(6.0);
+            self.map_gallery_ui(ui, &maps);
+        }
+    }
+
+    /// Charts that are only a heatmap (a hidden unit's response over the plane) as a grid of small
+    /// pictures, so eight of them do not need eight screens of scrolling.
+    fn map_gallery_ui(&self, ui: &mut egui::Ui, maps: &[(usize, &ReportChart)]) {
+        let (heading, _) = split_title(&maps[0].1.title);
+        ui.strong(heading);
+        ui.label(
+            egui::RichText::new("Dark is low, light is high. Hover a picture for its full title.").weak(),
+        );
+        // A grid sized to the current width: wrapped rows would widen a window instead of wrapping.
+        let cell = MAP_SIZE + ui.spacing().item_spacing.x;
+        let columns = ((ui.available_width() / cell).floor() as usize).max(1);
+        egui::Grid::new("lesson_map_gallery").num_columns(columns).show(ui, |ui| {
+            for (number, &(index, chart)) in maps.iter().enumerate() {
+                let Some(texture) = self.heatmaps.get(index).and_then(Option::as_ref) else { continue };
+                ui.vertical(|ui| {
+                    ui.set_width(MAP_SIZE);
+                    ui.add(egui::Image::from_texture((texture.id(), egui::vec2(MAP_SIZE, MAP_SIZE))))
+                        .on_hover_text(&chart.title);
+                    ui.label(egui::RichText::new(split_title(&chart.title).1).small());
+                });
+                if (number + 1) % columns == 0 {
+                    ui.end_row();
+                }
+            }
+        });
     }
 
     fn prepare_heatmaps(&mut self, ctx: &egui::Context, charts: &[ReportChart]) {
@@ -49,6 +83,14 @@ impl ReportView {
             .collect();
         self.built_for = Some(charts.to_vec());
     }
+}
+
+/// Side of one picture in the map gallery.
+const MAP_SIZE: f32 = 128.0;
+
+/// "MLP 8-8: hidden unit 3" -> ("MLP 8-8", "hidden unit 3"); a title without ": " is both.
+pub fn split_title(title: &str) -> (&str, &str) {
+    title.rsplit_once(": ").unwrap_or((title, title))
 }
 
 /// A results table as a striped grid; the first row is the header.
@@ -111,7 +153,8 @@ pub fn chart_ui(ui: &mut egui::Ui, chart: &ReportChart, index: usize, heatmap: O
                 let lows: Vec<f64> = band.iter().map(|b| b[1]).collect();
                 let highs: Vec<f64> = band.iter().map(|b| b[2]).collect();
                 plot.add(
-                    FilledArea::new(format!("{} spread", series.name), &xs, &lows, &highs)
+                    // The series' own name: one legend entry shows and hides line and band together.
+                    FilledArea::new(series.name.clone(), &xs, &lows, &highs)
                         .fill_color(color.gamma_multiply(0.25)),
                 );
             }

@@ -263,10 +263,16 @@ impl StudioApp {
             notes.push(format!("{} support vectors circled", indices.len()));
         }
         if self.settings.paint_class.is_none() && self.data.n_features() >= 1 {
-            notes.push(if self.debug.pinned.is_some() {
-                "pinned point: see What it learned".to_string()
-            } else {
-                "click a point to pin it".to_string()
+            let explained = self.settings.model.kind.is_network()
+                || matches!(
+                    self.insight.as_deref(),
+                    Some(ModelInsight::Tree(_) | ModelInsight::Forest { .. })
+                );
+            notes.push(match (self.debug.pinned.is_some(), explained) {
+                (true, true) => "pinned point (star): see What it learned for why".to_string(),
+                (true, false) => "pinned point (star)".to_string(),
+                (false, true) => "click a point to ask why".to_string(),
+                (false, false) => "click a point to pin it".to_string(),
             });
         }
         if !notes.is_empty() {

@@ -233,3 +233,29 @@ fn the_metrics_csv_export_writes_one_row_per_epoch_shown() {
     let latest = harness.state().latest().unwrap();
     assert_eq!(lines[3].split(',').nth(2).unwrap().parse::<f64>().unwrap(), latest.test_loss);
 }
+
+#[test]
+fn a_pinned_point_in_a_forest_shows_the_vote_and_the_path_in_the_tree_on_view() {
+    let mut harness = studio();
+    harness
+        .state_mut()
+        .settings_mut()
+        .model
+        .params
+        .insert("n_estimators".into(), learnscope::models::params::ParamValue::Int(5));
+    fit(&mut harness, ModelKind::RandomForest);
+    let row = harness.state().data().row(3).to_vec();
+    harness.state_mut().pin_at(row[0], row[1]);
+    harness.get_by_label("What it learned").click();
+    harness.run_steps(2);
+    let vote = label_text(&harness, "trees vote: ");
+    // "The 5 trees vote: 3 for class 0, 2 for class 1. Tree 0 decides so:"
+    let tally = &vote[vote.find("vote: ").unwrap() + 6..vote.find(". Tree").unwrap()];
+    let votes: usize =
+        tally.split(", ").map(|part| part.split(" for ").next().unwrap().parse::<usize>().unwrap()).sum();
+    assert!(vote.starts_with("The 5 trees vote: "), "{vote}");
+    assert_eq!(votes, 5, "every tree votes once: {vote}");
+    let rules = harness.state().pinned_rules();
+    assert!(rules.len() >= 2 && rules.last().unwrap().starts_with("so: "), "{rules:?}");
+    assert!(harness.query_by_label(&rules[0]).is_some(), "the rules are on view");
+}

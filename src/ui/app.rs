@@ -924,10 +924,6 @@ impl StudioApp {
 
     fn toolbar_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
-            if let Some(command) = super::lessons_view::lessons_menu_ui(ui, &self.lessons) {
-                self.lessons.handle(command);
-            }
-            ui.separator();
             let playing = self.status == RunStatus::Running;
             let can_train = matches!(self.status, RunStatus::Ready | RunStatus::Paused | RunStatus::Running);
             let label = if playing { "Pause" } else { "Play" };
@@ -1237,9 +1233,13 @@ impl eframe::App for StudioApp {
                 preferences: &self.preferences,
                 experiment: self.experiment_path.as_deref(),
                 problems: self.log.problems(),
+                lessons: &self.lessons,
             };
-            let commands = super::desktop::menu_bar_ui(ui, &context);
+            let (commands, lesson) = super::desktop::menu_bar_ui(ui, &context);
             self.commands.extend(commands);
+            if let Some(command) = lesson {
+                self.lessons.handle(command);
+            }
         });
         egui::Panel::top("toolbar").show(ui, |ui| self.toolbar_ui(ui));
         if self.preferences.show_log {

@@ -269,11 +269,16 @@ pub struct MenuContext<'a> {
     pub preferences: &'a Preferences,
     pub experiment: Option<&'a std::path::Path>,
     pub problems: usize,
+    pub lessons: &'a super::lessons_view::LessonsStudio,
 }
 
-/// File, View and Help menus. Returns what was chosen.
-pub fn menu_bar_ui(ui: &mut egui::Ui, context: &MenuContext<'_>) -> Vec<StudioCommand> {
+/// File, View, Lessons and Help menus. Returns what was chosen.
+pub fn menu_bar_ui(
+    ui: &mut egui::Ui,
+    context: &MenuContext<'_>,
+) -> (Vec<StudioCommand>, Option<super::lessons_view::LessonCommand>) {
     let mut commands = Vec::new();
+    let mut lesson = None;
     egui::MenuBar::new().ui(ui, |ui| {
         ui.menu_button("File", |ui| {
             if ui.button("Open experiment... (Ctrl+O)").on_hover_text(
@@ -326,6 +331,7 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, context: &MenuContext<'_>) -> Vec<StudioCo
             ui.separator();
             ui.label("Zoom: Ctrl+Plus, Ctrl+Minus, Ctrl+0");
         });
+        lesson = super::lessons_view::lessons_menu_ui(ui, context.lessons);
         ui.menu_button("Help", |ui| {
             if ui.button("Keyboard shortcuts").clicked() {
                 commands.push(StudioCommand::ShowHelp);
@@ -341,7 +347,7 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, context: &MenuContext<'_>) -> Vec<StudioCo
             ui.weak(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
         }
     });
-    commands
+    (commands, lesson)
 }
 
 /// The Help window: shortcuts and where things are.

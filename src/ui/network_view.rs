@@ -449,7 +449,7 @@ impl NetworkView {
                 Plot::new("saliency_over_time")
                     .height(110.0)
                     .allow_scroll(false)
-                    .x_axis_label("value")
+                    .x_axis_label("step")
                     .show(ui, |plot| plot.line(Line::new("saliency", PlotPoints::from(points))));
             }
             (None, _) => saliency_bars_ui(ui, &e.saliency, &data.feature_names),

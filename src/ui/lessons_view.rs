@@ -414,6 +414,10 @@ impl LessonsStudio {
                 .default_pos([300.0, 70.0])
                 .default_size([960.0, 640.0])
                 .show(ctx, |ui| self.duel.ui(ui, &waker));
+            if !open && self.duel.is_playing() {
+                // A closed duel stops using the CPU; reopening it shows where it paused.
+                self.duel.toggle_play(&waker);
+            }
             self.duel_open = open;
         }
         for command in commands {

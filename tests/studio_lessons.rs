@@ -3,9 +3,9 @@
 //! message, and a report exports to Markdown and PNGs.
 
 mod common;
-use common::studio_sized;
+use common::{step_until_pausing, studio_sized};
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -26,15 +26,7 @@ fn step_until(
     limit: Duration,
     done: impl Fn(&StudioApp) -> bool,
 ) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        harness.step();
-        if done(harness.state()) {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(60));
-    }
-    false
+    step_until_pausing(harness, limit, Duration::from_millis(60), done)
 }
 
 /// Opens a lesson through the Lessons menu by its title.

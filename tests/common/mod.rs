@@ -36,13 +36,24 @@ pub fn step_until(
     limit: Duration,
     done: impl Fn(&StudioApp) -> bool,
 ) -> bool {
+    step_until_pausing(harness, limit, Duration::from_millis(10), done)
+}
+
+/// `step_until` with a longer `pause` between frames, so a long background job (a lesson), not
+/// the headless renderer, gets the CPU.
+pub fn step_until_pausing(
+    harness: &mut Harness<'_, StudioApp>,
+    limit: Duration,
+    pause: Duration,
+    done: impl Fn(&StudioApp) -> bool,
+) -> bool {
     let deadline = Instant::now() + limit;
     while Instant::now() < deadline {
         harness.step();
         if done(harness.state()) {
             return true;
         }
-        std::thread::sleep(Duration::from_millis(10));
+        std::thread::sleep(pause);
     }
     false
 }

@@ -35,6 +35,9 @@ struct InspectReport {
     columns: Vec<ColumnReport>,
     target: TargetReport,
     warnings: Vec<String>,
+    /// Seconds the loader took (reading, parsing and encoding), measured in-process so it
+    /// compares with `pandas.read_csv` timed inside Python.
+    load_seconds: f64,
 }
 
 pub fn run(args: &InspectArgs) -> Result<(), CliError> {
@@ -43,8 +46,10 @@ pub fn run(args: &InspectArgs) -> Result<(), CliError> {
         .data
         .as_ref()
         .ok_or_else(|| CliError::Usage("inspect needs a file: --data FILE.csv".into()))?;
+    let started = std::time::Instant::now();
     let crate::data::csv_loader::LoadedCsv { dataset, columns, rows, dropped_rows, warnings } =
         load_file(path, &args.data)?;
+    let load_seconds = started.elapsed().as_secs_f64();
     let data = &with_features(dataset, &args.data.features)?;
     let report = InspectReport {
         file: path.display().to_string(),
@@ -62,6 +67,7 @@ pub fn run(args: &InspectArgs) -> Result<(), CliError> {
             },
         },
         warnings,
+        load_seconds,
     };
     if args.json {
         return print_json(&report);

@@ -588,7 +588,26 @@ impl Rows {
         Self { numbers: Vec::new(), text_columns: vec![false; columns], missing: vec![0; columns], lines: Vec::new() }
     }
 
-    fn append(&mut self, part: Rows) {
+    /// Where the rows stand, to go back to if a chunk turns out not to be plain.
+    fn mark(&self) -> (usize, usize, Vec<usize>, Vec<bool>) {
+        (self.numbers.len(), self.lines.len(), self.missing.clone(), self.text_columns.clone())
+    }
+
+    fn rewind(&mut self, (numbers, lines, missing, text_columns): (usize, usize, Vec<usize>, Vec<bool>)) {
+        self.numbers.truncate(numbers);
+        self.lines.truncate(lines);
+        self.missing = missing;
+        self.text_columns = text_columns;
+    }
+
+    fn clear(&mut self) {
+        self.numbers.clear();
+        self.text_columns.fill(false);
+        self.missing.fill(0);
+        self.lines.clear();
+    }
+
+    fn append(&mut self, part: &Rows) {
         self.numbers.extend_from_slice(&part.numbers);
         for (mine, theirs) in self.text_columns.iter_mut().zip(&part.text_columns) {
             *mine |= theirs;
@@ -636,15 +655,20 @@ fn read_rows_fast(
 ) -> Result<Option<(Vec<u8>, u64)>, CsvError> {
     let io = |e: std::io::Error| CsvError::Io { path: file.to_string(), source: e };
     let mut pending: Vec<u8> = Vec::with_capacity(FAST_CHUNK);
+    // The next chunk, read by this thread while the helper still parses (double buffering).
+    let mut next: Vec<u8> = Vec::with_capacity(FAST_CHUNK);
+    let mut second = Rows::new(names.len());
     let mut want = FAST_CHUNK;
     let mut eof = false;
+    // `read_to_end` fills spare capacity without zeroing it first; true at the end of the text.
+    let fill = |buffer: &mut Vec<u8>, text: &mut dyn Read, want: usize| -> std::io::Result<bool> {
+        let missing = want.saturating_sub(buffer.len()) as u64;
+        let read = text.take(missing).read_to_end(buffer)?;
+        Ok((read as u64) < missing)
+    };
     loop {
-        while !eof && pending.len() < want {
-            let start = pending.len();
-            pending.resize(want, 0);
-            let n = text.read(&mut pending[start..]).map_err(io)?;
-            pending.truncate(start + n);
-            eof = n == 0;
+        if !eof && pending.len() < want {
+            eof = fill(&mut pending, text, want).map_err(io)?;
         }
         let cut = if eof {
             pending.len()
@@ -659,53 +683,71 @@ fn read_rows_fast(
             }
         };
         let chunk = &pending[..cut];
-        // `contains` on bytes is a vectorized memchr.
-        if chunk.contains(&b'"') || chunk.contains(&b'\r') {
-            return Ok(Some((pending, line)));
-        }
-        // Halves cut at a line end, so each thread sees whole rows; the second half counts its
-        // lines from 0 and is shifted once the first half's line count is known.
-        let middle = chunk.len() / 2;
+        // Halves cut at a line end, so each thread sees whole rows. This thread appends the
+        // first half straight to `rows`; the helper fills `second` (reused chunk after chunk),
+        // counting its lines from 0 until the first half's count is known. Each checks that its
+        // half is plain before parsing it.
+        // The helper gets the larger share: this thread also reads the next chunk.
+        let middle = chunk.len() * 9 / 20;
         let split = chunk[middle..].iter().position(|&b| b == b'\n').map_or(chunk.len(), |i| middle + i + 1);
-        let (first, second) = chunk.split_at(split);
-        let (a, b) = std::thread::scope(|scope| {
-            let helper = scope.spawn(|| parse_plain_rows(file, second, delimiter, names, 0));
-            let a = parse_plain_rows(file, first, delimiter, names, line);
-            (a, helper.join())
+        let (first_half, second_half) = chunk.split_at(split);
+        second.clear();
+        if rows.numbers.capacity() == 0 {
+            // Reserve for the whole text once, from the first row's width in bytes, so the
+            // numbers are never copied into a twice-as-large buffer on the way.
+            let values_per_byte = names.len() as f64 / first_row_bytes(first_half) as f64;
+            rows.numbers.reserve((total_bytes as f64 * values_per_byte * 1.02) as usize);
+        }
+        let mark = rows.mark();
+        next.clear();
+        next.extend_from_slice(&pending[cut..]);
+        let (a, b, next_eof) = std::thread::scope(|scope| {
+            let helper = scope.spawn(|| {
+                std::str::from_utf8(second_half).ok().map(|half| parse_plain_rows(file, half, delimiter, 0, &mut second))
+            });
+            let a = std::str::from_utf8(first_half).ok().map(|half| parse_plain_rows(file, half, delimiter, line, rows));
+            let next_eof = if eof { Ok(true) } else { fill(&mut next, text, FAST_CHUNK) };
+            (a, helper.join(), next_eof)
         });
-        let b = b.unwrap_or(Err(PlainError::NotUtf8));
-        let (a, b) = match (a, b) {
-            (Err(PlainError::NotUtf8), _) | (_, Err(PlainError::NotUtf8)) => {
-                // The csv reader finds the bad bytes and names their line and column.
+        let next_eof = next_eof.map_err(io)?;
+        let b = b.unwrap_or_else(|_| {
+            Some(Err(NotPlain::Row(CsvError::Invalid {
+                file: file.to_string(),
+                message: "a parsing thread stopped unexpectedly".into(),
+            })))
+        });
+        let a = a.unwrap_or(Err(NotPlain::Bytes));
+        let b = b.unwrap_or(Err(NotPlain::Bytes));
+        let (a_end, b_end) = match (a, b) {
+            // A problem in the first half comes first in the file.
+            (Err(NotPlain::Row(e)), _) => return Err(e),
+            (Err(NotPlain::Bytes), _) | (_, Err(NotPlain::Bytes)) => {
+                // Quotes, carriage returns or bytes that are not UTF-8: the csv reader takes
+                // this chunk from its start (and the part read after it) and names the place
+                // of any problem.
+                rows.rewind(mark);
+                pending.truncate(cut);
+                pending.extend_from_slice(&next);
                 return Ok(Some((pending, line)));
             }
-            (Err(PlainError::Csv(e)), _) => return Err(e),
-            (Ok((a, end_line)), b) => {
-                let b = b.map_err(|e| match e {
-                    PlainError::Csv(CsvError::Ragged { file, line, expected, found, hint }) => {
-                        CsvError::Ragged { file, line: line + end_line, expected, found, hint }
+            (Ok(a_end), Err(NotPlain::Row(e))) => {
+                return Err(match e {
+                    CsvError::Ragged { file, line: relative, expected, found, hint } => {
+                        CsvError::Ragged { file, line: a_end + relative, expected, found, hint }
                     }
-                    PlainError::Csv(e) => e,
-                    PlainError::NotUtf8 => unreachable!("handled above"),
-                })?;
-                line = end_line;
-                (a, b)
+                    e => e,
+                });
             }
+            (Ok(a_end), Ok(b_end)) => (a_end, b_end),
         };
-        let (mut b, b_lines) = b;
-        for row_line in &mut b.lines {
+        line = a_end;
+        for row_line in &mut second.lines {
             *row_line += line;
         }
-        line += b_lines;
-        if rows.numbers.capacity() == 0 && !a.lines.is_empty() {
-            // Reserve for the whole text once, from the first rows' width in bytes, so the
-            // numbers are never copied into a twice-as-large buffer on the way.
-            let per_value = first.len() as f64 / a.numbers.len().max(1) as f64;
-            rows.numbers.reserve((total_bytes as f64 / per_value * 1.02) as usize);
-        }
-        rows.append(a);
-        rows.append(b);
-        pending.drain(..cut);
+        line += b_end;
+        rows.append(&second);
+        std::mem::swap(&mut pending, &mut next);
+        eof = next_eof;
         want = FAST_CHUNK;
         if eof && pending.is_empty() {
             return Ok(None);
@@ -713,27 +755,52 @@ fn read_rows_fast(
     }
 }
 
-/// Why a plain chunk could not be parsed on the fast path.
-enum PlainError {
-    /// Not valid UTF-8: the csv reader takes over to name the place.
-    NotUtf8,
-    Csv(CsvError),
+/// Why the fast path stopped.
+enum NotPlain {
+    /// A quote, a carriage return or bytes that are not UTF-8: the csv reader's work.
+    Bytes,
+    /// A row the csv reader would refuse too (a ragged row).
+    Row(CsvError),
 }
 
-/// Parses rows of text without quotes: fields split at the delimiter, cells read as
-/// [`parse_rows`] reads them. Blank lines are skipped, as the csv reader skips them. Returns
-/// the rows and the line after the last one.
-fn parse_plain_rows(
-    file: &str,
-    bytes: &[u8],
-    delimiter: u8,
-    names: &[String],
-    first_line: u64,
-) -> Result<(Rows, u64), PlainError> {
-    let text = std::str::from_utf8(bytes).map_err(|_| PlainError::NotUtf8)?;
-    let expected = names.len();
-    let mut rows = Rows::new(expected);
-    rows.numbers.reserve(text.len() / 8);
+/// Bytes of the first non-blank row, newline included (at least 1).
+fn first_row_bytes(text: &[u8]) -> usize {
+    let start = text.iter().position(|&b| b != b'\n').unwrap_or(text.len());
+    let rest = &text[start..];
+    rest.iter().position(|&b| b == b'\n').map_or(rest.len(), |i| i + 1).max(1)
+}
+
+/// Where the field that starts at `from` ends: the next delimiter or newline, or the end.
+/// Looks at eight bytes at a time (a byte equal to either sets its top bit in `hits`).
+#[inline]
+fn field_end(bytes: &[u8], from: usize, delimiter: u8) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const TOPS: u64 = 0x8080_8080_8080_8080;
+    let delimiters = ONES * u64::from(delimiter);
+    let newlines = ONES * u64::from(b'\n');
+    let mut i = from;
+    while let Some(word) = bytes.get(i..i + 8) {
+        let word = u64::from_le_bytes([word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7]]);
+        let (d, n) = (word ^ delimiters, word ^ newlines);
+        // The lowest flagged byte is exact; higher ones may be false alarms, and are not used.
+        let hits = (d.wrapping_sub(ONES) & !d | n.wrapping_sub(ONES) & !n) & TOPS;
+        if hits != 0 {
+            return i + (hits.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < bytes.len() && bytes[i] != delimiter && bytes[i] != b'\n' {
+        i += 1;
+    }
+    i
+}
+
+/// Parses rows of text without quotes into `rows`: fields split at the delimiter, cells read
+/// as [`parse_rows`] reads them. Blank lines are skipped, as the csv reader skips them.
+/// Returns the line after the last one.
+fn parse_plain_rows(file: &str, text: &str, delimiter: u8, first_line: u64, rows: &mut Rows) -> Result<u64, NotPlain> {
+    let expected = rows.text_columns.len();
+    let bytes = text.as_bytes();
     let mut line = first_line;
     let mut position = 0;
     while position < bytes.len() {
@@ -745,46 +812,91 @@ fn parse_plain_rows(
         }
         let start = rows.numbers.len();
         let mut found = 0;
-        let mut field_start = position;
-        // One pass over the row's bytes: every delimiter or the line end closes a field.
         loop {
-            let end = position == bytes.len() || bytes[position] == b'\n';
-            if end || bytes[position] == delimiter {
-                if found < expected {
-                    // Delimiters and newlines are ASCII, so these are character boundaries.
-                    let cell = text.get(field_start..position).unwrap_or_default();
-                    let is_text = &mut rows.text_columns[found];
-                    rows.numbers.push(match parse_cell(cell) {
-                        Cell::Number(v) if !*is_text => v,
-                        Cell::Text => {
-                            *is_text = true;
-                            f64::NAN
-                        }
-                        Cell::Missing => {
-                            rows.missing[found] += 1;
-                            f64::NAN
-                        }
-                        Cell::Number(_) => f64::NAN,
-                    });
-                }
-                found += 1;
-                field_start = position + 1;
-                if end {
-                    break;
-                }
+            // Plain decimals are read in the same pass that finds the field's end.
+            let (number, end) = match scan_decimal(bytes, position, delimiter) {
+                (number, Some(end)) => (number, end),
+                (_, None) => (None, field_end(bytes, position, delimiter)),
+            };
+            // Delimiters and newlines are ASCII, so these are character boundaries.
+            let cell = text.get(position..end).unwrap_or_default();
+            // A number never holds a quote or a carriage return, so only other cells (extra
+            // ones too) are checked for them.
+            if number.is_none() && cell.bytes().any(|b| b == b'"' || b == b'\r') {
+                return Err(NotPlain::Bytes);
             }
-            position += 1;
+            if found < expected {
+                let is_text = &mut rows.text_columns[found];
+                rows.numbers.push(match number.map_or_else(|| parse_cell(cell), Cell::Number) {
+                    Cell::Number(v) if !*is_text => v,
+                    Cell::Text => {
+                        *is_text = true;
+                        f64::NAN
+                    }
+                    Cell::Missing => {
+                        rows.missing[found] += 1;
+                        f64::NAN
+                    }
+                    Cell::Number(_) => f64::NAN,
+                });
+            }
+            found += 1;
+            position = end + 1;
+            if end == bytes.len() || bytes[end] == b'\n' {
+                break;
+            }
         }
         if found != expected {
             rows.numbers.truncate(start);
             let ragged = CsvError::Ragged { file: file.to_string(), line, expected, found, hint: String::new() };
-            return Err(PlainError::Csv(ragged));
+            return Err(NotPlain::Row(ragged));
         }
         rows.lines.push(line);
-        position += 1;
         line += 1;
     }
-    Ok((rows, line))
+    Ok(line)
+}
+
+/// Reads `[-]digits[.digits]` from `from` up to the next delimiter, newline or the end.
+/// Returns the value and the field's end when the digits make an integer of at most 2^53 and
+/// there are at most 22 decimals: one division by an exact power of ten is then correctly
+/// rounded, exactly as `str::parse` rounds. Otherwise no value, and the field's end if the
+/// scan reached it (other cells go to the general parser).
+#[inline]
+fn scan_decimal(bytes: &[u8], from: usize, delimiter: u8) -> (Option<f64>, Option<usize>) {
+    const POWERS: [f64; 23] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
+        1e18, 1e19, 1e20, 1e21, 1e22,
+    ];
+    const EXACT: u64 = 1 << 53;
+    let negative = bytes.get(from) == Some(&b'-');
+    let mut i = from + usize::from(negative);
+    let digits_start = i;
+    let mut mantissa: u64 = 0;
+    let mut digits = 0;
+    let mut point = None;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'0'..=b'9' => {
+                if digits < 19 {
+                    mantissa = mantissa * 10 + u64::from(b - b'0');
+                }
+                digits += 1;
+            }
+            b'.' if point.is_none() && digits > 0 => point = Some(i),
+            _ if b == delimiter || b == b'\n' => break,
+            _ => return (None, None),
+        }
+        i += 1;
+    }
+    let decimals = point.map_or(0, |p| i - p - 1);
+    let well_formed = i > digits_start && digits > 0 && point.is_none_or(|_| decimals > 0);
+    if !well_formed || digits > 19 || mantissa > EXACT || decimals >= POWERS.len() {
+        return (None, Some(i));
+    }
+    let value = mantissa as f64 / POWERS[decimals];
+    // `+ 0.0` turns -0 into 0, as `parse_cell` does.
+    (Some(if negative { -value } else { value } + 0.0), Some(i))
 }
 
 /// First pass: checks the shape and UTF-8 of every row and keeps the numbers. Returns which

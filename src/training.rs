@@ -88,6 +88,12 @@ impl GridPlane {
     }
 }
 
+/// A range widened by a tenth on each side (at least 0.1), so no point sits on the plot's edge.
+fn pad_range((lo, hi): (f64, f64)) -> (f64, f64) {
+    let margin = ((hi - lo) * 0.1).max(0.1);
+    (lo - margin, hi + margin)
+}
+
 impl GridSpec {
     /// Covers the data with a margin, on the first two features.
     pub fn around(data: &Dataset, resolution: usize) -> Option<Self> {
@@ -95,16 +101,12 @@ impl GridSpec {
             return None;
         }
         let bounds = data.feature_bounds();
-        let pad = |(lo, hi): (f64, f64)| {
-            let margin = ((hi - lo) * 0.1).max(0.1);
-            (lo - margin, hi + margin)
-        };
         Some(Self {
             x_feature: 0,
             y_feature: 1,
             resolution,
-            x_range: pad(bounds[0]),
-            y_range: pad(bounds[1]),
+            x_range: pad_range(bounds[0]),
+            y_range: pad_range(bounds[1]),
             derived: Vec::new(),
             plane: None,
         })
@@ -118,16 +120,12 @@ impl GridSpec {
         }
         let targets = (0..data.rows()).map(|i| data.target_value(i));
         let y = targets.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
-        let pad = |(lo, hi): (f64, f64)| {
-            let margin = ((hi - lo) * 0.1).max(0.1);
-            (lo - margin, hi + margin)
-        };
         Some(Self {
             x_feature: 0,
             y_feature: 0,
             resolution,
-            x_range: pad(data.feature_bounds()[0]),
-            y_range: pad(y),
+            x_range: pad_range(data.feature_bounds()[0]),
+            y_range: pad_range(y),
             derived: Vec::new(),
             plane: None,
         })

@@ -585,7 +585,12 @@ struct Rows {
 
 impl Rows {
     fn new(columns: usize) -> Self {
-        Self { numbers: Vec::new(), text_columns: vec![false; columns], missing: vec![0; columns], lines: Vec::new() }
+        Self {
+            numbers: Vec::new(),
+            text_columns: vec![false; columns],
+            missing: vec![0; columns],
+            lines: Vec::new(),
+        }
     }
 
     /// Where the rows stand, to go back to if a chunk turns out not to be plain.
@@ -703,9 +708,13 @@ fn read_rows_fast(
         next.extend_from_slice(&pending[cut..]);
         let (a, b, next_eof) = std::thread::scope(|scope| {
             let helper = scope.spawn(|| {
-                std::str::from_utf8(second_half).ok().map(|half| parse_plain_rows(file, half, delimiter, 0, &mut second))
+                std::str::from_utf8(second_half)
+                    .ok()
+                    .map(|half| parse_plain_rows(file, half, delimiter, 0, &mut second))
             });
-            let a = std::str::from_utf8(first_half).ok().map(|half| parse_plain_rows(file, half, delimiter, line, rows));
+            let a = std::str::from_utf8(first_half)
+                .ok()
+                .map(|half| parse_plain_rows(file, half, delimiter, line, rows));
             let next_eof = if eof { Ok(true) } else { fill(&mut next, text, FAST_CHUNK) };
             (a, helper.join(), next_eof)
         });
@@ -780,7 +789,8 @@ fn field_end(bytes: &[u8], from: usize, delimiter: u8) -> usize {
     let newlines = ONES * u64::from(b'\n');
     let mut i = from;
     while let Some(word) = bytes.get(i..i + 8) {
-        let word = u64::from_le_bytes([word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7]]);
+        let word =
+            u64::from_le_bytes([word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7]]);
         let (d, n) = (word ^ delimiters, word ^ newlines);
         // The lowest flagged byte is exact; higher ones may be false alarms, and are not used.
         let hits = (d.wrapping_sub(ONES) & !d | n.wrapping_sub(ONES) & !n) & TOPS;
@@ -798,7 +808,13 @@ fn field_end(bytes: &[u8], from: usize, delimiter: u8) -> usize {
 /// Parses rows of text without quotes into `rows`: fields split at the delimiter, cells read
 /// as [`parse_rows`] reads them. Blank lines are skipped, as the csv reader skips them.
 /// Returns the line after the last one.
-fn parse_plain_rows(file: &str, text: &str, delimiter: u8, first_line: u64, rows: &mut Rows) -> Result<u64, NotPlain> {
+fn parse_plain_rows(
+    file: &str,
+    text: &str,
+    delimiter: u8,
+    first_line: u64,
+    rows: &mut Rows,
+) -> Result<u64, NotPlain> {
     let expected = rows.text_columns.len();
     let bytes = text.as_bytes();
     let mut line = first_line;
@@ -848,7 +864,8 @@ fn parse_plain_rows(file: &str, text: &str, delimiter: u8, first_line: u64, rows
         }
         if found != expected {
             rows.numbers.truncate(start);
-            let ragged = CsvError::Ragged { file: file.to_string(), line, expected, found, hint: String::new() };
+            let ragged =
+                CsvError::Ragged { file: file.to_string(), line, expected, found, hint: String::new() };
             return Err(NotPlain::Row(ragged));
         }
         rows.lines.push(line);
@@ -937,23 +954,24 @@ fn read_numbers<R: Read + Send>(
     let (mut text, _) = open_text(source)?;
     let first_line = skip_header(&mut text, header_end).map_err(|e| source.io_error(e))?;
     let total_bytes = source.size().unwrap_or(0);
-    let unclosed = match read_rows_fast(file, &mut text, delimiter, &names, first_line, total_bytes, &mut rows)? {
-        None => None,
-        Some((unparsed, line)) => {
-            let rest = std::io::Cursor::new(unparsed).chain(text);
-            let mut reader = csv_reader(Watched::new(rest, delimiter, line), delimiter);
-            let result = read_rows_slow(file, &mut reader, &names, &mut rows);
-            let watched = reader.get_mut();
-            if result.is_err() {
-                watched.drain().map_err(|e| source.io_error(e))?;
-                if let Some(line) = watched.unclosed_quote() {
-                    return Err(CsvError::UnclosedQuote { file: file.to_string(), line });
+    let unclosed =
+        match read_rows_fast(file, &mut text, delimiter, &names, first_line, total_bytes, &mut rows)? {
+            None => None,
+            Some((unparsed, line)) => {
+                let rest = std::io::Cursor::new(unparsed).chain(text);
+                let mut reader = csv_reader(Watched::new(rest, delimiter, line), delimiter);
+                let result = read_rows_slow(file, &mut reader, &names, &mut rows);
+                let watched = reader.get_mut();
+                if result.is_err() {
+                    watched.drain().map_err(|e| source.io_error(e))?;
+                    if let Some(line) = watched.unclosed_quote() {
+                        return Err(CsvError::UnclosedQuote { file: file.to_string(), line });
+                    }
                 }
+                result?;
+                watched.unclosed_quote()
             }
-            result?;
-            watched.unclosed_quote()
-        }
-    };
+        };
     if rows.lines.is_empty() && unclosed.is_none() {
         return Err(CsvError::NoDataRows { file: file.to_string() });
     }

@@ -958,7 +958,10 @@ impl StudioApp {
                     record.train_loss + 0.0,
                     record.test_loss + 0.0
                 ));
-                if let Some(acc) = record.test_accuracy {
+                // Cluster numbers are names, not classes: matching them to labels means nothing.
+                if let Some(acc) = record.test_accuracy
+                    && !self.settings.model.kind.is_clustering()
+                {
                     ui.label(format!("test accuracy {:.1}%", acc * 100.0));
                 }
                 if let Some(r2) = record.test_r2 {
@@ -1049,8 +1052,10 @@ impl StudioApp {
                     } else if let Some(point) = pointer.left_click
                         && self.settings.model.kind.is_network()
                     {
-                        // "Why this prediction?" for the clicked point, answered in the side view.
-                        self.send(WorkerCommand::Explain(ExplainTarget::Point(point)));
+                        // "Why this prediction?" for the pinned row (the star), or the clicked
+                        // place when no row is near; answered in the side view.
+                        let target = self.pinned_row().map_or(ExplainTarget::Point(point), ExplainTarget::Row);
+                        self.send(WorkerCommand::Explain(target));
                         self.side_view = SideView::Learned;
                     }
                 });

@@ -178,19 +178,37 @@ enum LayerAction {
 pub fn layer_help(kind: &str) -> &'static str {
     match kind {
         "dense" => "Dense: every output unit looks at every input and adds them up with its own weights.",
-        "conv2d" => "Convolution: small filters slide over the image and light up where their pattern appears (edges, strokes).",
-        "maxpool" => "Max pooling: keeps the strongest value of each window, so the image shrinks and small shifts matter less.",
+        "conv2d" => {
+            "Convolution: small filters slide over the image and light up where their pattern appears (edges, strokes)."
+        }
+        "maxpool" => {
+            "Max pooling: keeps the strongest value of each window, so the image shrinks and small shifts matter less."
+        }
         "avgpool" => "Average pooling: keeps the mean of each window, a softer way to shrink the image.",
         "flatten" => "Flatten: lays an image's values out in one long row so dense layers can read them.",
-        "rnn" => "Recurrent layer: reads a sequence step by step, carrying a memory from one step to the next.",
-        "lstm" => "LSTM: a recurrent layer with gates that decide what to remember and what to forget, good for long sequences.",
+        "rnn" => {
+            "Recurrent layer: reads a sequence step by step, carrying a memory from one step to the next."
+        }
+        "lstm" => {
+            "LSTM: a recurrent layer with gates that decide what to remember and what to forget, good for long sequences."
+        }
         "gru" => "GRU: a simpler gated recurrent layer, often as good as an LSTM with fewer weights.",
-        "batchnorm" => "Batch normalization: rescales each unit's values over the batch to mean 0 and spread 1, so deep networks train faster and more steadily.",
-        "dropout" => "Dropout: switches off a random share of units while training, so the network cannot rely on any single one (less overfitting).",
-        "relu" => "ReLU: keeps positive values, sets negative ones to 0. Fast and the usual choice; a unit that is always negative 'dies'.",
-        "leaky_relu" => "Leaky ReLU: like ReLU but lets a little of the negative values through, so units do not die.",
+        "batchnorm" => {
+            "Batch normalization: rescales each unit's values over the batch to mean 0 and spread 1, so deep networks train faster and more steadily."
+        }
+        "dropout" => {
+            "Dropout: switches off a random share of units while training, so the network cannot rely on any single one (less overfitting)."
+        }
+        "relu" => {
+            "ReLU: keeps positive values, sets negative ones to 0. Fast and the usual choice; a unit that is always negative 'dies'."
+        }
+        "leaky_relu" => {
+            "Leaky ReLU: like ReLU but lets a little of the negative values through, so units do not die."
+        }
         "tanh" => "Tanh: squashes values into -1..1, smooth and centred on 0.",
-        "sigmoid" => "Sigmoid: squashes values into 0..1. Deep stacks of it learn slowly (vanishing gradients).",
+        "sigmoid" => {
+            "Sigmoid: squashes values into 0..1. Deep stacks of it learn slowly (vanishing gradients)."
+        }
         "gelu" => "GELU: a smooth ReLU used in modern transformer networks.",
         _ => "A layer of the network.",
     }

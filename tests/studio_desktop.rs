@@ -228,3 +228,17 @@ fn an_unreadable_session_starts_fresh_with_a_notice() {
     harness.get_by_label("Play").click();
     assert!(step_until(&mut harness, Duration::from_secs(30), |app| app.epoch() >= 1));
 }
+
+#[test]
+fn ctrl_plus_and_ctrl_minus_zoom_the_whole_ui() {
+    let mut harness = studio();
+    harness.run_steps(2);
+    let zoom = harness.ctx.zoom_factor();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Plus);
+    harness.run_steps(2);
+    let larger = harness.ctx.zoom_factor();
+    assert!(larger > zoom, "zoom {zoom} -> {larger}");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Minus);
+    harness.run_steps(2);
+    assert!(harness.ctx.zoom_factor() < larger);
+}

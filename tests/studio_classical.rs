@@ -57,7 +57,7 @@ fn a_regression_model_on_class_data_says_why_it_cannot_fit() {
     assert!(step_until(&mut harness, Duration::from_secs(20), |app| app.status() == RunStatus::Failed));
     let error = harness.state().error().unwrap_or_default().to_string();
     assert!(error.contains("classes"), "{error}");
-    assert!(harness.query_by_label_contains("classes").is_some());
+    assert!(harness.query_all_by_label_contains("classes").next().is_some());
 }
 
 #[test]
@@ -68,7 +68,10 @@ fn the_tree_viewer_draws_the_fitted_tree_and_a_hyper_parameter_change_refits() {
     assert!(step_until(&mut harness, Duration::from_secs(30), |app| app.status() == RunStatus::Finished));
     harness.get_by_label("What it learned").click();
     harness.run_steps(2);
-    assert!(harness.query_by_label_contains("leaves, depth").is_some(), "the tree summary is shown");
+    assert!(
+        harness.query_all_by_label_contains("leaves, depth").next().is_some(),
+        "the tree summary is shown"
+    );
     let questions = harness.query_all_by_label_contains("≤").count();
     assert!(questions >= 3, "the tree's questions are drawn ({questions})");
     // Folding the root hides everything below it.
@@ -89,7 +92,10 @@ fn the_tree_viewer_draws_the_fitted_tree_and_a_hyper_parameter_change_refits() {
         app.status() == RunStatus::Finished && app.boundary_refreshes() >= 1
     }));
     harness.run_steps(3);
-    assert!(harness.query_by_label_contains("leaves, depth 2.").is_some(), "before: {before} refreshes");
+    assert!(
+        harness.query_all_by_label_contains("leaves, depth 2.").next().is_some(),
+        "before: {before} refreshes"
+    );
 }
 
 #[test]
@@ -123,7 +129,7 @@ fn data_with_more_features_picks_its_axes_or_the_pca_plane() {
     assert!(step_until(&mut harness, Duration::from_secs(30), |app| app.status() == RunStatus::Finished
         && app.boundary_refreshes() >= 1));
     assert!(harness.query_by_label("x axis").is_some() && harness.query_by_label("y axis").is_some());
-    assert!(harness.query_by_label_contains("other 2 features at their mean").is_some());
+    assert!(harness.query_all_by_label_contains("other 2 features at their mean").next().is_some());
 
     harness.get_by_label("PCA plane").click();
     harness.run_steps(2);

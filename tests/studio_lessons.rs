@@ -151,7 +151,7 @@ fn a_damaged_lesson_file_gives_a_message_and_the_studio_keeps_running() {
     harness.run_steps(2);
     let error = harness.state().lessons().error().unwrap_or_default().to_string();
     assert!(error.contains("broken-lesson.json") && error.contains("line 3"), "{error}");
-    assert!(harness.query_by_label_contains("could not be opened").is_some());
+    assert!(harness.query_all_by_label_contains("could not be opened").next().is_some());
     assert!(harness.state().lessons().lesson().is_none());
     harness.get_by_label("Play").click();
     harness.run_steps(3);
@@ -205,5 +205,5 @@ fn an_edited_lesson_saves_and_its_report_exports_to_markdown_and_png() {
         assert_eq!(&png[1..4], b"PNG");
         assert!(markdown.contains(&format!("(chart-{index}.png)")));
     }
-    assert!(harness.query_by_label_contains("Exported").is_some());
+    assert!(harness.query_all_by_label_contains("Exported").next().is_some());
 }

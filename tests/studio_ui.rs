@@ -90,7 +90,7 @@ fn a_dropped_csv_loads_in_the_background_and_shows_in_the_data_view() {
     assert_eq!(harness.state().data().feature_names, vec!["f1", "f2"]);
     harness.get_by_label("Data view").click();
     harness.run_steps(2);
-    assert!(harness.query_by_label_contains("12 rows").is_some());
+    assert!(harness.query_all_by_label_contains("12 rows").next().is_some());
     harness.get_by_label("Target column").click();
     harness.run_steps(2);
 
@@ -109,7 +109,7 @@ fn a_broken_csv_shows_an_error_naming_the_line_and_the_studio_keeps_working() {
     assert!(step_until(&mut harness, Duration::from_secs(20), |app| !app.is_loading()));
     let error = harness.state().error().expect("an error is shown").to_string();
     assert!(error.contains("ragged_rows.csv line 4"), "{error}");
-    assert!(harness.query_by_label_contains("line 4").is_some());
+    assert!(harness.query_all_by_label_contains("line 4").next().is_some());
     // The previous data stays and can still be trained.
     assert_eq!(harness.state().data().name, "moons");
     harness.get_by_label("Play").click();
@@ -135,7 +135,7 @@ fn a_painted_point_joins_the_data_and_an_erased_one_leaves() {
     assert_eq!(data.labels().unwrap()[400], 1);
     harness.get_by_label("Data view").click();
     harness.run_steps(2);
-    assert!(harness.query_by_label_contains("401 rows").is_some());
+    assert!(harness.query_all_by_label_contains("401 rows").next().is_some());
     // A right click next to it erases it; one far from every point erases nothing.
     harness.state_mut().remove_point(5.01, 5.0);
     harness.state_mut().remove_point(50.0, 50.0);
@@ -151,10 +151,13 @@ fn digits_show_as_labelled_images_in_the_data_view() {
     harness.run_steps(2);
     harness.get_by_label("Data view").click();
     harness.run_steps(3);
-    assert!(harness.query_by_label_contains("Class balance").is_some(), "the data view is open");
+    assert!(harness.query_all_by_label_contains("Class balance").next().is_some(), "the data view is open");
     assert_eq!(harness.state().data().rows(), 1797);
-    assert!(harness.query_by_label_contains("1797 rows").is_some());
-    assert!(harness.query_by_label_contains("images 1").is_some(), "the summary names the image shape");
+    assert!(harness.query_all_by_label_contains("1797 rows").next().is_some());
+    assert!(
+        harness.query_all_by_label_contains("images 1").next().is_some(),
+        "the summary names the image shape"
+    );
     // One caption per drawn image, naming its digit (the first rows of digits are 0, 1, 2, ...).
     assert!(harness.query_all_by_label("0").count() >= 2, "captions for the 0s");
     assert!(harness.query_all_by_label("9").count() >= 2, "captions for the 9s");

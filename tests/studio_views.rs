@@ -78,7 +78,7 @@ fn one_feature_regression_shows_the_fitted_curve_over_the_points() {
     assert!(harness.query_by_label_contains("no plane to shade").is_none());
     fit(&mut harness, ModelKind::DecisionTree);
     assert!(harness.state().shows_fitted_curve(), "one feature: a curve, not a heatmap");
-    assert!(harness.query_by_label_contains("A single feature").is_some());
+    assert!(harness.query_all_by_label_contains("A single feature").next().is_some());
     assert!(harness.query_by_label("fitted curve").is_some(), "the curve is in the legend");
     assert!(harness.state().misclassified_count().is_none(), "regression has no classes to ring");
 }
@@ -96,7 +96,7 @@ fn a_pinned_point_shows_its_rule_path_through_the_tree() {
     harness.get_by_label("What it learned").click();
     harness.run_steps(2);
     assert!(harness.query_by_label("Why this prediction?").is_some());
-    assert!(harness.query_by_label_contains("Click a point on the boundary plot").is_some());
+    assert!(harness.query_all_by_label_contains("Click a point on the boundary plot").next().is_some());
     harness.get_by_label("Curves").click();
     harness.run_steps(2);
 
@@ -115,14 +115,14 @@ fn a_pinned_point_shows_its_rule_path_through_the_tree() {
     }
     harness.run_steps(3);
     assert!(harness.state().pinned_point().is_some(), "the click pinned a point");
-    assert!(harness.query_by_label_contains("Pinned: ").is_some(), "the rule path is on view");
+    assert!(harness.query_all_by_label_contains("Pinned: ").next().is_some(), "the rule path is on view");
 
     let row = harness.state().data().row(0).to_vec();
     harness.state_mut().pin_at(row[0] + 0.001, row[1]);
     harness.run_steps(2);
     assert_eq!(harness.state().pinned_point(), Some(row.clone()), "the click lands on row 0");
     assert_eq!(harness.state().pinned_row(), Some(0));
-    assert!(harness.query_by_label_contains("row 0, true class").is_some());
+    assert!(harness.query_all_by_label_contains("row 0, true class").next().is_some());
 
     let rules = harness.state().pinned_rules();
     let questions = rules.len() - 1;
@@ -139,7 +139,7 @@ fn a_pinned_point_shows_its_rule_path_through_the_tree() {
         .collect();
     let (threshold, value) = (numbers[0], numbers[numbers.len() - 1]);
     assert_eq!(first.contains("-> yes"), value <= threshold + 1e-3, "{first}");
-    assert!(harness.query_by_label_contains("so: ").is_some(), "the leaf's answer is shown");
+    assert!(harness.query_all_by_label_contains("so: ").next().is_some(), "the leaf's answer is shown");
 
     harness.get_by_label("Unpin").click();
     harness.run_steps(2);
@@ -189,14 +189,14 @@ fn the_rewind_slider_scrubs_back_through_training_and_live_returns() {
     harness.get_by_label("Pause").click();
     harness.run_steps(3);
     let epoch = harness.state().epoch();
-    assert!(harness.query_by_label_contains("snapshots kept").is_some());
+    assert!(harness.query_all_by_label_contains("snapshots kept").next().is_some());
     assert_eq!(harness.state().shown_epoch(), epoch);
 
     harness.get_by_role_and_label(Role::Slider, "Rewind").set_value_accesskit(0.0);
     harness.run_steps(2);
     let shown = harness.state().shown_epoch();
     assert!(shown < epoch / 2, "rewound to epoch {shown} of {epoch}");
-    assert!(harness.query_by_label_contains(&format!("Showing epoch {shown}")).is_some());
+    assert!(harness.query_all_by_label_contains(&format!("Showing epoch {shown}")).next().is_some());
     assert_eq!(harness.query_all_by_label("rewound to").count(), 2, "both curves mark the epoch");
     harness.get_by_label("Metrics").click();
     harness.run_steps(2);

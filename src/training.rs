@@ -373,28 +373,25 @@ impl TrainingSession {
                 lr: self.learning_rate,
             });
         }
-        Ok(EpochRecord {
-            epoch: self.epoch,
-            train_loss: train_eval.loss,
-            test_loss: test_eval.loss,
-            train_accuracy: train_eval.accuracy,
-            test_accuracy: test_eval.accuracy,
-            test_r2: test_eval.r2,
-        })
+        Ok(self.record(&train_eval, &test_eval))
     }
 
     /// Scores the model as it is, without training (a saved network just opened).
     pub fn evaluation_record(&self) -> Result<EpochRecord, ModelError> {
         let train_eval = self.evaluate(&self.train)?;
         let test_eval = self.evaluate(&self.test)?;
-        Ok(EpochRecord {
+        Ok(self.record(&train_eval, &test_eval))
+    }
+
+    fn record(&self, train: &Evaluation, test: &Evaluation) -> EpochRecord {
+        EpochRecord {
             epoch: self.epoch,
-            train_loss: train_eval.loss,
-            test_loss: test_eval.loss,
-            train_accuracy: train_eval.accuracy,
-            test_accuracy: test_eval.accuracy,
-            test_r2: test_eval.r2,
-        })
+            train_loss: train.loss,
+            test_loss: test.loss,
+            train_accuracy: train.accuracy,
+            test_accuracy: test.accuracy,
+            test_r2: test.r2,
+        }
     }
 
     fn evaluate(&self, data: &PreparedData) -> Result<Evaluation, ModelError> {

@@ -224,6 +224,31 @@ pub fn activation_and_optimizer(
     ))
 }
 
+/// What the models of a multi-model command (compare, learning-curve) share; each sets its kind.
+pub struct SharedTraining<'a> {
+    pub layers: &'a [usize],
+    pub activation: &'a str,
+    pub optimizer: &'a str,
+    pub lr: f64,
+    pub batch_size: u64,
+    pub seed: u64,
+}
+
+impl SharedTraining<'_> {
+    pub fn config(&self) -> Result<ModelConfig, CliError> {
+        let (activation, optimizer) = activation_and_optimizer(self.activation, self.optimizer)?;
+        Ok(ModelConfig {
+            hidden_layers: self.layers.to_vec(),
+            activation,
+            learning_rate: self.lr,
+            batch_size: self.batch_size as usize,
+            optimizer,
+            seed: self.seed,
+            ..ModelConfig::default()
+        })
+    }
+}
+
 pub fn model_config(args: &ModelArgs, seed: u64) -> Result<ModelConfig, CliError> {
     if args.load.is_some() {
         return Err(CliError::Usage(

@@ -61,20 +61,17 @@ fn configs(args: &CompareArgs) -> Result<Vec<ModelConfig>, CliError> {
         .iter()
         .map(|m| ModelKind::from_name(m).ok_or_else(|| unknown("model", m)))
         .collect::<Result<Vec<_>, _>>()?;
-    let (activation, optimizer) = super::args::activation_and_optimizer(&args.activation, &args.optimizer)?;
-    let mut configs: Vec<ModelConfig> = kinds
-        .iter()
-        .map(|&kind| ModelConfig {
-            kind,
-            hidden_layers: args.layers.clone(),
-            activation,
-            learning_rate: args.lr,
-            batch_size: args.batch_size as usize,
-            optimizer,
-            seed: args.data.seed,
-            ..ModelConfig::default()
-        })
-        .collect();
+    let base = super::args::SharedTraining {
+        layers: &args.layers,
+        activation: &args.activation,
+        optimizer: &args.optimizer,
+        lr: args.lr,
+        batch_size: args.batch_size,
+        seed: args.data.seed,
+    }
+    .config()?;
+    let mut configs: Vec<ModelConfig> =
+        kinds.iter().map(|&kind| ModelConfig { kind, ..base.clone() }).collect();
     for text in &args.params {
         let (target, assignment) = match text.split_once('=').map(|(k, _)| k.split_once('.')) {
             Some(Some((kind, _))) => {

@@ -5,7 +5,7 @@ use std::sync::atomic::AtomicBool;
 use clap::Args;
 use clap::builder::PossibleValuesParser;
 
-use super::args::{DataArgs, activation_and_optimizer, load_data, parse_params};
+use super::args::{DataArgs, load_data, parse_params};
 use super::{CliError, print_json};
 use crate::experiments::learning_curve::{CurveError, CurveModel, CurveSettings, learning_curve};
 use crate::models::{ModelConfig, ModelKind};
@@ -72,16 +72,15 @@ fn models(args: &LearningCurveArgs) -> Result<Vec<CurveModel>, CliError> {
             args.lr
         )));
     }
-    let (activation, optimizer) = activation_and_optimizer(&args.activation, &args.optimizer)?;
-    let base = ModelConfig {
-        hidden_layers: args.layers.clone(),
-        activation,
-        learning_rate: args.lr,
-        batch_size: args.batch_size as usize,
-        optimizer,
+    let base = super::args::SharedTraining {
+        layers: &args.layers,
+        activation: &args.activation,
+        optimizer: &args.optimizer,
+        lr: args.lr,
+        batch_size: args.batch_size,
         seed: args.data.seed,
-        ..ModelConfig::default()
-    };
+    }
+    .config()?;
     let epochs = args.epochs as usize;
     let mut out = Vec::new();
     for name in &args.models {

@@ -86,19 +86,8 @@ pub fn image_gallery_ui(ui: &mut egui::Ui, data: &Dataset, count: usize) {
             ui.vertical(|ui| {
                 let (rect, response) =
                     ui.allocate_exact_size(vec2(width as f32 * pixel, height as f32 * pixel), Sense::hover());
-                let painter = ui.painter_at(rect);
-                for y in 0..height {
-                    for x in 0..width {
-                        // The first channel only: every shipped image set is grey.
-                        let v = ((row[y * width + x] - lo) / span).clamp(0.0, 1.0);
-                        let shade = (255.0 * (1.0 - v)) as u8;
-                        let cell = egui::Rect::from_min_size(
-                            rect.min + vec2(x as f32 * pixel, y as f32 * pixel),
-                            vec2(pixel, pixel),
-                        );
-                        painter.rect_filled(cell, 0.0, egui::Color32::from_gray(shade));
-                    }
-                }
+                // The first channel only: every shipped image set is grey.
+                paint_grey_image(&ui.painter_at(rect), rect, row, width, height, (lo, span));
                 let label = match &data.target {
                     Target::Classes { labels, class_names } => class_names[labels[i] as usize].clone(),
                     Target::Values(values) => format_value(values[i]),
@@ -111,6 +100,27 @@ pub fn image_gallery_ui(ui: &mut egui::Ui, data: &Dataset, count: usize) {
 }
 
 /// The rows as a table; only the visible cells are drawn.
+/// Paints the first `width × height` values of `row` as a grey image filling `rect`: dark ink
+/// for high values, scaled by `(low, span)`.
+pub fn paint_grey_image(
+    painter: &egui::Painter,
+    rect: egui::Rect,
+    row: &[f64],
+    width: usize,
+    height: usize,
+    (low, span): (f64, f64),
+) {
+    let pixel = vec2(rect.width() / width as f32, rect.height() / height as f32);
+    for y in 0..height {
+        for x in 0..width {
+            let v = ((row[y * width + x] - low) / span).clamp(0.0, 1.0);
+            let cell =
+                egui::Rect::from_min_size(rect.min + vec2(x as f32 * pixel.x, y as f32 * pixel.y), pixel);
+            painter.rect_filled(cell, 0.0, egui::Color32::from_gray((255.0 * (1.0 - v)) as u8));
+        }
+    }
+}
+
 pub fn table_ui(ui: &mut egui::Ui, data: &Dataset) {
     let columns = data.n_features() + 1;
     let rows = data.rows();

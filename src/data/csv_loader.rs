@@ -662,7 +662,10 @@ fn read_rows_fast(
     let mut pending: Vec<u8> = Vec::with_capacity(FAST_CHUNK);
     // The next chunk, read by this thread while the helper still parses (double buffering).
     let mut next: Vec<u8> = Vec::with_capacity(FAST_CHUNK);
-    let mut second = Rows::new(names.len());
+    // The helper's rows: `filling` for this chunk, `waiting` from the chunk before, which this
+    // thread appends to `rows` while the helper parses (so the copy is not a serial step).
+    let mut filling = Rows::new(names.len());
+    let mut waiting = Rows::new(names.len());
     let mut want = FAST_CHUNK;
     let mut eof = false;
     // `read_to_end` fills spare capacity without zeroing it first; true at the end of the text.
@@ -689,14 +692,15 @@ fn read_rows_fast(
         };
         let chunk = &pending[..cut];
         // Halves cut at a line end, so each thread sees whole rows. This thread appends the
-        // first half straight to `rows`; the helper fills `second` (reused chunk after chunk),
+        // first half straight to `rows`; the helper fills `filling` (reused chunk after chunk),
         // counting its lines from 0 until the first half's count is known. Each checks that its
         // half is plain before parsing it.
-        // The helper gets the larger share: this thread also reads the next chunk.
-        let middle = chunk.len() * 9 / 20;
+        // The helper gets the larger share: this thread also appends the helper's previous
+        // rows and reads the next chunk.
+        let middle = chunk.len() * 2 / 5;
         let split = chunk[middle..].iter().position(|&b| b == b'\n').map_or(chunk.len(), |i| middle + i + 1);
         let (first_half, second_half) = chunk.split_at(split);
-        second.clear();
+        filling.clear();
         if rows.numbers.capacity() == 0 {
             // Reserve for the whole text once, from the first row's width in bytes, so the
             // numbers are never copied into a twice-as-large buffer on the way.
@@ -704,15 +708,17 @@ fn read_rows_fast(
             rows.numbers.reserve((total_bytes as f64 * values_per_byte * 1.02) as usize);
             advise_huge_pages(&mut rows.numbers);
         }
-        let mark = rows.mark();
         next.clear();
         next.extend_from_slice(&pending[cut..]);
-        let (a, b, next_eof) = std::thread::scope(|scope| {
-            let helper = scope.spawn(|| parse_plain_rows(file, second_half, delimiter, 0, &mut second));
+        let (mark, a, b, next_eof) = std::thread::scope(|scope| {
+            let helper = scope.spawn(|| parse_plain_rows(file, second_half, delimiter, 0, &mut filling));
+            rows.append(&waiting);
+            let mark = rows.mark();
             let a = parse_plain_rows(file, first_half, delimiter, line, rows);
             let next_eof = if eof { Ok(true) } else { fill(&mut next, text, FAST_CHUNK) };
-            (a, helper.join(), next_eof)
+            (mark, a, helper.join(), next_eof)
         });
+        waiting.clear();
         let next_eof = next_eof.map_err(io)?;
         let b = b.unwrap_or_else(|_| {
             Err(NotPlain::Row(CsvError::Invalid {
@@ -743,15 +749,16 @@ fn read_rows_fast(
             (Ok(a_end), Ok(b_end)) => (a_end, b_end),
         };
         line = a_end;
-        for row_line in &mut second.lines {
+        for row_line in &mut filling.lines {
             *row_line += line;
         }
         line += b_end;
-        rows.append(&second);
+        std::mem::swap(&mut filling, &mut waiting);
         std::mem::swap(&mut pending, &mut next);
         eof = next_eof;
         want = FAST_CHUNK;
         if eof && pending.is_empty() {
+            rows.append(&waiting);
             return Ok(None);
         }
     }
@@ -1877,7 +1884,7 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
 
     // Target.
     let target = {
-        let target_column = column(&numbers_left, &texts, target_index);
+        let target_column = column(numbers_left, &texts, target_index);
         let numeric_values = |values: Option<Vec<f64>>| -> Vec<f64> {
             values.unwrap_or_else(|| {
                 kept_rows

@@ -1729,7 +1729,9 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
             }
         }
     }
-    let kept_rows: Vec<usize> = keep.iter().enumerate().filter(|(_, k)| **k).map(|(i, _)| i).collect();
+    // Sized first: a million row indices are not grown (and copied) by doubling.
+    let mut kept_rows: Vec<usize> = Vec::with_capacity(keep.iter().filter(|&&k| k).count());
+    kept_rows.extend(keep.iter().enumerate().filter(|(_, k)| **k).map(|(i, _)| i));
     drop(keep);
     let rows = kept_rows.len();
 

@@ -8,7 +8,8 @@ target, shortest round-trip decimals as pandas writes them, seed 0), then altern
 ours is `learnscope inspect --data FILE --json`'s `load_seconds` (parsing and building the data
 set, timed inside the process), pandas is `pandas.read_csv(FILE)` timed inside a fresh Python
 process (import excluded). Prints
-every run, the medians, the speed ratio (pandas' median / ours; above 1 means we are faster)
+every run, the medians, the speed ratio (pandas' median / ours; above 1 means we are faster),
+the best runs
 and our peak memory (max RSS of the whole process, from /usr/bin/time when present) against
 the 8 bytes a number of the loaded data.
 Needs numpy and pandas; the binary defaults to target/release/learnscope (cargo build --release).
@@ -69,6 +70,8 @@ def main():
     print(f"median ours {statistics.median(ours):.3f} s, pandas {statistics.median(theirs):.3f} s")
     print(f"speed ratio pandas/ours: {statistics.median(theirs) / statistics.median(ours):.2f} "
           f"(median of per-pair ratios {statistics.median(t / o for o, t in zip(ours, theirs)):.2f})")
+    # The fastest run of each is the least disturbed by other work on a shared machine.
+    print(f"best run ours {min(ours):.3f} s, pandas {min(theirs):.3f} s, ratio {min(theirs) / min(ours):.2f}")
     if peaks:
         print(f"peak RSS ours: median {statistics.median(peaks):.0f} MiB for {numbers_mb:.0f} MiB of numbers "
               f"({statistics.median(peaks) / numbers_mb:.2f}x)")

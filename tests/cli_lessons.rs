@@ -147,6 +147,31 @@ fn a_lesson_file_edited_by_a_teacher_runs_and_writes_its_report() {
 }
 
 #[test]
+fn a_lesson_report_draws_its_charts_as_png_files_the_markdown_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = json_of(&learnscope(&[
+        "lesson",
+        "loss-surface",
+        "--quick",
+        "--json",
+        "--report",
+        dir.path().to_str().unwrap(),
+    ]));
+    let markdown = std::fs::read_to_string(dir.path().join("loss-surface.md")).unwrap();
+    let charts = report["charts"].as_array().unwrap().len();
+    assert!(charts > 0);
+    for index in 1..=charts {
+        let name = format!("loss-surface-chart-{index}.png");
+        let png = std::fs::read(dir.path().join(&name)).unwrap();
+        assert_eq!(&png[1..4], b"PNG");
+        assert!(
+            markdown.contains(&format!("({name})")) && markdown.contains(&format!("`{name}`")),
+            "{markdown}"
+        );
+    }
+}
+
+#[test]
 fn data_dependency_classical_models_lead_on_little_data_and_networks_gain_from_more() {
     let report = run_quick("data-dependency");
     let net_small = figure(&report, "network_accuracy_smallest");

@@ -6,6 +6,7 @@ use std::sync::atomic::AtomicBool;
 use clap::Args;
 
 use super::{CliError, print_json};
+use crate::lessons::export::{markdown_with_charts, write_charts};
 use crate::lessons::{
     Lesson, LessonError, RunOptions, builtin_lesson, builtin_lessons, load_lesson, run_lesson,
 };
@@ -39,7 +40,7 @@ pub struct LessonArgs {
     /// Print the lesson's report as one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
-    /// Also write the report as Markdown (and JSON) into this folder, as ID.md and ID.json.
+    /// Also write the report into this folder: ID.md, ID.json and its charts as ID-chart-N.png.
     #[arg(long, value_name = "DIR")]
     pub report: Option<PathBuf>,
 }
@@ -97,11 +98,12 @@ pub fn run(args: &LessonArgs) -> Result<(), CliError> {
     let report =
         run_lesson(&lesson, &RunOptions { quick: args.quick }, &progress, &cancel).map_err(error_of)?;
     if let Some(dir) = &args.report {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| CliError::Failure(format!("could not create {}: {e}", dir.display())))?;
+        // The charts as PNGs beside the Markdown, drawn by the same code as the studio's export.
+        let (_, charts) =
+            write_charts(&report, dir, &format!("{}-", lesson.id)).map_err(CliError::Failure)?;
         let markdown = format!(
             "{}\n## What to look at\n\n{}\n\nSame experiment from a terminal: `{}`\n",
-            report.to_markdown(&[]),
+            markdown_with_charts(&report, &charts),
             lesson.explanation,
             lesson.cli
         );

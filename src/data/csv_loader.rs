@@ -1879,10 +1879,7 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
         values
     };
     // What the compaction left of the table's numbers, when it did not reuse them.
-    let numbers_left: &[f64] = match &numbers_kept {
-        Some(numbers) => numbers,
-        None => &[],
-    };
+    let numbers_left: &[f64] = numbers_kept.as_deref().unwrap_or_default();
 
     // Target.
     let target = {

@@ -8,6 +8,7 @@
 
 pub mod descent;
 pub mod duel;
+pub mod export;
 pub mod report;
 mod run;
 

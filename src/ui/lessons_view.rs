@@ -8,9 +8,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver};
 
 use super::duel_view::DuelView;
-use super::report_export::export_report;
 use super::report_view::ReportView;
 use crate::data::BuiltinDataset;
+use crate::lessons::export::export_report;
 use crate::lessons::{
     Experiment, Lesson, LessonError, LessonModel, LessonReport, RunOptions, builtin_lessons, load_lesson,
     run_lesson, save_lesson,

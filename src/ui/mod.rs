@@ -17,7 +17,6 @@ pub mod network_builder;
 mod network_view;
 mod palette;
 mod params_panel;
-pub mod report_export;
 mod report_view;
 mod rewind;
 

@@ -5,6 +5,7 @@ use egui::{Color32, ColorImage, TextureHandle, TextureOptions};
 use egui_plot::{FilledArea, Legend, Line, MarkerShape, Plot, PlotImage, PlotPoint, Points};
 
 use super::palette::class_color;
+use crate::lessons::export::heatmap_colors;
 use crate::lessons::{ChartSeries, Heatmap, LessonReport, ReportChart, ReportTable, SeriesStyle};
 
 /// Height of one chart in the report.
@@ -204,20 +205,4 @@ fn heatmap_image(map: &Heatmap) -> Option<ColorImage> {
         }
     }
     Some(ColorImage::new([w, h], pixels))
-}
-
-/// Each heatmap cell's colour: a grey ramp, dark where the value is low (a loss surface's
-/// valley), so the coloured paths drawn over it stay readable.
-pub fn heatmap_colors(map: &Heatmap) -> Vec<[u8; 3]> {
-    let finite = map.values.iter().filter(|v| v.is_finite());
-    let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
-    let span = (hi - lo).max(1e-12);
-    map.values
-        .iter()
-        .map(|&v| {
-            let t = if v.is_finite() { ((v - lo) / span).clamp(0.0, 1.0) } else { 1.0 };
-            let level = (30.0 + 190.0 * t).round() as u8;
-            [level, level, level]
-        })
-        .collect()
 }

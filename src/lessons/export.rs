@@ -4,8 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::report_view::heatmap_colors;
-use crate::lessons::{LessonReport, ReportChart, SeriesStyle};
+use super::{Heatmap, LessonReport, ReportChart, SeriesStyle};
 
 pub const CHART_WIDTH: u32 = 800;
 pub const CHART_HEIGHT: u32 = 500;
@@ -16,26 +15,60 @@ const MARGIN: [f64; 4] = [64.0, 24.0, 16.0, 36.0];
 const SERIES_COLORS: [[u8; 3]; 6] =
     [[242, 142, 43], [78, 121, 167], [89, 161, 79], [225, 87, 89], [176, 122, 161], [118, 183, 178]];
 
+/// Each heatmap cell's colour: a grey ramp, dark where the value is low (a loss surface's
+/// valley), so the coloured paths drawn over it stay readable.
+pub fn heatmap_colors(map: &Heatmap) -> Vec<[u8; 3]> {
+    let finite = map.values.iter().filter(|v| v.is_finite());
+    let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    let span = (hi - lo).max(1e-12);
+    map.values
+        .iter()
+        .map(|&v| {
+            let t = if v.is_finite() { ((v - lo) / span).clamp(0.0, 1.0) } else { 1.0 };
+            let level = (30.0 + 190.0 * t).round() as u8;
+            [level, level, level]
+        })
+        .collect()
+}
+
 /// Writes `chart-1.png`, `chart-2.png`… and `report.md` (which links them) into `folder`,
 /// creating it if needed. Returns the files written.
 pub fn export_report(report: &LessonReport, folder: &Path) -> Result<Vec<PathBuf>, String> {
+    let (mut written, names) = write_charts(report, folder, "")?;
+    let markdown_path = folder.join("report.md");
+    let markdown = markdown_with_charts(report, &names);
+    crate::files::write_bytes_atomically(&markdown_path, markdown.as_bytes()).map_err(|e| e.to_string())?;
+    written.push(markdown_path);
+    Ok(written)
+}
+
+/// Draws every chart into `folder` (created if needed) as `{prefix}chart-1.png`… Returns the
+/// files written and their names, for the Markdown to link.
+pub fn write_charts(
+    report: &LessonReport,
+    folder: &Path,
+    prefix: &str,
+) -> Result<(Vec<PathBuf>, Vec<String>), String> {
     std::fs::create_dir_all(folder).map_err(|e| format!("could not create {}: {e}", folder.display()))?;
     let mut written = Vec::new();
     let mut names = Vec::new();
     for (index, chart) in report.charts.iter().enumerate() {
-        let name = format!("chart-{}.png", index + 1);
+        let name = format!("{prefix}chart-{}.png", index + 1);
         let path = folder.join(&name);
         let pixels = rasterize_chart(chart, CHART_WIDTH, CHART_HEIGHT);
         crate::files::write_png(&path, CHART_WIDTH, CHART_HEIGHT, &pixels).map_err(|e| e.to_string())?;
         written.push(path);
         names.push(name);
     }
-    let markdown_path = folder.join("report.md");
-    let mut markdown = report.to_markdown(&names);
-    markdown.push_str(&chart_legends(report, &names));
-    crate::files::write_bytes_atomically(&markdown_path, markdown.as_bytes()).map_err(|e| e.to_string())?;
-    written.push(markdown_path);
-    Ok(written)
+    Ok((written, names))
+}
+
+/// The report as Markdown with its charts (`names`, as [`write_charts`] wrote them) linked and
+/// explained.
+pub fn markdown_with_charts(report: &LessonReport, names: &[String]) -> String {
+    let mut markdown = report.to_markdown(names);
+    markdown.push_str(&chart_legends(report, names));
+    markdown
 }
 
 /// The PNGs carry no text, so the Markdown says what each one shows: axes, ranges and the colour

@@ -115,7 +115,16 @@ fn a_cnn_on_digits_shows_filters_and_the_activation_maps_of_a_clicked_digit() {
     open_learned(&mut harness);
     assert_eq!(count(&harness, "conv filter "), 4);
     assert_eq!(count(&harness, "unit map: layer"), 0, "images have no plane of units");
-    assert_eq!(count(&harness, "network diagram: inputs (64) | dense(8) | output dense(10)"), 1);
+    // The convolution, pooling and flatten steps stand as blocks in front of the dense nodes.
+    assert_eq!(
+        count(
+            &harness,
+            "network diagram: input [1,8,8] -> conv2d(4,3,1,1) + relu [4,8,8] -> maxpool(2) [4,4,4] -> flatten [64] | dense(8) | output dense(10)"
+        ),
+        1
+    );
+    assert_eq!(count(&harness, "stage: "), 4);
+    assert_eq!(count(&harness, "stage: conv2d(4,3,1,1) + relu, output [4,8,8], 40 parameters"), 1);
 
     assert_eq!(count(&harness, "digit row "), 12);
     harness.get_by_label_contains("digit row 3 (").click();

@@ -82,6 +82,51 @@ pub struct DiagramLayer {
     pub weights: Vec<f32>,
 }
 
+/// A step before the chain of dense layers (the input, a convolution, pooling, a recurrent
+/// layer, flatten), drawn as a block in front of the diagram's nodes. Activations, dropout and
+/// batch norm join the step before them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DiagramStage {
+    /// "input", "conv2d(8,3,1,1) + relu"…
+    pub label: String,
+    pub output: Shape,
+    pub parameters: usize,
+}
+
+/// The steps before the first dense layer (the network's own or the output layer); empty when
+/// the network starts with a dense layer, whose inputs the diagram's first column shows.
+pub fn diagram_stages(learner: &NetworkLearner) -> Vec<DiagramStage> {
+    let spec = learner.spec();
+    let first_dense =
+        spec.layers.iter().position(|l| matches!(l, LayerSpec::Dense { .. })).unwrap_or(spec.layers.len());
+    if first_dense == 0 {
+        return Vec::new();
+    }
+    let Ok(report) = super::shapes::infer(spec, learner.input_shape(), learner.head()) else {
+        return Vec::new();
+    };
+    let mut stages = vec![DiagramStage { label: "input".into(), output: report.input, parameters: 0 }];
+    for (layer, shape) in spec.layers.iter().zip(&report.layers).take(first_dense) {
+        let joins_previous =
+            matches!(layer, LayerSpec::Activation(_) | LayerSpec::Dropout { .. } | LayerSpec::BatchNorm);
+        // The input takes no activation: one straight after it stands as its own step.
+        let after_a_layer = stages.len() > 1;
+        match stages.last_mut() {
+            Some(previous) if joins_previous && after_a_layer => {
+                previous.label.push_str(&format!(" + {}", shape.layer));
+                previous.output = shape.output;
+                previous.parameters += shape.parameters;
+            }
+            _ => stages.push(DiagramStage {
+                label: shape.layer.clone(),
+                output: shape.output,
+                parameters: shape.parameters,
+            }),
+        }
+    }
+    stages
+}
+
 /// Each of a layer's first units over the input plane.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UnitThumbnails {
@@ -132,6 +177,8 @@ pub struct NetworkInsight {
     pub layer_names: Vec<String>,
     /// The chain of dense layers at the end of the network, in order.
     pub diagram: Vec<DiagramLayer>,
+    /// What comes before that chain (see [`diagram_stages`]).
+    pub stages: Vec<DiagramStage>,
     pub unit_maps: Vec<UnitThumbnails>,
     pub histograms: Vec<LayerHistograms>,
     pub gradient_norms: GradientHistory,
@@ -242,6 +289,7 @@ pub fn snapshot(
         steps: learner.steps,
         layer_names: names,
         diagram,
+        stages: diagram_stages(learner),
         unit_maps,
         histograms,
         gradient_norms,
@@ -399,6 +447,7 @@ mod tests {
         assert_eq!(s.gradient_norms.norms[0].len(), s.gradient_norms.steps.len());
         assert!(s.gradient_norms.steps.len() >= 3);
         assert!(s.conv_filters.is_none());
+        assert!(s.stages.is_empty(), "an MLP's diagram starts at its inputs");
     }
 
     #[test]
@@ -413,8 +462,19 @@ mod tests {
         assert_eq!((filters.kernel, filters.total, filters.filters.len()), (3, 3, 3));
         assert!(filters.filters.iter().all(|f| f.len() == 9));
         assert!(s.unit_maps.is_empty());
-        // The diagram starts at the first dense layer: 48 flattened values, 16 drawn.
+        // The diagram starts at the first dense layer: 48 flattened values, 16 drawn; the steps
+        // before it are blocks, the activation joined to its convolution.
         assert_eq!((s.diagram[0].inputs, s.diagram[0].shown_inputs), (48, 16));
+        let stages: Vec<(&str, Shape, usize)> =
+            s.stages.iter().map(|st| (st.label.as_str(), st.output, st.parameters)).collect();
+        assert_eq!(
+            stages,
+            vec![
+                ("input", Shape::Image { channels: 1, height: 4, width: 4 }, 0),
+                ("conv2d(3,3,1,1) + relu", Shape::Image { channels: 3, height: 4, width: 4 }, 30),
+                ("flatten", Shape::Vector(48), 0),
+            ]
+        );
         assert!(s.histograms.iter().all(|h| h.gradients.is_some()));
     }
 

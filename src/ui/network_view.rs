@@ -12,10 +12,11 @@ use egui_plot::{Legend, Line, Plot, PlotPoint, PlotPoints};
 
 use super::palette::{class_color, mix, value_color};
 use crate::data::{Dataset, InputShape, Target};
+use crate::network::Shape;
 use crate::network::diagnostics::{OverfitWatch, Severity};
 use crate::network::explain::Explanation;
 use crate::network::live::ExplainTarget;
-use crate::network::snapshot::{Histogram, NetworkInsight};
+use crate::network::snapshot::{DiagramStage, Histogram, NetworkInsight};
 use crate::training::EpochRecord;
 
 /// Time slices kept per histogram strip; beyond this every other one is dropped.
@@ -705,8 +706,11 @@ fn diagram_ui(ui: &mut egui::Ui, insight: &NetworkInsight) {
         ui.label("This network has no dense layers to draw.");
         return;
     };
+    stages_ui(ui, &insight.stages);
+    // After convolutions or a recurrent layer, the first column is what the last step hands on.
+    let feeding = insight.stages.last().map_or("inputs", |s| s.label.split(" + ").next().unwrap_or("inputs"));
     let mut columns: Vec<(usize, usize, String)> =
-        vec![(first.shown_inputs, first.inputs, format!("inputs ({})", first.inputs))];
+        vec![(first.shown_inputs, first.inputs, format!("{feeding} ({})", first.inputs))];
     columns.extend(layers.iter().map(|l| (l.shown_units, l.units, l.layer.clone())));
     let most = columns.iter().map(|c| c.0).max().unwrap_or(1);
     let height = (most as f32 * 16.0 + 40.0).max(90.0);
@@ -782,7 +786,13 @@ fn diagram_ui(ui: &mut egui::Ui, insight: &NetworkInsight) {
         }
     }
     let names: Vec<&str> = columns.iter().map(|c| c.2.as_str()).collect();
-    let summary = format!("network diagram: {}", names.join(" | "));
+    let summary = if insight.stages.is_empty() {
+        format!("network diagram: {}", names.join(" | "))
+    } else {
+        let steps: Vec<String> =
+            insight.stages.iter().map(|s| format!("{} {}", s.label, s.output.compact())).collect();
+        format!("network diagram: {} | {}", steps.join(" -> "), names[1..].join(" | "))
+    };
     response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &summary));
     if let Some((_, text)) = nearest {
         response.on_hover_text_at_pointer(text);
@@ -791,6 +801,104 @@ fn diagram_ui(ui: &mut egui::Ui, insight: &NetworkInsight) {
     ui.small(
         "Orange edges are positive weights, blue negative; thicker is larger. Hover an edge for its value.",
     );
+}
+
+/// The steps before the dense layers as blocks in a row: stacked squares for images (one per
+/// channel, four at most), a row of cells for sequences, a column of dots for vectors; the
+/// layer above, its output shape below, parameters on hover.
+fn stages_ui(ui: &mut egui::Ui, stages: &[DiagramStage]) {
+    if stages.is_empty() {
+        return;
+    }
+    let node = ui.visuals().strong_text_color();
+    let fill = ui.visuals().extreme_bg_color;
+    let text_color = ui.visuals().text_color();
+    ui.horizontal_wrapped(|ui| {
+        for (k, stage) in stages.iter().enumerate() {
+            if k > 0 {
+                let (rect, _) = ui.allocate_exact_size(vec2(12.0, 84.0), Sense::hover());
+                let y = rect.center().y + 4.0;
+                ui.painter().arrow(pos2(rect.min.x, y), vec2(rect.width(), 0.0), Stroke::new(1.0, node));
+            }
+            let (rect, response) = ui.allocate_exact_size(vec2(76.0, 84.0), Sense::hover());
+            let painter = ui.painter_at(rect);
+            let name = painter.layout(
+                stage.label.replace(" + ", "\n+ "),
+                FontId::proportional(10.0),
+                text_color,
+                rect.width(),
+            );
+            let figure_top = rect.min.y + name.size().y + 4.0;
+            painter.galley(pos2(rect.center().x - name.size().x / 2.0, rect.min.y), name, text_color);
+            let figure = Rect::from_min_max(
+                pos2(rect.min.x + 8.0, figure_top),
+                pos2(rect.max.x - 8.0, rect.max.y - 16.0),
+            );
+            let stroke = Stroke::new(1.0, node);
+            match stage.output {
+                Shape::Image { channels, height, width } => {
+                    let maps = channels.clamp(1, 4);
+                    let offset = 4.0;
+                    let side = (figure.height() - offset * (maps - 1) as f32)
+                        .min(figure.width() - offset * (maps - 1) as f32)
+                        .max(6.0);
+                    let aspect = width as f32 / height.max(1) as f32;
+                    let size =
+                        if aspect >= 1.0 { vec2(side, side / aspect) } else { vec2(side * aspect, side) };
+                    let start =
+                        pos2(figure.center().x - (size.x + offset * (maps - 1) as f32) / 2.0, figure.min.y);
+                    for m in (0..maps).rev() {
+                        let min = start + vec2(offset * m as f32, offset * m as f32);
+                        painter.rect(
+                            Rect::from_min_size(min, size),
+                            1.0,
+                            fill,
+                            stroke,
+                            egui::StrokeKind::Inside,
+                        );
+                    }
+                }
+                Shape::Sequence { steps, .. } => {
+                    let cells = steps.clamp(1, 10);
+                    let cell = (figure.width() / cells as f32).min(10.0);
+                    let left = figure.center().x - cell * cells as f32 / 2.0;
+                    for c in 0..cells {
+                        let min = pos2(left + c as f32 * cell, figure.center().y - cell / 2.0);
+                        painter.rect(
+                            Rect::from_min_size(min, vec2(cell, cell)),
+                            0.0,
+                            fill,
+                            stroke,
+                            egui::StrokeKind::Inside,
+                        );
+                    }
+                }
+                Shape::Vector(n) => {
+                    let dots = n.clamp(1, 6);
+                    for d in 0..dots {
+                        let y = figure.min.y + (d as f32 + 0.5) * figure.height() / dots as f32;
+                        painter.circle(pos2(figure.center().x, y), 3.0, fill, stroke);
+                    }
+                }
+            }
+            painter.text(
+                pos2(rect.center().x, rect.max.y - 7.0),
+                Align2::CENTER_CENTER,
+                stage.output.compact(),
+                FontId::proportional(10.0),
+                text_color,
+            );
+            let about = format!(
+                "stage: {}, output {}, {} parameters",
+                stage.label,
+                stage.output.compact(),
+                stage.parameters
+            );
+            response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &about));
+            response.on_hover_text(about);
+        }
+    });
+    ui.small("The steps before the dense layers; the nodes below start where they end.");
 }
 
 fn short_label(label: &str) -> String {

@@ -327,6 +327,24 @@ impl AdamSlot {
         let n = var.elem_count();
         Self { var, m: vec![0.0; n], v: vec![0.0; n] }
     }
+
+    /// The first and second moments.
+    pub fn moments(&self) -> (&[f32], &[f32]) {
+        (&self.m, &self.v)
+    }
+
+    /// Puts back saved moments; refused unless both fit the variable.
+    pub fn set_moments(&mut self, m: Vec<f32>, v: Vec<f32>) -> candle_core::Result<()> {
+        if m.len() != self.m.len() || v.len() != self.v.len() {
+            candle_core::bail!(
+                "saved moments of {} values do not fit a variable of {}",
+                m.len(),
+                self.m.len()
+            )
+        }
+        (self.m, self.v) = (m, v);
+        Ok(())
+    }
 }
 
 /// Hyper-parameters of one AdamW step, with the bias corrections of step `t` folded in.

@@ -252,6 +252,23 @@ impl NetworkLearner {
         self.steps
     }
 
+    /// The optimizer's state, its variables named as in the weights file (see `save`).
+    pub(crate) fn optimizer_state(&self) -> candle_core::Result<Option<optimizer::OptimizerState>> {
+        let names = self.variable_names();
+        self.optimizer.state(|var| names.get(&var.as_tensor().id()).cloned())
+    }
+
+    /// Puts back a state from [`Self::optimizer_state`]: training resumes where it stopped.
+    pub(crate) fn restore_optimizer(&mut self, state: &optimizer::OptimizerState) -> candle_core::Result<()> {
+        let names = self.variable_names();
+        self.optimizer.restore(state, |var| names.get(&var.as_tensor().id()).cloned())
+    }
+
+    fn variable_names(&self) -> std::collections::HashMap<candle_core::TensorId, String> {
+        let data = self.varmap.data().lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        data.iter().map(|(name, var)| (var.as_tensor().id(), name.clone())).collect()
+    }
+
     /// Rows `(batch, ...)` shaped for the first layer.
     fn input_tensor(&self, features: &[f64], n_features: usize) -> candle_core::Result<Tensor> {
         if n_features != self.n_features || features.len() % n_features.max(1) != 0 {

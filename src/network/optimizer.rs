@@ -98,6 +98,15 @@ impl FusedAdamW {
     }
 }
 
+/// What an optimizer carries from one step to the next (Adam's moments, momentum's
+/// velocities), by the names of the variables, so training resumes exactly where it stopped.
+pub struct OptimizerState {
+    /// Adam steps taken (its bias corrections depend on them); 0 for momentum.
+    pub step: i32,
+    /// `"m.NAME"`, `"v.NAME"` or `"velocity.NAME"`.
+    pub tensors: std::collections::HashMap<String, Tensor>,
+}
+
 pub enum NetworkOptimizer {
     Sgd(SGD),
     /// Adam/AdamW with each variable updated by one fused CPU kernel (f32 on the CPU only).
@@ -124,6 +133,95 @@ impl NetworkOptimizer {
                 Self::AdamW(AdamW::new(vars, ParamsAdamW { lr: learning_rate, ..Default::default() })?)
             }
         })
+    }
+
+    /// The state to save, with each variable named by `name_of`; `None` when there is none to
+    /// carry (SGD) or it cannot be read (candle-nn's AdamW, used off the CPU).
+    pub fn state(
+        &self,
+        name_of: impl Fn(&Var) -> Option<String>,
+    ) -> candle_core::Result<Option<OptimizerState>> {
+        let mut tensors = std::collections::HashMap::new();
+        let step = match self {
+            Self::Sgd(_) | Self::AdamW(_) => return Ok(None),
+            Self::FusedAdamW(o) => {
+                for slot in &o.slots {
+                    let Some(name) = name_of(&slot.var) else { continue };
+                    let (m, v) = slot.moments();
+                    let shape = slot.var.shape();
+                    tensors.insert(
+                        format!("m.{name}"),
+                        Tensor::from_slice(m, shape, &candle_core::Device::Cpu)?,
+                    );
+                    tensors.insert(
+                        format!("v.{name}"),
+                        Tensor::from_slice(v, shape, &candle_core::Device::Cpu)?,
+                    );
+                }
+                o.t
+            }
+            Self::Momentum(o) => {
+                for (var, velocity) in o.vars.iter().zip(&o.velocities) {
+                    if let (Some(name), Some(velocity)) = (name_of(var), velocity) {
+                        tensors.insert(format!("velocity.{name}"), velocity.clone());
+                    }
+                }
+                0
+            }
+        };
+        Ok(Some(OptimizerState { step, tensors }))
+    }
+
+    /// Puts back a saved state (from [`Self::state`], variables named the same way). A state
+    /// that does not fit (another optimizer, other shapes) is refused and changes nothing.
+    pub fn restore(
+        &mut self,
+        state: &OptimizerState,
+        name_of: impl Fn(&Var) -> Option<String>,
+    ) -> candle_core::Result<()> {
+        match self {
+            Self::Sgd(_) | Self::AdamW(_) => Ok(()),
+            Self::FusedAdamW(o) => {
+                let mut moments = Vec::with_capacity(o.slots.len());
+                for slot in &o.slots {
+                    let name = name_of(&slot.var);
+                    let saved = |kind: &str| -> candle_core::Result<Vec<f32>> {
+                        let key = format!("{kind}.{}", name.as_deref().unwrap_or_default());
+                        match state.tensors.get(&key) {
+                            Some(t) => t.to_dtype(candle_core::DType::F32)?.flatten_all()?.to_vec1(),
+                            None => candle_core::bail!("the saved optimizer state has no {key}"),
+                        }
+                    };
+                    moments.push((saved("m")?, saved("v")?));
+                }
+                for (slot, (m, v)) in o.slots.iter().zip(&moments) {
+                    if m.len() != slot.var.elem_count() || v.len() != slot.var.elem_count() {
+                        candle_core::bail!("the saved optimizer state does not fit this network")
+                    }
+                }
+                for (slot, (m, v)) in o.slots.iter_mut().zip(moments) {
+                    slot.set_moments(m, v)?;
+                }
+                o.t = state.step;
+                Ok(())
+            }
+            Self::Momentum(o) => {
+                let mut velocities = Vec::with_capacity(o.vars.len());
+                for var in &o.vars {
+                    let key = format!("velocity.{}", name_of(var).unwrap_or_default());
+                    velocities.push(match state.tensors.get(&key) {
+                        Some(t) if t.shape() == var.shape() => {
+                            Some(t.to_device(var.device())?.to_dtype(var.dtype())?)
+                        }
+                        Some(_) => candle_core::bail!("the saved optimizer state does not fit this network"),
+                        // A variable that had no gradient yet has no velocity either.
+                        None => None,
+                    });
+                }
+                o.velocities = velocities;
+                Ok(())
+            }
+        }
     }
 
     pub fn backward_step(&mut self, loss: &Tensor) -> candle_core::Result<()> {

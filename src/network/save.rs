@@ -28,7 +28,14 @@ pub struct SavedNetwork {
     pub steps: usize,
     /// The standardization the network was trained behind, if any: apply it before `predict`.
     pub scaler: Option<Standardizer>,
+    /// Set when the weights file also holds the optimizer's state (`optimizer.*` tensors: Adam's
+    /// moments or momentum's velocities) and, for Adam, the steps it has taken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub optimizer_step: Option<i32>,
 }
+
+/// Names of the optimizer's tensors in the weights file start with this.
+const OPTIMIZER_PREFIX: &str = "optimizer.";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SaveError {
@@ -67,7 +74,7 @@ pub fn save(
 ) -> Result<(PathBuf, PathBuf), SaveError> {
     let (weights, meta_path) = file_paths(path);
     let (task, classes) = net.task();
-    let meta = SavedNetwork {
+    let mut meta = SavedNetwork {
         format: FORMAT,
         spec: net.spec().clone(),
         spec_text: net.spec().to_string(),
@@ -78,15 +85,31 @@ pub fn save(
         settings: net.settings(),
         steps: net.steps(),
         scaler: scaler.cloned(),
+        optimizer_step: None,
     };
+    let optimizer = net
+        .optimizer_state()
+        .map_err(|e| SaveError::Write { path: weights.clone(), reason: e.to_string() })?;
+    // The weights and the optimizer's state in one safetensors file.
+    let mut tensors: std::collections::HashMap<String, candle_core::Tensor> = {
+        let data = net.varmap().data().lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        data.iter().map(|(name, var)| (name.clone(), var.as_tensor().clone())).collect()
+    };
+    if let Some(state) = optimizer {
+        meta.optimizer_step = Some(state.step);
+        tensors.extend(state.tensors.into_iter().map(|(name, t)| (format!("{OPTIMIZER_PREFIX}{name}"), t)));
+    }
     let json = serde_json::to_string_pretty(&meta)
         .map_err(|e| SaveError::Write { path: meta_path.clone(), reason: e.to_string() })?;
-    write_atomically(&weights, |temp| net.varmap().save(temp).map_err(|e| e.to_string()))?;
+    write_atomically(&weights, |temp| {
+        candle_core::safetensors::save(&tensors, temp).map_err(|e| e.to_string())
+    })?;
     write_atomically(&meta_path, |temp| std::fs::write(temp, json).map_err(|e| e.to_string()))?;
     Ok((weights, meta_path))
 }
 
-/// Loads a saved network, ready to predict or to train further (the optimizer starts afresh).
+/// Loads a saved network, ready to predict or to train further (from the optimizer's saved
+/// state when the file holds one; candle-nn's AdamW, used off the CPU, starts afresh).
 pub fn load(path: &Path) -> Result<(NetworkLearner, SavedNetwork), SaveError> {
     let (weights, meta_path) = file_paths(path);
     let text = std::fs::read_to_string(&meta_path)
@@ -112,5 +135,15 @@ pub fn load(path: &Path) -> Result<(NetworkLearner, SavedNetwork), SaveError> {
     net.varmap_mut()
         .load(&weights)
         .map_err(|e| SaveError::Format { path: weights.clone(), reason: e.to_string() })?;
+    if let Some(step) = meta.optimizer_step {
+        let damaged =
+            |e: candle_core::Error| SaveError::Format { path: weights.clone(), reason: e.to_string() };
+        let tensors = candle_core::safetensors::load(&weights, &candle_core::Device::Cpu).map_err(damaged)?;
+        let tensors = tensors
+            .into_iter()
+            .filter_map(|(name, t)| name.strip_prefix(OPTIMIZER_PREFIX).map(|n| (n.to_string(), t)))
+            .collect();
+        net.restore_optimizer(&super::optimizer::OptimizerState { step, tensors }).map_err(damaged)?;
+    }
     Ok((net, meta))
 }

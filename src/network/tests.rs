@@ -312,6 +312,42 @@ fn saved_networks_load_with_the_same_predictions() {
 }
 
 #[test]
+fn a_saved_network_trains_on_from_its_optimizer_state() {
+    // One more full-batch epoch after a save: the loaded network must take the same step as the
+    // original (Adam's moments and step count restored), not the first step of a fresh Adam.
+    let data = xor_data();
+    let spec = NetworkSpec::mlp(&[8], Activation::Tanh);
+    for optimizer in [OptimizerKind::Adam, OptimizerKind::Momentum] {
+        let settings = TrainSettings { batch_size: 64, optimizer, ..settings(0) };
+        let mut net = NetworkLearner::new(&spec, 2, Task::Classification, 2, settings).unwrap();
+        for epoch in 0..20 {
+            net.train_epoch(&data, epoch).unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("xor");
+        save::save(&net, &path, None).unwrap();
+        let (mut loaded, info) = save::load(&path).unwrap();
+        assert!(info.optimizer_step.is_some(), "{optimizer:?}");
+        let mut fresh = NetworkLearner::new(&spec, 2, Task::Classification, 2, settings).unwrap();
+        fresh.varmap_mut().load(dir.path().join("xor.safetensors")).unwrap();
+        let weights = |n: &NetworkLearner| -> Vec<f32> {
+            n.weights().unwrap().iter().flat_map(|l| l.weights.clone()).collect()
+        };
+        for n in [&mut net, &mut loaded, &mut fresh] {
+            n.train_epoch(&data, 20).unwrap();
+        }
+        let gap = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
+        let (resumed, restarted) =
+            (gap(&weights(&net), &weights(&loaded)), gap(&weights(&net), &weights(&fresh)));
+        assert!(resumed < 1e-5, "{optimizer:?}: resumed training moved {resumed} away");
+        assert!(
+            restarted > 100.0 * resumed.max(1e-7),
+            "{optimizer:?}: a fresh optimizer moved only {restarted}"
+        );
+    }
+}
+
+#[test]
 fn l2_penalty_shrinks_the_weights() {
     let data = xor_data();
     let norm = |l2: f64| {

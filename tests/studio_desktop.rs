@@ -10,6 +10,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use learnscope::data::BuiltinDataset;
 use learnscope::models::ModelKind;
+use learnscope::ui::desktop::ThemeChoice;
 use learnscope::ui::{CentralTab, RunStatus, StudioApp};
 
 fn studio() -> Harness<'static, StudioApp> {
@@ -241,4 +242,35 @@ fn ctrl_plus_and_ctrl_minus_zoom_the_whole_ui() {
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Minus);
     harness.run_steps(2);
     assert!(harness.ctx.zoom_factor() < larger);
+
+    // A zoom the user chose survives a theme change and presentation mode, which enlarges it.
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Plus);
+    harness.run_steps(2);
+    let chosen = harness.ctx.zoom_factor();
+    assert!(chosen > zoom);
+    let mut preferences = harness.state().preferences().clone();
+    preferences.theme = ThemeChoice::Dark;
+    let ctx = harness.ctx.clone();
+    harness.state_mut().set_preferences(&ctx, preferences);
+    harness.run_steps(2);
+    assert!(
+        (harness.ctx.zoom_factor() - chosen).abs() < 1e-3,
+        "theme reset the zoom to {}",
+        harness.ctx.zoom_factor()
+    );
+    harness.key_press(egui::Key::F5);
+    harness.run_steps(2);
+    assert!(
+        (harness.ctx.zoom_factor() - 1.5 * chosen).abs() < 1e-3,
+        "presentation {}",
+        harness.ctx.zoom_factor()
+    );
+    harness.key_press(egui::Key::F5);
+    harness.run_steps(2);
+    assert!(
+        (harness.ctx.zoom_factor() - chosen).abs() < 1e-3,
+        "back from presentation {}",
+        harness.ctx.zoom_factor()
+    );
+    assert!((harness.state().preferences().zoom - chosen).abs() < 1e-3, "remembered with the session");
 }

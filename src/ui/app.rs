@@ -1233,6 +1233,7 @@ impl eframe::App for StudioApp {
         self.poll_experiment_dialog();
         let shortcuts = super::desktop::shortcuts(&ctx);
         self.commands.extend(shortcuts);
+        self.preferences.follow_zoom(&ctx);
         egui::Panel::top("menu_bar").show(ui, |ui| {
             let context = MenuContext {
                 preferences: &self.preferences,

@@ -31,6 +31,8 @@ pub struct Preferences {
     /// The layout: which tab and which side view were open.
     pub tab: CentralTab,
     pub side_view: SideView,
+    /// The zoom the user chose (Ctrl+Plus/Minus), which presentation mode enlarges further.
+    pub zoom: f32,
 }
 
 impl Default for Preferences {
@@ -42,6 +44,7 @@ impl Default for Preferences {
             show_log: false,
             tab: CentralTab::Model,
             side_view: SideView::Curves,
+            zoom: 1.0,
         }
     }
 }
@@ -56,10 +59,35 @@ impl Preferences {
 
     pub fn apply(&self, ctx: &egui::Context) {
         ctx.set_theme(self.theme.preference());
-        let zoom = if self.presentation { PRESENTATION_ZOOM } else { 1.0 };
+        let zoom = self.effective_zoom();
         if (ctx.zoom_factor() - zoom).abs() > f32::EPSILON {
             ctx.set_zoom_factor(zoom);
         }
+    }
+
+    /// The user's zoom, times presentation mode's.
+    fn effective_zoom(&self) -> f32 {
+        let zoom = if self.zoom.is_finite() { self.zoom.clamp(0.5, 3.0) } else { 1.0 };
+        if self.presentation { zoom * PRESENTATION_ZOOM } else { zoom }
+    }
+
+    /// Takes a zoom the user set with the keyboard as the one presentation mode enlarges, so
+    /// neither a theme change nor presentation mode undoes it. Ctrl+0 (back to 1) restores the
+    /// mode's own size. Returns whether the preferences changed.
+    pub fn follow_zoom(&mut self, ctx: &egui::Context) -> bool {
+        let current = ctx.zoom_factor();
+        if (current - self.effective_zoom()).abs() < 1e-3 {
+            return false;
+        }
+        self.zoom = if (current - 1.0).abs() < 1e-3 {
+            1.0
+        } else if self.presentation {
+            current / PRESENTATION_ZOOM
+        } else {
+            current
+        };
+        self.apply(ctx);
+        true
     }
 }
 

@@ -4,7 +4,10 @@
 //! histograms, gradient norms). Reports the CPU time of each frame (layout + tessellation, as
 //! the UI thread spends it; GPU upload excluded) as median and 95th percentile, overall and per view.
 //!
-//!     cargo bench --bench frame_time [-- SECONDS]
+//! With a CSV file, the studio first loads it (as the file dialog does) and trains on it: a
+//! million rows check that a big file keeps the window responsive.
+//!
+//!     cargo bench --bench frame_time [-- SECONDS] [FILE.csv]
 
 use std::time::{Duration, Instant};
 
@@ -45,10 +48,25 @@ fn percentiles(frames: &mut [f64]) -> (f64, f64, f64) {
 }
 
 fn main() {
-    let seconds: f64 = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(10.0);
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let seconds: f64 = args.iter().find_map(|a| a.parse().ok()).unwrap_or(10.0);
+    let csv = args.iter().find(|a| a.parse::<f64>().is_err());
     let mut harness =
         Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_eframe(|cc| StudioApp::new(cc));
     harness.run_steps(3);
+    if let Some(path) = csv {
+        let loading = Instant::now();
+        harness.state_mut().load_path(path.into());
+        while harness.state().is_loading() {
+            harness.step();
+            std::thread::sleep(Duration::from_millis(16));
+        }
+        eprintln!(
+            "loaded {} rows in {:.2} s",
+            harness.state().data().rows(),
+            loading.elapsed().as_secs_f64()
+        );
+    }
     harness.get_by_label("Play").click();
     let mut per_view: Vec<Vec<f64>> = vec![Vec::new(); VIEWS.len()];
     let mut opened = Vec::new();

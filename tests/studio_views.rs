@@ -259,3 +259,26 @@ fn a_pinned_point_in_a_forest_shows_the_vote_and_the_path_in_the_tree_on_view() 
     assert!(rules.len() >= 2 && rules.last().unwrap().starts_with("so: "), "{rules:?}");
     assert!(harness.query_by_label(&rules[0]).is_some(), "the rules are on view");
 }
+
+#[test]
+fn a_big_file_draws_one_row_in_n_but_counts_every_row() {
+    // 45,000 rows: past the 20,000 points drawn, every third row is drawn; the misclassified
+    // count still covers every row.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many.csv");
+    let mut text = String::from("a,b,label\n");
+    for i in 0..45_000u32 {
+        let (a, b) = ((i % 300) as f64 / 30.0, (i / 300) as f64 / 15.0);
+        text.push_str(&format!("{a},{b},{}\n", u32::from(a + b > 10.0)));
+    }
+    std::fs::write(&path, text).unwrap();
+    let mut harness = studio();
+    harness.state_mut().load_path(path);
+    assert!(step_until(&mut harness, Duration::from_secs(60), |app| !app.is_loading()));
+    assert_eq!(harness.state().data().rows(), 45_000);
+    fit(&mut harness, ModelKind::LogisticRegression);
+    let note = label_text(&harness, "points drawn");
+    assert!(note.contains("15000 of 45000 points drawn (1 row in 3)"), "{note}");
+    let (_, scored) = harness.state().misclassified_count().expect("the rows were scored");
+    assert_eq!(scored, 45_000);
+}

@@ -157,39 +157,40 @@ impl LoadProgress {
     }
 }
 
-/// Like [`load_csv_bytes`], reporting progress and stopping early (with `CsvError::Cancelled`)
-/// once `progress.cancel` is set.
-pub fn load_csv_bytes_watched(
-    file_name: &str,
-    bytes: &[u8],
+/// Like [`load_csv`], reporting progress and stopping early (with `CsvError::Cancelled`) once
+/// `progress.cancel` is set. The file is streamed, never held in memory whole.
+pub fn load_csv_watched(
+    path: &Path,
     options: &CsvOptions,
     progress: &LoadProgress,
 ) -> Result<LoadedCsv, CsvError> {
-    let table = read_table(file_name, Source::Watched(bytes, progress));
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    let table = read_table(&file_name, Source::WatchedFile(path, progress));
     if progress.cancel.load(std::sync::atomic::Ordering::Relaxed) {
-        return Err(CsvError::Cancelled { file: file_name.to_string() });
+        return Err(CsvError::Cancelled { file: file_name });
     }
-    build(file_name, table?, options)
+    build(&file_name, table?, options)
 }
 
-/// Reads from memory, counting bytes into a [`LoadProgress`] and failing once it is cancelled.
-struct ProgressReader<'a> {
-    bytes: &'a [u8],
-    position: usize,
+/// Reads a file, counting bytes into a [`LoadProgress`] and failing once it is cancelled.
+struct ProgressFile<'a> {
+    file: std::fs::File,
+    position: u64,
     progress: &'a LoadProgress,
 }
 
-impl Read for ProgressReader<'_> {
+impl Read for ProgressFile<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         use std::sync::atomic::Ordering;
         if self.progress.cancel.load(Ordering::Relaxed) {
             return Err(std::io::Error::other("cancelled"));
         }
-        let rest = self.bytes.get(self.position..).unwrap_or_default();
-        let n = rest.len().min(buf.len());
-        buf[..n].copy_from_slice(&rest[..n]);
-        self.position += n;
-        self.progress.bytes_read.store(self.position as u64, Ordering::Relaxed);
+        let n = self.file.read(buf)?;
+        self.position += n as u64;
+        self.progress.bytes_read.store(self.position, Ordering::Relaxed);
         Ok(n)
     }
 }
@@ -202,17 +203,21 @@ impl Read for ProgressReader<'_> {
 enum Source<'a> {
     Bytes(&'a [u8]),
     File(&'a Path),
-    /// Bytes in memory, read with progress reports and a cancel flag.
-    Watched(&'a [u8], &'a LoadProgress),
+    /// A file, read with progress reports and a cancel flag.
+    WatchedFile(&'a Path, &'a LoadProgress),
 }
 
 impl<'a> Source<'a> {
     fn open(self) -> Result<Box<dyn Read + Send + 'a>, CsvError> {
         match self {
             Source::Bytes(bytes) => Ok(Box::new(bytes)),
-            Source::Watched(bytes, progress) => Ok(Box::new(ProgressReader { bytes, position: 0, progress })),
             Source::File(path) => std::fs::File::open(path)
                 .map(|f| Box::new(f) as Box<dyn Read + Send>)
+                .map_err(|source| CsvError::Io { path: path.display().to_string(), source }),
+            Source::WatchedFile(path, progress) => std::fs::File::open(path)
+                .map(|file| {
+                    Box::new(ProgressFile { file, position: 0, progress }) as Box<dyn Read + Send + 'a>
+                })
                 .map_err(|source| CsvError::Io { path: path.display().to_string(), source }),
         }
     }
@@ -220,22 +225,24 @@ impl<'a> Source<'a> {
     /// The text's size in bytes, when it is known without reading it.
     fn size(self) -> Option<u64> {
         match self {
-            Source::Bytes(bytes) | Source::Watched(bytes, _) => Some(bytes.len() as u64),
-            Source::File(path) => std::fs::metadata(path).ok().map(|m| m.len()),
+            Source::Bytes(bytes) => Some(bytes.len() as u64),
+            Source::File(path) | Source::WatchedFile(path, _) => {
+                std::fs::metadata(path).ok().map(|m| m.len())
+            }
         }
     }
 
     /// Tells a watcher which pass over the text is under way.
     fn set_pass(self, pass: u32) {
-        if let Source::Watched(_, progress) = self {
+        if let Source::WatchedFile(_, progress) = self {
             progress.pass.store(pass, std::sync::atomic::Ordering::Relaxed);
         }
     }
 
     fn io_error(self, source: std::io::Error) -> CsvError {
         let path = match self {
-            Source::Bytes(_) | Source::Watched(..) => "the data".to_string(),
-            Source::File(path) => path.display().to_string(),
+            Source::Bytes(_) => "the data".to_string(),
+            Source::File(path) | Source::WatchedFile(path, _) => path.display().to_string(),
         };
         CsvError::Io { path, source }
     }
@@ -2154,15 +2161,16 @@ mod tests {
     #[test]
     fn a_watched_load_reports_progress_and_can_be_cancelled() {
         let text = "a,b,y\n".to_string() + &"1,2,0\n3,4,1\n".repeat(5000);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.csv");
+        std::fs::write(&path, &text).unwrap();
         let progress = LoadProgress::default();
-        let loaded =
-            load_csv_bytes_watched("big.csv", text.as_bytes(), &CsvOptions::default(), &progress).unwrap();
+        let loaded = load_csv_watched(&path, &CsvOptions::default(), &progress).unwrap();
         assert_eq!(loaded.dataset.rows(), 10_000);
         assert_eq!(progress.fraction(text.len() as u64), 1.0);
         let cancelled = LoadProgress::default();
         cancelled.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
-        let error = load_csv_bytes_watched("big.csv", text.as_bytes(), &CsvOptions::default(), &cancelled)
-            .unwrap_err();
+        let error = load_csv_watched(&path, &CsvOptions::default(), &cancelled).unwrap_err();
         assert_eq!(error.to_string(), "loading big.csv was cancelled");
     }
 

@@ -316,8 +316,7 @@ impl StudioApp {
     /// network's trained weights beside it (written by the worker, between two epochs).
     pub fn save_experiment(&mut self, path: PathBuf) {
         let path = crate::experiment::with_extension(path);
-        let from_file =
-            self.file.as_ref().is_some_and(|f| f.source.path.is_some()) && self.settings.csv_path.is_some();
+        let from_file = self.file.is_some() && self.settings.csv_path.is_some();
         let data = (!from_file).then(|| Dataset::clone(&self.base_data));
         let mut experiment = crate::experiment::ExperimentFile::new(self.settings.clone(), data);
         let trained_network =
@@ -453,7 +452,7 @@ impl StudioApp {
     /// Starts loading a CSV file in the background, as the file dialog and drag-and-drop do.
     pub fn load_path(&mut self, path: PathBuf) {
         let same_file = self.settings.csv_path.as_ref() == Some(&path)
-            || self.file.as_ref().and_then(|f| f.source.path.as_ref()) == Some(&path);
+            || self.file.as_ref().map(|f| &f.source.path) == Some(&path);
         if !same_file {
             self.settings.csv_target = None;
         }
@@ -549,7 +548,7 @@ impl StudioApp {
         self.pending_load = None;
         match outcome {
             LoadOutcome::Loaded(source, loaded) => {
-                self.settings.csv_path = source.path.clone();
+                self.settings.csv_path = Some(source.path.clone());
                 self.settings.csv_target = Some(loaded.dataset.target_name.clone());
                 self.notice = None;
                 self.file = Some(LoadedFile { source, columns: loaded.columns, warnings: loaded.warnings });

@@ -8,6 +8,10 @@ use super::palette::{class_color, mix, value_color};
 use crate::data::{Dataset, Split};
 use crate::training::{DecisionGrid, GridSpec, GridValues};
 
+/// Points drawn at most: past this, every n-th row is drawn (a million points would take a
+/// tenth of a second a frame and gigabytes of vertices). Counts still cover every row.
+pub const MAX_DRAWN_POINTS: usize = 20_000;
+
 /// Ring colour of misclassified points.
 const MISCLASSIFIED: Color32 = Color32::from_rgb(230, 30, 30);
 
@@ -55,6 +59,8 @@ pub struct BoundaryView {
     pub refreshes: u64,
     /// Views with the same group pan, zoom and point together (the duel's two boundaries).
     pub link_group: Option<egui::Id>,
+    /// Every `stride`-th row is drawn (1: all of them).
+    stride: usize,
 }
 
 impl BoundaryView {
@@ -72,7 +78,13 @@ impl BoundaryView {
         self.labels = data.labels().map(<[u32]>::to_vec);
         self.train_rows = split.train.clone();
         self.test_rows = split.test.clone();
+        // By row number, so train, test and every class keep their shares of the drawing.
+        self.stride = data.rows().div_ceil(MAX_DRAWN_POINTS).max(1);
+        let stride = self.stride;
         let point = |i: usize| PlotPoint::new(coords[i][0], coords[i][1]);
+        let drawn =
+            |rows: &[usize]| -> Vec<usize> { rows.iter().copied().filter(|i| i % stride == 0).collect() };
+        let (train, test) = (drawn(&split.train), drawn(&split.test));
         match data.labels() {
             Some(labels) => {
                 for (class, name) in data.class_names().iter().enumerate() {
@@ -82,16 +94,16 @@ impl BoundaryView {
                     self.series.push(PointSeries {
                         name: name.clone(),
                         color: class_color(class),
-                        train: of_class(&split.train),
-                        test: of_class(&split.test),
+                        train: of_class(&train),
+                        test: of_class(&test),
                     });
                 }
             }
             None => self.series.push(PointSeries {
                 name: "rows".into(),
                 color: Color32::GRAY,
-                train: split.train.iter().map(|&i| point(i)).collect(),
-                test: split.test.iter().map(|&i| point(i)).collect(),
+                train: train.iter().map(|&i| point(i)).collect(),
+                test: test.iter().map(|&i| point(i)).collect(),
             }),
         }
     }
@@ -173,15 +185,25 @@ impl BoundaryView {
             return;
         }
         let pairs = self.train_rows.iter().zip(&rows.train).chain(self.test_rows.iter().zip(&rows.test));
-        let mut scored = 0;
+        let (mut scored, mut wrong) = (0, 0);
         for (&row, &predicted) in pairs {
             let (Some(&truth), Some(&[x, y])) = (labels.get(row), self.coords.get(row)) else { continue };
             scored += 1;
             if truth != predicted {
-                self.misclassified.push(PlotPoint::new(x, y));
+                wrong += 1;
+                // Rings only on drawn points; the count covers every row.
+                if row % self.stride.max(1) == 0 {
+                    self.misclassified.push(PlotPoint::new(x, y));
+                }
             }
         }
-        self.misclassified_count = Some((self.misclassified.len(), scored));
+        self.misclassified_count = Some((wrong, scored));
+    }
+
+    /// (points drawn, rows, n) when only every n-th row is drawn; `None` when all are.
+    pub fn thinned(&self) -> Option<(usize, usize, usize)> {
+        let drawn: usize = self.series.iter().map(|s| s.train.len() + s.test.len()).sum();
+        (self.stride > 1).then_some((drawn, self.coords.len(), self.stride))
     }
 
     /// True when the plot shows a fitted curve (one-feature data) rather than a heatmap.

@@ -8,16 +8,15 @@ use std::time::Instant;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::data::csv_loader::{CsvOptions, LoadProgress, LoadedCsv, load_csv_bytes_watched};
+use crate::data::csv_loader::{CsvOptions, LoadProgress, LoadedCsv, load_csv_watched};
 use crate::training::Waker;
 
-/// The raw bytes of a file the user brought in, kept so a new target can be picked without
-/// reading the disk again.
+/// The file the user brought in, read again (streamed, never held whole) when another target or
+/// missing-value policy is picked.
 #[derive(Clone)]
 pub struct CsvSource {
     pub name: String,
-    pub path: Option<PathBuf>,
-    pub bytes: Arc<Vec<u8>>,
+    pub path: PathBuf,
 }
 
 pub enum LoadOutcome {
@@ -31,12 +30,12 @@ pub struct PendingLoad {
     pub started: Instant,
     receiver: Receiver<LoadOutcome>,
     progress: Arc<LoadProgress>,
-    /// Bytes of text to parse, once the file has been read (0 before).
+    /// Bytes of text to parse, once the file's size is known (0 before).
     total_bytes: Arc<AtomicU64>,
 }
 
 impl PendingLoad {
-    /// The share of the current pass parsed, once the file is in memory.
+    /// The share of the current pass read, once the file's size is known.
     pub fn fraction(&self) -> Option<f32> {
         let total = self.total_bytes.load(Ordering::Relaxed);
         (total > 0).then(|| self.progress.fraction(total))
@@ -64,7 +63,7 @@ impl PendingLoad {
     }
 }
 
-/// What to read: a path on disk, or bytes already in memory.
+/// What to read: a new file, or the one already loaded again.
 pub enum LoadRequest {
     Path(PathBuf),
     Source(CsvSource),
@@ -86,18 +85,18 @@ pub fn load_in_background(request: LoadRequest, options: CsvOptions, waker: Wake
     let (thread_progress, thread_total) = (Arc::clone(&progress), Arc::clone(&total_bytes));
     let spawned = std::thread::Builder::new().name("csv-loader".into()).spawn(move || {
         let source = match request {
-            LoadRequest::Path(path) => match std::fs::read(&path) {
-                Ok(bytes) => CsvSource { name: thread_name, path: Some(path), bytes: Arc::new(bytes) },
-                Err(e) => {
-                    let _ = sender.send(LoadOutcome::Failed(format!("{}: {e}", path.display())));
-                    waker();
-                    return;
-                }
-            },
+            LoadRequest::Path(path) => CsvSource { name: thread_name, path },
             LoadRequest::Source(source) => source,
         };
-        thread_total.store(source.bytes.len() as u64, Ordering::Relaxed);
-        let outcome = match load_csv_bytes_watched(&source.name, &source.bytes, &options, &thread_progress) {
+        match std::fs::metadata(&source.path) {
+            Ok(meta) => thread_total.store(meta.len(), Ordering::Relaxed),
+            Err(e) => {
+                let _ = sender.send(LoadOutcome::Failed(format!("{}: {e}", source.path.display())));
+                waker();
+                return;
+            }
+        }
+        let outcome = match load_csv_watched(&source.path, &options, &thread_progress) {
             Ok(loaded) => LoadOutcome::Loaded(source, Box::new(loaded)),
             Err(e) => LoadOutcome::Failed(e.to_string()),
         };

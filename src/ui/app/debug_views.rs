@@ -256,6 +256,9 @@ impl StudioApp {
             }
         }
         let mut notes = Vec::new();
+        if let Some((drawn, rows, stride)) = self.boundary.thinned() {
+            notes.push(format!("{drawn} of {rows} points drawn (1 row in {stride})"));
+        }
         if let Some((wrong, scored)) = self.boundary.misclassified_count {
             notes.push(format!("{wrong} of {scored} points misclassified (red rings)"));
         }

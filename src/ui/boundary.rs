@@ -83,7 +83,7 @@ impl BoundaryView {
         let stride = self.stride;
         let point = |i: usize| PlotPoint::new(coords[i][0], coords[i][1]);
         let drawn =
-            |rows: &[usize]| -> Vec<usize> { rows.iter().copied().filter(|i| i % stride == 0).collect() };
+            |rows: &[usize]| -> Vec<usize> { rows.iter().copied().filter(|i| i.is_multiple_of(stride)).collect() };
         let (train, test) = (drawn(&split.train), drawn(&split.test));
         match data.labels() {
             Some(labels) => {
@@ -192,12 +192,17 @@ impl BoundaryView {
             if truth != predicted {
                 wrong += 1;
                 // Rings only on drawn points; the count covers every row.
-                if row % self.stride.max(1) == 0 {
+                if self.is_drawn(row) {
                     self.misclassified.push(PlotPoint::new(x, y));
                 }
             }
         }
         self.misclassified_count = Some((wrong, scored));
+    }
+
+    /// Whether row `row` is among the points drawn.
+    pub fn is_drawn(&self, row: usize) -> bool {
+        row.is_multiple_of(self.stride.max(1))
     }
 
     /// (points drawn, rows, n) when only every n-th row is drawn; `None` when all are.

@@ -64,9 +64,11 @@ impl StudioApp {
             }
         }
         let reach = PIN_REACH * ((hi[0] - lo[0]).powi(2) + (hi[1] - lo[1]).powi(2)).sqrt();
+        // Among the points drawn: on a big file the click aims at one the user can see.
         let nearest = coords
             .iter()
             .enumerate()
+            .filter(|&(i, _)| self.boundary.is_drawn(i))
             .map(|(i, c)| (i, ((c[0] - x).powi(2) + (c[1] - y).powi(2)).sqrt()))
             .min_by(|a, b| a.1.total_cmp(&b.1));
         let pinned = match nearest {

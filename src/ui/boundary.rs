@@ -82,8 +82,9 @@ impl BoundaryView {
         self.stride = data.rows().div_ceil(MAX_DRAWN_POINTS).max(1);
         let stride = self.stride;
         let point = |i: usize| PlotPoint::new(coords[i][0], coords[i][1]);
-        let drawn =
-            |rows: &[usize]| -> Vec<usize> { rows.iter().copied().filter(|i| i.is_multiple_of(stride)).collect() };
+        let drawn = |rows: &[usize]| -> Vec<usize> {
+            rows.iter().copied().filter(|i| i.is_multiple_of(stride)).collect()
+        };
         let (train, test) = (drawn(&split.train), drawn(&split.test));
         match data.labels() {
             Some(labels) => {

@@ -261,3 +261,18 @@ fn training_lessons_show_their_effects() {
     let relu = figure(&flow, "6_relu_layers_first_to_last_ratio");
     assert!(sigmoid < 0.1 && sigmoid < relu, "sigmoid {sigmoid} vs relu {relu}");
 }
+
+#[test]
+fn compare_and_learning_curve_refuse_the_same_bad_network_settings() {
+    for command in [
+        vec!["compare", "--dataset", "moons", "--models", "mlp"],
+        vec!["learning-curve", "--dataset", "moons", "--models", "mlp", "--sizes", "20,40"],
+    ] {
+        let with = |extra: &[&'static str]| [command.as_slice(), extra].concat();
+        assert_usage_error(
+            &with(&["--lr", "0"]),
+            "the learning rate must be a positive number such as 0.01, got 0",
+        );
+        assert_usage_error(&with(&["--layers", "8,0"]), "--layers takes positive sizes such as 8,8");
+    }
+}

@@ -235,7 +235,18 @@ pub struct SharedTraining<'a> {
 }
 
 impl SharedTraining<'_> {
+    /// The shared settings as a model configuration; refuses empty layers and a learning rate
+    /// that is not a positive number.
     pub fn config(&self) -> Result<ModelConfig, CliError> {
+        if self.layers.contains(&0) {
+            return Err(CliError::Usage("--layers takes positive sizes such as 8,8".into()));
+        }
+        if !(self.lr > 0.0 && self.lr.is_finite()) {
+            return Err(CliError::Usage(format!(
+                "the learning rate must be a positive number such as 0.01, got {}",
+                self.lr
+            )));
+        }
         let (activation, optimizer) = activation_and_optimizer(self.activation, self.optimizer)?;
         Ok(ModelConfig {
             hidden_layers: self.layers.to_vec(),

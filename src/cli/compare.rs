@@ -46,21 +46,6 @@ pub struct CompareArgs {
 
 /// One configuration per listed kind, with the `--param` flags that apply to it.
 fn configs(args: &CompareArgs) -> Result<Vec<ModelConfig>, CliError> {
-    if args.layers.contains(&0) {
-        return Err(CliError::Usage("--layers takes positive sizes such as 8,8".into()));
-    }
-    if !(args.lr > 0.0 && args.lr.is_finite()) {
-        return Err(CliError::Usage(format!(
-            "the learning rate must be a positive number such as 0.01, got {}",
-            args.lr
-        )));
-    }
-    let unknown = |what: &str, name: &str| CliError::Usage(format!("unknown {what} '{name}'"));
-    let kinds = args
-        .models
-        .iter()
-        .map(|m| ModelKind::from_name(m).ok_or_else(|| unknown("model", m)))
-        .collect::<Result<Vec<_>, _>>()?;
     let base = super::args::SharedTraining {
         layers: &args.layers,
         activation: &args.activation,
@@ -70,6 +55,12 @@ fn configs(args: &CompareArgs) -> Result<Vec<ModelConfig>, CliError> {
         seed: args.data.seed,
     }
     .config()?;
+    let unknown = |what: &str, name: &str| CliError::Usage(format!("unknown {what} '{name}'"));
+    let kinds = args
+        .models
+        .iter()
+        .map(|m| ModelKind::from_name(m).ok_or_else(|| unknown("model", m)))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut configs: Vec<ModelConfig> =
         kinds.iter().map(|&kind| ModelConfig { kind, ..base.clone() }).collect();
     for text in &args.params {

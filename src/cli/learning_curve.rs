@@ -63,15 +63,6 @@ pub struct LearningCurveArgs {
 
 fn models(args: &LearningCurveArgs) -> Result<Vec<CurveModel>, CliError> {
     let usage = CliError::Usage;
-    if args.layers.contains(&0) {
-        return Err(usage("--layers takes positive sizes such as 8,8".into()));
-    }
-    if !(args.lr > 0.0 && args.lr.is_finite()) {
-        return Err(usage(format!(
-            "the learning rate must be a positive number such as 0.01, got {}",
-            args.lr
-        )));
-    }
     let base = super::args::SharedTraining {
         layers: &args.layers,
         activation: &args.activation,

@@ -2,8 +2,7 @@
 //! Lessons menu and runs (quick mode), the duel shows both models, a damaged lesson file gives a
 //! message, and a report exports to Markdown and PNGs.
 
-mod common;
-use common::{step_until_pausing, studio_sized};
+use crate::common::{step_until_pausing, studio_sized};
 
 use std::time::Duration;
 

@@ -1,8 +1,7 @@
 //! Desktop habits (#8): experiments saved and opened, damaged files, shortcuts, presentation mode,
 //! a save that fails halfway, the log.
 
-mod common;
-use common::{step_until, studio_sized};
+use crate::common::{step_until, studio_sized};
 
 use std::time::Duration;
 

@@ -1,7 +1,6 @@
 //! End-to-end tests of the `learnscope` binary: the contract of ../shared/CLI.md.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 #[test]
 fn mlp_on_moons_reaches_95_percent_with_the_documented_keys() {

@@ -2,8 +2,7 @@
 //! show: misclassified rows, the fitted curve, a pinned point's rule path, k-means stepping,
 //! support vectors, rewind and the metrics CSV export.
 
-mod common;
-use common::{step_until, studio_sized};
+use crate::common::{step_until, studio_sized};
 
 use std::time::Duration;
 

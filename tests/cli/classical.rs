@@ -1,12 +1,11 @@
 //! End-to-end tests of the classical models through the `learnscope` binary: train every kind,
 //! cross-validate, compare, and refuse bad hyper-parameters and unsuitable data with exit code 2.
 
-mod common;
-use common::{assert_usage_error, learnscope};
+use crate::common::{assert_usage_error, learnscope};
 
 /// Runs the binary and parses its JSON, naming the arguments when it fails.
 fn json_of(args: &[&str]) -> serde_json::Value {
-    common::json_of(&learnscope(args))
+    crate::common::json_of(&learnscope(args))
 }
 
 const BLOBS: [&str; 6] = ["--dataset", "blobs", "--samples", "150", "--classes", "3"];

@@ -1,7 +1,6 @@
 //! Clicks through the real studio with egui_kittest, by label, as a student would.
 
-mod common;
-use common::{step_until, studio_sized};
+use crate::common::{step_until, studio_sized};
 
 use std::time::Duration;
 

@@ -1,7 +1,6 @@
 //! End-to-end tests of the data side of the CLI: shipped data sets, engineered features, inspect.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 fn accuracy(args: &[&str]) -> f64 {
     let report = json_of(&learnscope(args));

@@ -1,7 +1,6 @@
 //! `learnscope train --net SPEC`, `--device` and `--save`: networks written layer by layer.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 #[test]
 fn a_net_spec_trains_without_model_and_counts_its_parameters() {

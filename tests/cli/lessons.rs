@@ -1,9 +1,8 @@
 //! The ML-vs-DL lessons and `learning-curve` from the command line: each lesson runs small
 //! (`--quick`) and shows its effect in the expected direction.
 
-mod common;
 
-use common::{assert_usage_error, json_of, learnscope};
+use crate::common::{assert_usage_error, json_of, learnscope};
 use serde_json::Value;
 
 fn figure(report: &Value, name: &str) -> f64 {

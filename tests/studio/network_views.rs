@@ -1,8 +1,7 @@
 //! "What it learned" for networks: the diagram, hidden-unit maps, diagnostics, histograms, conv
 //! filters, activation maps for a chosen digit and hidden states for a chosen sequence.
 
-mod common;
-use common::{step_until, studio_sized};
+use crate::common::{step_until, studio_sized};
 
 use std::time::Duration;
 

@@ -1,7 +1,6 @@
 //! The classical half of the studio, clicked through by label.
 
-mod common;
-use common::{step_until, studio_sized};
+use crate::common::{step_until, studio_sized};
 
 use std::time::Duration;
 

@@ -1,0 +1,11 @@
+//! End-to-end tests of the `learnscope` binary, one test binary for all of them: every extra
+//! binary links the whole of egui, candle and smartcore again, which costs CI minutes and disk.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod classical;
+mod data;
+mod general;
+mod lessons;
+mod network;

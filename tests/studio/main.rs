@@ -1,0 +1,13 @@
+//! The studio clicked through headless with egui_kittest, by label, in one test binary (each
+//! extra binary would link the whole of egui, candle and smartcore again).
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod classical;
+mod desktop;
+mod lessons;
+mod network;
+mod network_views;
+mod ui;
+mod views;

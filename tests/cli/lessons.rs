@@ -1,7 +1,6 @@
 //! The ML-vs-DL lessons and `learning-curve` from the command line: each lesson runs small
 //! (`--quick`) and shows its effect in the expected direction.
 
-
 use crate::common::{assert_usage_error, json_of, learnscope};
 use serde_json::Value;
 

@@ -56,7 +56,7 @@ pub struct ColumnReport {
     pub name: String,
     pub kind: ColumnKind,
     /// Missing cells over all data rows (for numeric columns: empty, `NA`, `NaN`, `inf`...;
-    /// for categorical and text columns: empty cells; for the target: any missing value).
+    /// for categorical and text columns the same tokens, which are never made a category).
     pub missing: usize,
 }
 
@@ -1388,8 +1388,9 @@ fn parse_cell(s: &str) -> Cell {
     }
 }
 
-fn is_blank(s: &str) -> bool {
-    s.trim().is_empty()
+/// Empty, NA, ?, NaN... : in a categorical column these are missing, never a category.
+fn is_missing_text(s: &str) -> bool {
+    parse_cell(s) == Cell::Missing
 }
 
 /// What a column holds, over all data rows.
@@ -1402,8 +1403,6 @@ struct Analysis {
     texts: usize,
     /// First cell that is neither a number nor missing: (row index, value).
     first_text: Option<(usize, String)>,
-    /// Empty cells (counted for text columns only: a numeric column reports missing numbers).
-    blanks: usize,
     /// Distinct non-empty values (only counted for non-numeric columns).
     distinct: usize,
 }
@@ -1418,7 +1417,6 @@ fn analyse(column: Column, rows: usize, missing_numbers: usize) -> Analysis {
                 missing_numbers,
                 texts: 0,
                 first_text: None,
-                blanks: 0,
                 distinct: 0,
             };
         }
@@ -1430,7 +1428,6 @@ fn analyse(column: Column, rows: usize, missing_numbers: usize) -> Analysis {
         missing_numbers: 0,
         texts: 0,
         first_text: None,
-        blanks: 0,
         distinct: 0,
     };
     for (i, s) in cells.iter().enumerate() {
@@ -1444,12 +1441,10 @@ fn analyse(column: Column, rows: usize, missing_numbers: usize) -> Analysis {
                 }
             }
         }
-        if is_blank(s) {
-            a.blanks += 1;
-        }
     }
     if a.texts > 0 {
-        let distinct: HashSet<&str> = cells.iter().filter(|s| !is_blank(s)).map(String::as_str).collect();
+        let distinct: HashSet<&str> =
+            cells.iter().filter(|s| !is_missing_text(s)).map(String::as_str).collect();
         a.distinct = distinct.len();
         let max_categories = 20usize.max(cells.len() / 20);
         a.kind = if a.distinct <= max_categories { ColumnKind::Categorical } else { ColumnKind::Text };
@@ -1507,8 +1502,7 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
     for (j, (name, a)) in names.iter().zip(&analyses).enumerate() {
         let is_target = j == target_index;
         let kind = if is_target && a.kind == ColumnKind::Text { ColumnKind::Categorical } else { a.kind };
-        let missing = if is_target || kind == ColumnKind::Numeric { a.missing_numbers } else { a.blanks };
-        reports.push(ColumnReport { name: name.clone(), kind, missing });
+        reports.push(ColumnReport { name: name.clone(), kind, missing: a.missing_numbers });
         if kind != ColumnKind::Numeric
             && a.numbers > a.texts
             && let Some((row, value)) = &a.first_text
@@ -1763,7 +1757,7 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
                 let categories: Vec<String> = kept_rows
                     .iter()
                     .map(|&i| cells.text(i))
-                    .filter(|s| !is_blank(s))
+                    .filter(|s| !is_missing_text(s))
                     .collect::<BTreeSet<&str>>()
                     .into_iter()
                     .map(str::to_string)
@@ -1859,7 +1853,7 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
                 Encoding::OneHot { column, categories } => {
                     let name = names.get(column).cloned().unwrap_or_default();
                     let cells = self::column(&numbers, &texts, column);
-                    let mut blank_lines = Vec::new();
+                    let mut missing_lines = Vec::new();
                     for (row, &i) in values.chunks_exact_mut(width).zip(&kept_rows) {
                         match categories.binary_search_by(|c| c.as_str().cmp(cells.text(i))) {
                             Ok(k) => {
@@ -1867,15 +1861,15 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
                                     *v = 1.0;
                                 }
                             }
-                            Err(_) => blank_lines.push(lines.get(i).copied().unwrap_or(0)),
+                            Err(_) => missing_lines.push(lines.get(i).copied().unwrap_or(0)),
                         }
                     }
-                    if !blank_lines.is_empty() {
+                    if !missing_lines.is_empty() {
                         warnings.push(format!(
                             "column {name}: {} no category and {} encoded as all zeros ({})",
-                            plural(blank_lines.len(), "empty cell has", "empty cells have"),
-                            if blank_lines.len() == 1 { "is" } else { "are" },
-                            list_lines(&blank_lines)
+                            plural(missing_lines.len(), "empty or NA cell has", "empty or NA cells have"),
+                            if missing_lines.len() == 1 { "is" } else { "are" },
+                            list_lines(&missing_lines)
                         ));
                     }
                     offset += categories.len();
@@ -1967,7 +1961,7 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
 fn cell_present(column: Column, row: usize, kind: ColumnKind) -> bool {
     match kind {
         ColumnKind::Numeric => matches!(column.cell(row), Cell::Number(_)),
-        ColumnKind::Categorical | ColumnKind::Text => !is_blank(column.text(row)),
+        ColumnKind::Categorical | ColumnKind::Text => !is_missing_text(column.text(row)),
     }
 }
 
@@ -2470,6 +2464,24 @@ mod tests {
         assert_eq!(loaded.dataset.row(0), &[0.0, 0.0, 1.0, 1.0]);
         assert_eq!(loaded.dataset.row(1), &[1.0, 0.0, 0.0, 2.0]);
         assert_eq!(loaded.columns[0].kind, ColumnKind::Categorical);
+    }
+
+    #[test]
+    fn na_in_a_categorical_column_is_missing_not_a_category() {
+        let text = "sex,n,y\nMALE,1,0\nNA,2,1\nFEMALE,3,0\n?,4,1\nMALE,5,1\n";
+        let loaded = bytes(text, &CsvOptions::default()).expect("loads");
+        assert_eq!(loaded.dataset.feature_names, vec!["sex=FEMALE", "sex=MALE", "n"]);
+        assert_eq!(loaded.columns[0].missing, 2);
+        assert_eq!(loaded.dataset.rows(), 5, "a missing category keeps its row");
+        assert_eq!(loaded.dataset.row(1), &[0.0, 0.0, 2.0]);
+        assert!(
+            loaded
+                .warnings
+                .iter()
+                .any(|w| w.contains("sex: 2 empty or NA cells have no category") && w.contains("lines 3, 5")),
+            "{:?}",
+            loaded.warnings
+        );
     }
 
     #[test]

@@ -117,8 +117,10 @@ pub fn controls_ui(
         let before = settings.impute_missing;
         ui.horizontal(|ui| {
             ui.label("Missing cells:");
-            ui.radio_value(&mut settings.impute_missing, false, "drop rows")
-                .on_hover_text("Rows with an empty or NA cell are left out; the data view says how many.");
+            ui.radio_value(&mut settings.impute_missing, false, "drop rows").on_hover_text(
+                "Rows with an empty or NA number are left out; the data view says how many. \
+                     An empty or NA category is no category: all of that column's inputs are 0.",
+            );
             ui.radio_value(&mut settings.impute_missing, true, "fill with mean")
                 .on_hover_text("Empty or NA numeric cells get their column's average, so no row is lost.");
         });

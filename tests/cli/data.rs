@@ -119,3 +119,45 @@ fn bad_features_exit_2_with_a_clear_message() {
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
 }
+
+/// A real messy table, Palmer penguins as recorded (sample_data/README.md): spaces, brackets and
+/// slashes in column names, NA cells in numeric and string columns, quoted commas, an ID, a date
+/// and a free-text comment column.
+#[test]
+fn the_raw_penguins_table_loads_and_trains_on_columns_named_with_spaces_and_slashes() {
+    let path = "sample_data/penguins_raw.csv";
+    let report = json_of(&learnscope(&["inspect", "--data", path, "--target", "Species", "--json"]));
+    assert_eq!(report["rows"], 330, "{report}");
+    assert_eq!(report["dropped_rows"], 14);
+    let column = |name: &str| {
+        report["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {name}"))
+    };
+    assert_eq!(column("Delta 15 N (o/oo)")["kind"], "numeric");
+    assert_eq!(column("Delta 15 N (o/oo)")["missing"], 14);
+    assert_eq!(column("Sex")["kind"], "categorical");
+    assert_eq!(column("Sex")["missing"], 11, "NA is a missing sex, not a third one");
+    assert_eq!(column("Individual ID")["kind"], "text");
+    let inputs: Vec<&str> =
+        report["feature_names"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
+    assert!(inputs.contains(&"Flipper Length (mm)") && inputs.contains(&"Island=Dream"), "{inputs:?}");
+    assert!(!inputs.iter().any(|n| n.ends_with("=NA")), "{inputs:?}");
+    let warnings = report["warnings"].to_string();
+    assert!(warnings.contains("Individual ID looks like free text"), "{warnings}");
+
+    let species = ["train", "--data", path, "--target", "Species", "--seed", "0", "--json"];
+    let forest = json_of(&learnscope(&[&species[..], &["--model", "random_forest"]].concat()));
+    assert!(forest["test_accuracy"].as_f64().unwrap() >= 0.95, "{forest}");
+    let net = json_of(&learnscope(&[&species[..], &["--net", "dense(16) relu", "--epochs", "100"]].concat()));
+    assert!(net["test_accuracy"].as_f64().unwrap() >= 0.9, "{net}");
+    let mass =
+        ["train", "--data", path, "--target", "Body Mass (g)", "--model", "linear_regression", "--json"];
+    let regression = json_of(&learnscope(&mass));
+    assert_eq!(regression["task"], "regression", "{regression}");
+    assert!(regression["test_r2"].as_f64().unwrap() > 0.7, "{regression}");
+}

@@ -100,6 +100,65 @@ fn a_dropped_csv_loads_in_the_background_and_shows_in_the_data_view() {
     assert!(step_until(&mut harness, Duration::from_secs(30), |app| app.epoch() == 1));
 }
 
+/// A file dropped onto the window, as the native integration hands it to egui.
+#[derive(Debug)]
+struct FileOnDisk(std::path::PathBuf);
+
+impl egui::DroppedFile for FileOnDisk {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+/// The real messy table, dropped onto the window: the drop handler itself, then the target
+/// picked by name (the file's last column, a comment, is the default), the data view and the
+/// scatter's axis pickers, and a network trained on it.
+#[test]
+fn the_raw_penguins_table_dropped_on_the_window_trains_on_the_species_picked_as_target() {
+    let mut harness = studio();
+    harness.run_steps(2);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/penguins_raw.csv");
+    harness.input_mut().dropped_files.push(std::sync::Arc::new(FileOnDisk(path)));
+    harness.run_steps(1);
+    assert!(step_until(&mut harness, Duration::from_secs(20), |app| !app.is_loading()));
+    assert_eq!(harness.state().error(), None);
+    assert_eq!(harness.state().data().target_name, "Comments");
+
+    harness.get_by_label("Data view").click();
+    harness.run_steps(2);
+    harness.get_by_label("Target column").click();
+    harness.run_steps(2);
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Species").click();
+    assert!(step_until(&mut harness, Duration::from_secs(20), |app| {
+        !app.is_loading() && app.data().target_name == "Species"
+    }));
+    let data = harness.state().data();
+    assert_eq!(data.rows(), 330);
+    assert_eq!(data.class_names().len(), 3);
+    assert!(data.feature_names.iter().any(|n| n == "Delta 15 N (o/oo)"));
+    harness.run_steps(2);
+    assert!(harness.query_all_by_label_contains("330 rows").next().is_some());
+    assert!(harness.query_all_by_label_contains("Gentoo penguin (Pygoscelis papua): ").next().is_some());
+    assert!(harness.query_by_label("Delta 15 N (o/oo)").is_some(), "the column list names it as written");
+    assert!(harness.query_all_by_label_contains("Individual ID looks like free text").next().is_some());
+
+    harness.get_by_label("Model view").click();
+    harness.run_steps(2);
+    // 22 inputs: the scatter offers the PCA plane or a pair of axes.
+    assert!(harness.query_by_label("Decision boundary").is_some());
+    assert!(harness.query_by_label("PCA plane").is_some());
+    harness.get_by_label("Play").click();
+    assert!(step_until(&mut harness, Duration::from_secs(60), |app| app.epoch() >= 30));
+    harness.get_by_label("Pause").click();
+    harness.run_steps(2);
+    let accuracy = harness.state().latest().and_then(|r| r.test_accuracy).expect("a test accuracy");
+    assert!(accuracy > 0.8, "test accuracy {accuracy}");
+}
+
 #[test]
 fn a_broken_csv_shows_an_error_naming_the_line_and_the_studio_keeps_working() {
     let mut harness = studio();

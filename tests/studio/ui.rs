@@ -174,6 +174,16 @@ fn a_broken_csv_shows_an_error_naming_the_line_and_the_studio_keeps_working() {
     assert!(step_until(&mut harness, Duration::from_secs(30), |app| app.epoch() >= 2));
 }
 
+/// A press and release of `button` at `pos`, the pointer resting there, as a mouse does.
+fn click_at(harness: &mut Harness<'_, StudioApp>, pos: egui::Pos2, button: egui::PointerButton) {
+    harness.hover_at(pos);
+    harness.run_steps(1);
+    for pressed in [true, false] {
+        harness.event(egui::Event::PointerButton { pos, button, pressed, modifiers: Default::default() });
+    }
+    harness.run_steps(2);
+}
+
 #[test]
 fn a_painted_point_joins_the_data_and_an_erased_one_leaves() {
     let mut harness = studio();
@@ -184,18 +194,24 @@ fn a_painted_point_joins_the_data_and_an_erased_one_leaves() {
     harness.get_by_label("class 1").click();
     harness.run_steps(2);
     assert_eq!(harness.state().settings().paint_class, Some(1));
-    // What a left click at (5, 5) on the plot does.
-    harness.state_mut().add_point(5.0, 5.0, 1);
-    harness.run_steps(2);
+
+    // A left click with the mouse on the boundary plot, below its title.
+    let title = harness.get_by_label("Decision boundary").rect();
+    let spot = egui::pos2(title.left() + 160.0, title.bottom() + 220.0);
+    click_at(&mut harness, spot, egui::PointerButton::Primary);
     let data = harness.state().data();
-    assert_eq!(data.rows(), 401);
-    assert_eq!(data.row(400), &[5.0, 5.0]);
+    assert_eq!(data.rows(), 401, "the click painted a point");
     assert_eq!(data.labels().unwrap()[400], 1);
+    let painted = data.row(400).to_vec();
     harness.get_by_label("Data view").click();
     harness.run_steps(2);
     assert!(harness.query_all_by_label_contains("401 rows").next().is_some());
-    // A right click next to it erases it; one far from every point erases nothing.
-    harness.state_mut().remove_point(5.01, 5.0);
+
+    // A right click on it erases it; a click far from every point erases nothing.
+    harness.get_by_label("Model view").click();
+    harness.run_steps(2);
+    click_at(&mut harness, spot, egui::PointerButton::Secondary);
+    assert_eq!(harness.state().data().rows(), 400, "the right click erased the point at {painted:?}");
     harness.state_mut().remove_point(50.0, 50.0);
     harness.run_steps(2);
     assert_eq!(harness.state().data().rows(), 400);

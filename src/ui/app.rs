@@ -19,7 +19,7 @@ use super::loading::{
 use super::network_builder::{BuilderState, shape_report};
 use super::network_view::{NetworkView, NetworkViewContext};
 use super::rewind::Rewind;
-use crate::data::csv_loader::{ColumnReport, CsvOptions, MissingPolicy};
+use crate::data::csv_loader::{ColumnReport, CsvOptions, MissingPolicy, TaskOverride};
 use crate::data::features::{EngineeredFeature, add_features};
 use crate::data::{
     BuiltinDataset, Dataset, GeneratorSettings, Split, Standardizer, Target, stratified_split,
@@ -49,6 +49,8 @@ pub struct StudioSettings {
     pub csv_path: Option<PathBuf>,
     /// The CSV column to predict; `None` means the last column.
     pub csv_target: Option<String>,
+    /// Classes or a quantity for the CSV target; `None` infers it from the column.
+    pub csv_task: Option<TaskOverride>,
     /// Fill missing CSV cells with the column mean instead of dropping their rows.
     pub impute_missing: bool,
     /// Hand-made inputs added to 2-D data (x², y², xy, sin x, sin y, r, θ).
@@ -69,6 +71,7 @@ impl Default for StudioSettings {
             model: ModelConfig::default(),
             csv_path: None,
             csv_target: None,
+            csv_task: None,
             impute_missing: false,
             features: Vec::new(),
             view: ViewAxes::default(),
@@ -82,7 +85,7 @@ impl StudioSettings {
         CsvOptions {
             target: self.csv_target.clone(),
             missing: if self.impute_missing { MissingPolicy::ImputeMean } else { MissingPolicy::DropRows },
-            task: None,
+            task: self.csv_task,
         }
     }
 }
@@ -165,6 +168,8 @@ struct LoadedFile {
     source: CsvSource,
     columns: Vec<ColumnReport>,
     warnings: Vec<String>,
+    /// The task choice the file was loaded with, restored when a reload with another fails.
+    task: Option<TaskOverride>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -455,6 +460,7 @@ impl StudioApp {
             || self.file.as_ref().map(|f| &f.source.path) == Some(&path);
         if !same_file {
             self.settings.csv_target = None;
+            self.settings.csv_task = None;
         }
         let options = self.settings.csv_options();
         self.pending_load =
@@ -551,11 +557,21 @@ impl StudioApp {
                 self.settings.csv_path = Some(source.path.clone());
                 self.settings.csv_target = Some(loaded.dataset.target_name.clone());
                 self.notice = None;
-                self.file = Some(LoadedFile { source, columns: loaded.columns, warnings: loaded.warnings });
+                self.file = Some(LoadedFile {
+                    source,
+                    columns: loaded.columns,
+                    warnings: loaded.warnings,
+                    task: self.settings.csv_task,
+                });
                 self.set_data(loaded.dataset);
                 self.restart_classical();
             }
             LoadOutcome::Failed(message) => {
+                // The controls go back to what the data in use was loaded with.
+                if let Some(file) = &self.file {
+                    self.settings.csv_target = Some(self.data.target_name.clone());
+                    self.settings.csv_task = file.task;
+                }
                 self.error = Some(message);
             }
         }

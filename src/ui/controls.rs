@@ -5,7 +5,7 @@ use super::app::{StudioCommand, StudioSettings};
 use super::network_builder::{BuilderState, builder_ui};
 use super::params_panel::params_ui;
 use crate::data::BuiltinDataset;
-use crate::data::csv_loader::{ColumnKind, ColumnReport};
+use crate::data::csv_loader::{ColumnKind, ColumnReport, TaskOverride};
 use crate::data::features::EngineeredFeature;
 use crate::models::ModelKind;
 use crate::network::OptimizerKind;
@@ -108,12 +108,37 @@ pub fn controls_ui(
                         && column.name != current
                     {
                         settings.csv_target = Some(column.name.clone());
+                        // A new target is read afresh: classes or a quantity, as its values say.
+                        settings.csv_task = None;
                         commands.push(StudioCommand::ReloadCsv);
                     }
                 }
             })
             .response
             .on_hover_text("The column the model should learn to predict. All other columns become inputs.");
+        let task_before = settings.csv_task;
+        ui.horizontal(|ui| {
+            ui.label("Predict:").on_hover_text(
+                "Classification sorts rows into classes; regression predicts a quantity. \
+                 Learnscope guesses from the target's values: words, or a few whole numbers, are classes.",
+            );
+            let guessed = match context.data.task() {
+                crate::data::Task::Classification => "auto (classes)",
+                crate::data::Task::Regression => "auto (a number)",
+            };
+            let guessed = if settings.csv_task.is_none() { guessed } else { "auto" };
+            ui.radio_value(&mut settings.csv_task, None, guessed)
+                .on_hover_text("Let the target's values decide.");
+            ui.radio_value(&mut settings.csv_task, Some(TaskOverride::Classification), "classes")
+                .on_hover_text(
+                    "Every distinct value of the target is a class, even numbers such as ratings 1 to 5.",
+                );
+            ui.radio_value(&mut settings.csv_task, Some(TaskOverride::Regression), "a number")
+                .on_hover_text("The target is a quantity: the model predicts a number and is scored by R².");
+        });
+        if task_before != settings.csv_task {
+            commands.push(StudioCommand::ReloadCsv);
+        }
         let before = settings.impute_missing;
         ui.horizontal(|ui| {
             ui.label("Missing cells:");

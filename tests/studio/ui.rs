@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use learnscope::data::Task;
+use learnscope::data::csv_loader::TaskOverride;
 use learnscope::ui::{RunStatus, StudioApp};
 
 fn studio() -> Harness<'static, StudioApp> {
@@ -255,4 +257,49 @@ fn gui_start_options_open_a_file_and_fit_the_chosen_model() {
         harness.state().error()
     );
     assert_eq!(harness.state().settings().model.kind, learnscope::models::ModelKind::DecisionTree);
+}
+
+/// The task a target column implies can be overridden, and a choice the column cannot take is
+/// refused with the place named, the data and the controls staying as they were.
+#[test]
+fn the_task_of_a_csv_target_is_guessed_and_can_be_overridden() {
+    let mut harness = studio();
+    harness.run_steps(2);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/penguins_raw.csv");
+    harness.state_mut().load_path(path);
+    assert!(step_until(&mut harness, Duration::from_secs(20), |app| !app.is_loading()));
+    harness.get_by_label("Target column").click();
+    harness.run_steps(2);
+    // Far down the list, past what the popup shows: clicked as assistive technology does.
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Flipper Length (mm)").click_accesskit();
+    assert!(step_until(&mut harness, Duration::from_secs(20), |app| {
+        !app.is_loading() && app.data().target_name == "Flipper Length (mm)"
+    }));
+    assert_eq!(harness.state().data().task(), Task::Regression, "55 different lengths are a quantity");
+    harness.run_steps(2);
+    assert!(harness.query_by_label("auto (a number)").is_some());
+
+    harness.get_by_label("classes").click();
+    assert!(step_until(&mut harness, Duration::from_secs(20), |app| {
+        !app.is_loading() && app.data().task() == Task::Classification
+    }));
+    assert_eq!(harness.state().settings().csv_task, Some(TaskOverride::Classification));
+
+    // Species names are no number: refused, naming the file, line and column.
+    harness.get_by_label("Target column").click();
+    harness.run_steps(2);
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Species").click();
+    assert!(step_until(&mut harness, Duration::from_secs(20), |app| {
+        !app.is_loading() && app.data().target_name == "Species"
+    }));
+    harness.run_steps(2);
+    harness.get_by_label("a number").click();
+    harness.run_steps(1);
+    assert!(
+        step_until(&mut harness, Duration::from_secs(20), |app| !app.is_loading() && app.error().is_some())
+    );
+    let error = harness.state().error().unwrap().to_string();
+    assert!(error.contains("penguins_raw.csv line 2") && error.contains("Species"), "{error}");
+    assert_eq!(harness.state().data().task(), Task::Classification, "the data in use stays");
+    assert_eq!(harness.state().settings().csv_task, None, "the controls show what is in use");
 }

@@ -138,7 +138,8 @@ fn keyboard_shortcuts_step_reset_and_toggle_training() {
     assert_eq!((harness.state().epoch(), harness.state().status()), (0, RunStatus::Ready));
 
     harness.get_by_label("Help").click();
-    harness.run();
+    // A fixed number of frames: run() fails when a background thread keeps asking for repaints.
+    harness.run_steps(4);
     harness.get_by_label("Keyboard shortcuts").click();
     harness.run_steps(2);
     assert!(harness.query_by_label("play or pause training").is_some());
@@ -154,7 +155,8 @@ fn presentation_mode_enlarges_the_ui_and_hides_advanced_controls() {
     let zoom = harness.ctx.zoom_factor();
 
     harness.get_by_label("View").click();
-    harness.run();
+    // A fixed number of frames: run() fails when a background thread keeps asking for repaints.
+    harness.run_steps(4);
     harness.get_by_label("Presentation mode (F5)").click();
     harness.run_steps(3);
     assert!(harness.state().preferences().presentation);

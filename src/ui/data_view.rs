@@ -5,7 +5,7 @@ use egui::{Align2, FontId, Sense, vec2};
 
 use super::palette::class_color;
 use crate::data::csv_loader::{ColumnKind, ColumnReport};
-use crate::data::{Dataset, InputShape, Target};
+use crate::data::{Dataset, InputShape, Target, Task};
 
 const CELL_WIDTH: f32 = 84.0;
 const ROW_HEIGHT: f32 = 18.0;
@@ -54,11 +54,19 @@ pub fn summary_ui(ui: &mut egui::Ui, data: &Dataset, columns: Option<&[ColumnRep
                     ui.end_row();
                     for column in columns.iter().take(500) {
                         ui.label(&column.name);
-                        ui.label(match column.kind {
-                            ColumnKind::Numeric => "numeric",
-                            ColumnKind::Categorical => "categorical (one-hot)",
-                            ColumnKind::Text => "text (ignored)",
-                        });
+                        let kind = if column.name == data.target_name {
+                            match data.task() {
+                                Task::Classification => "target (classes)",
+                                Task::Regression => "target (a number)",
+                            }
+                        } else {
+                            match column.kind {
+                                ColumnKind::Numeric => "numeric",
+                                ColumnKind::Categorical => "categorical (one-hot)",
+                                ColumnKind::Text => "text (ignored)",
+                            }
+                        };
+                        ui.label(kind);
                         ui.label(column.missing.to_string());
                         ui.end_row();
                     }

@@ -146,6 +146,7 @@ fn the_raw_penguins_table_dropped_on_the_window_trains_on_the_species_picked_as_
     assert!(harness.query_all_by_label_contains("330 rows").next().is_some());
     assert!(harness.query_all_by_label_contains("Gentoo penguin (Pygoscelis papua): ").next().is_some());
     assert!(harness.query_by_label("Delta 15 N (o/oo)").is_some(), "the column list names it as written");
+    assert!(harness.query_by_label("target (classes)").is_some());
     assert!(harness.query_all_by_label_contains("Individual ID looks like free text").next().is_some());
 
     harness.get_by_label("Model view").click();

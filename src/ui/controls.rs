@@ -180,11 +180,13 @@ pub fn controls_ui(
             )
             .changed();
     }
-    if ui
-        .button("Regenerate")
-        .on_hover_text("Draw new random points and a new train/test split with a new seed.")
-        .clicked()
-    {
+    // A file or a shipped table has fixed rows: only the split can be drawn again.
+    let (label, tip) = if generated && settings.dataset.is_generated() {
+        ("Regenerate", "Draw new random points and a new train/test split with a new seed.")
+    } else {
+        ("New split", "Draw a new train/test split with a new seed: the same rows, shared out differently.")
+    };
+    if ui.button(label).on_hover_text(tip).clicked() {
         settings.generator.seed = settings.generator.seed.wrapping_add(1);
         data_changed = true;
     }

@@ -160,6 +160,13 @@ fn the_raw_penguins_table_dropped_on_the_window_trains_on_the_species_picked_as_
     harness.run_steps(2);
     let accuracy = harness.state().latest().and_then(|r| r.test_accuracy).expect("a test accuracy");
     assert!(accuracy > 0.8, "test accuracy {accuracy}");
+    // A file's rows are fixed: the button offers a new split, not new points.
+    assert!(harness.query_by_label("Regenerate").is_none());
+    let seed = harness.state().settings().generator.seed;
+    harness.get_by_label("New split").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().settings().generator.seed, seed.wrapping_add(1));
+    assert_eq!(harness.state().data().rows(), 330);
 }
 
 #[test]

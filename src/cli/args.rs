@@ -58,7 +58,8 @@ pub struct DataArgs {
     /// The column to predict, by name (default: the last column).
     #[arg(long, value_name = "COL", requires = "data")]
     pub target: Option<String>,
-    /// What to do with empty, NA or non-finite cells: drop those rows, or fill in the column mean.
+    /// What to do with empty, NA or non-finite numbers: drop those rows, or fill in the column
+    /// mean. An empty or NA category is no category either way (all its one-hot inputs 0).
     #[arg(long, default_value = "drop", value_parser = PossibleValuesParser::new(["drop", "impute"]), requires = "data")]
     pub missing: String,
     /// Force the task instead of inferring it from the target column.

@@ -95,6 +95,14 @@ pub enum CsvError {
     )]
     NotUtf8 { file: String, line: u64, column: String },
     #[error(
+        "{file} is UTF-16 text (a spreadsheet's \"Unicode text\" export), not UTF-8; save it as \"CSV UTF-8\" and load it again"
+    )]
+    Utf16 { file: String },
+    #[error(
+        "{file} line 1: '{line}' is a spreadsheet's separator hint, not a header; delete that line (the header must come first) and load the file again"
+    )]
+    SeparatorLine { file: String, line: String },
+    #[error(
         "{file} line {line}: expected {expected} fields, found {found}; every row needs one value per header column (check for missing or extra separators){hint}"
     )]
     Ragged { file: String, line: u64, expected: usize, found: usize, hint: String },
@@ -296,6 +304,7 @@ struct Table {
     /// Physical line where each data row starts.
     lines: Vec<u64>,
     warnings: Vec<String>,
+    delimiter: u8,
 }
 
 /// Column `j` of a table's numbers and texts.
@@ -522,15 +531,28 @@ impl<R: Read> Read for Watched<R> {
 }
 
 /// Opens the text without its UTF-8 byte-order mark and picks the delimiter from its start.
-fn open_text<'a>(source: Source<'a>) -> Result<(Box<dyn Read + Send + 'a>, u8), CsvError> {
+/// Refuses, by name, two kinds of text a spreadsheet writes that are not plain CSV.
+fn open_text<'a>(file: &str, source: Source<'a>) -> Result<(Box<dyn Read + Send + 'a>, u8), CsvError> {
     let mut reader = source.open()?;
     // A byte-order mark plus one byte more than the sample tells whether the sample is the
     // whole text.
     let wanted = SNIFF_BYTES + 3 + 1;
     let mut head = Vec::with_capacity(wanted);
     (&mut reader).take(wanted as u64).read_to_end(&mut head).map_err(|e| source.io_error(e))?;
+    if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
+        return Err(CsvError::Utf16 { file: file.to_string() });
+    }
     let bom = if head.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
     head.drain(..bom);
+    if head.len() >= 5
+        && head[..4].eq_ignore_ascii_case(b"sep=")
+        && matches!(head.get(5), None | Some(b'\r' | b'\n'))
+    {
+        return Err(CsvError::SeparatorLine {
+            file: file.to_string(),
+            line: String::from_utf8_lossy(&head[..5]).into_owned(),
+        });
+    }
     let complete = head.len() <= SNIFF_BYTES;
     let delimiter = detect_delimiter(head.get(..SNIFF_BYTES).unwrap_or(&head), complete);
     Ok((Box::new(std::io::Cursor::new(head).chain(reader)), delimiter))
@@ -557,7 +579,7 @@ fn parse_error(file: &str, e: &csv::Error) -> CsvError {
 /// problem, because they explain it (a quote that never closes swallows the rest of the file).
 fn read_table(file: &str, source: Source) -> Result<Table, CsvError> {
     source.set_pass(1);
-    let (text, delimiter) = open_text(source)?;
+    let (text, delimiter) = open_text(file, source)?;
     let mut reader = csv_reader(Watched::new(text, delimiter, 1), delimiter);
     let result = read_numbers(file, source, delimiter, &mut reader);
     let watched = reader.get_mut();
@@ -1081,7 +1103,7 @@ fn read_numbers<R: Read + Send>(
     // which starts afresh (a second read of the text) where the header ended.
     let mut rows = Rows::new(expected);
     let header_end = reader.position().byte();
-    let (mut text, _) = open_text(source)?;
+    let (mut text, _) = open_text(file, source)?;
     let first_line = skip_header(&mut text, header_end).map_err(|e| source.io_error(e))?;
     let total_bytes = source.size().unwrap_or(0);
     let unclosed =
@@ -1107,7 +1129,7 @@ fn read_numbers<R: Read + Send>(
     }
     let texts = vec![None; expected];
     let Rows { numbers, text_columns, missing, lines } = rows;
-    Ok((Table { names, numbers, texts, missing, lines, warnings }, text_columns, unclosed))
+    Ok((Table { names, numbers, texts, missing, lines, warnings, delimiter }, text_columns, unclosed))
 }
 
 /// Rows through the csv reader: one thread splits records (and checks their shape), this one
@@ -1271,7 +1293,7 @@ fn parse_rows(
 
 /// Second pass: keeps the cells of the columns that hold text, exactly as written.
 fn read_texts(file: &str, source: Source, table: &mut Table, text_columns: &[bool]) -> Result<(), CsvError> {
-    let (text, delimiter) = open_text(source)?;
+    let (text, delimiter) = open_text(file, source)?;
     let mut reader = csv_reader(text, delimiter);
     let mut texts: Vec<Vec<String>> = text_columns
         .iter()
@@ -1393,6 +1415,92 @@ fn is_missing_text(s: &str) -> bool {
     parse_cell(s) == Cell::Missing
 }
 
+/// `s` read as a number written with a decimal comma (`-1,5`), as spreadsheets save numbers in
+/// much of the world.
+fn decimal_comma_number(s: &str) -> Option<f64> {
+    let t = s.trim();
+    let (whole, fraction) = t.split_once(',')?;
+    let digits = whole.strip_prefix(['-', '+']).unwrap_or(whole);
+    let all_digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    if !all_digits(digits) || !all_digits(fraction) {
+        return None;
+    }
+    format!("{whole}.{fraction}").parse::<f64>().ok().filter(|v| v.is_finite()).map(|v| v + 0.0)
+}
+
+/// Turns the text columns of a `;`- or tab-separated file that hold only numbers, some written
+/// with a decimal comma, into numeric columns, and says so. A comma-separated file is left
+/// alone: there `"1,234"` is more likely a thousands separator.
+fn read_decimal_commas(table: &mut Table) {
+    if table.delimiter == b',' {
+        return;
+    }
+    let Table { names, numbers, texts, missing, lines, warnings, .. } = table;
+    let width = names.len();
+    for (j, column_texts) in texts.iter_mut().enumerate() {
+        let Some(cells) = column_texts.as_ref() else { continue };
+        let mut first_comma = None;
+        let only_numbers = cells.iter().enumerate().all(|(i, s)| match parse_cell(s) {
+            Cell::Missing | Cell::Number(_) => true,
+            Cell::Text => {
+                let comma = decimal_comma_number(s).is_some();
+                if comma && first_comma.is_none() {
+                    first_comma = Some(i);
+                }
+                comma
+            }
+        });
+        let Some(first) = first_comma.filter(|_| only_numbers) else { continue };
+        let mut missing_cells = 0;
+        for (i, s) in cells.iter().enumerate() {
+            let value = match parse_cell(s) {
+                Cell::Number(v) => v,
+                Cell::Missing => {
+                    missing_cells += 1;
+                    f64::NAN
+                }
+                Cell::Text => decimal_comma_number(s).unwrap_or(f64::NAN),
+            };
+            if let Some(slot) = numbers.get_mut(i * width + j) {
+                *slot = value;
+            }
+        }
+        let example = cells.get(first).map_or("", |s| s.trim());
+        warnings.push(format!(
+            "column {} is written with decimal commas (line {}: '{example}'): read as numbers, '{example}' as {}",
+            names.get(j).map_or("", String::as_str),
+            lines.get(first).copied().unwrap_or(0),
+            decimal_comma_number(example).unwrap_or(f64::NAN)
+        ));
+        if let Some(m) = missing.get_mut(j) {
+            *m = missing_cells;
+        }
+        *column_texts = None;
+    }
+}
+
+/// The first cell of a column of numbers dressed up with currency or percent signs or
+/// thousands separators (`$1,200`, `12%`, `1 234`), if every value of the column is one.
+fn decorated_numbers(cells: &[String]) -> Option<(usize, String)> {
+    let mut first = None;
+    for (i, s) in cells.iter().enumerate() {
+        if is_missing_text(s) {
+            continue;
+        }
+        let plain: String = s
+            .chars()
+            .filter(|c| !matches!(c, '%' | '$' | '€' | '£' | '¥' | ',' | '\'' | '_') && !c.is_whitespace())
+            .collect();
+        if plain.is_empty() || !plain.parse::<f64>().is_ok_and(f64::is_finite) {
+            return None;
+        }
+        if first.is_none() && plain != s.trim() {
+            first = Some((i, s.clone()));
+        }
+    }
+    first
+}
+
 /// What a column holds, over all data rows.
 struct Analysis {
     kind: ColumnKind,
@@ -1475,8 +1583,9 @@ enum FeatureColumn {
     Categorical { column: usize },
 }
 
-fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, CsvError> {
-    let Table { names, mut numbers, texts, missing, lines, mut warnings } = table;
+fn build(file: &str, mut table: Table, options: &CsvOptions) -> Result<LoadedCsv, CsvError> {
+    read_decimal_commas(&mut table);
+    let Table { names, mut numbers, texts, missing, lines, mut warnings, .. } = table;
     let n_rows = lines.len();
 
     // Target column.
@@ -1517,6 +1626,21 @@ fn build(file: &str, table: Table, options: &CsvOptions) -> Result<LoadedCsv, Cs
             };
             warnings.push(format!(
                 "column {name} looks numeric but line {line} holds '{value}': {treated}; fix that cell to use it as a number"
+            ));
+        } else if kind != ColumnKind::Numeric
+            && let Column::Texts(cells) = column(&numbers, &texts, j)
+            && let Some((row, value)) = decorated_numbers(cells)
+        {
+            let line = lines.get(row).copied().unwrap_or(0);
+            let treated = if is_target {
+                "its values are treated as class names"
+            } else if kind == ColumnKind::Categorical {
+                "they are treated as categories"
+            } else {
+                "the column is ignored as free text"
+            };
+            warnings.push(format!(
+                "column {name} holds numbers written with signs or separators (line {line}: '{value}'): {treated}; write plain numbers (such as 1234.5) to use them as numbers"
             ));
         }
     }
@@ -2397,7 +2521,71 @@ mod tests {
     fn semicolon_with_decimal_commas_picks_semicolon() {
         let loaded = bytes("a;y\n1,5;0\n2,5;1\n", &CsvOptions::default()).expect("loads");
         assert_eq!(loaded.columns.len(), 2);
-        assert_eq!(loaded.dataset.feature_names, vec!["a=1,5", "a=2,5"]);
+        assert_eq!(loaded.dataset.feature_names, vec!["a"]);
+    }
+
+    #[test]
+    fn decimal_commas_of_a_semicolon_or_tab_file_are_read_as_numbers_and_said_so() {
+        for delimiter in [";", "\t"] {
+            let text = "a;b;y\n1,5;x;0\n-2,25;y;1\n3;x;0\nNA;y;1\n".replace(';', delimiter);
+            let options = CsvOptions { missing: MissingPolicy::ImputeMean, ..Default::default() };
+            let loaded = bytes(&text, &options).expect("loads");
+            assert_eq!(loaded.columns[0].kind, ColumnKind::Numeric);
+            assert_eq!(loaded.columns[0].missing, 1);
+            let a: Vec<f64> = (0..4).map(|i| loaded.dataset.row(i)[0]).collect();
+            assert_eq!(a, vec![1.5, -2.25, 3.0, (1.5 - 2.25 + 3.0) / 3.0]);
+            assert!(
+                loaded
+                    .warnings
+                    .iter()
+                    .any(|w| w.contains("column a is written with decimal commas (line 2: '1,5')")),
+                "{:?}",
+                loaded.warnings
+            );
+        }
+    }
+
+    #[test]
+    fn utf16_and_a_separator_hint_line_are_refused_by_name() {
+        let utf16: Vec<u8> =
+            [0xFF, 0xFE].into_iter().chain("a,y\n1,0\n".encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        let err = load_csv_bytes("excel.csv", &utf16, &CsvOptions::default()).unwrap_err().to_string();
+        assert!(err.contains("excel.csv is UTF-16") && err.contains("CSV UTF-8"), "{err}");
+        let err = bytes("sep=;\na;y\n1;0\n2;1\n", &CsvOptions::default()).unwrap_err().to_string();
+        assert!(err.contains("line 1: 'sep=;' is a spreadsheet's separator hint"), "{err}");
+        // A header that merely starts with "sep" is a header.
+        assert!(bytes("sepal,y\n1,0\n2,1\n", &CsvOptions::default()).is_ok());
+    }
+
+    #[test]
+    fn a_column_that_is_not_all_decimal_commas_stays_categorical() {
+        let loaded = bytes("a;y\n1,5;0\n2,5;1\nabc;0\n", &CsvOptions::default()).expect("loads");
+        assert_eq!(loaded.columns[0].kind, ColumnKind::Categorical);
+        // In a comma-separated file "1,5" is quoted and may be a thousands separator: left as is.
+        let loaded = bytes("a,y\n\"1,5\",0\n\"2,5\",1\n", &CsvOptions::default()).expect("loads");
+        assert_eq!(loaded.columns[0].kind, ColumnKind::Categorical);
+        assert!(
+            loaded.warnings.iter().any(|w| w.contains("written with signs or separators (line 2: '1,5')"))
+        );
+    }
+
+    #[test]
+    fn numbers_with_percent_or_currency_signs_are_categories_with_a_note() {
+        let loaded = bytes("share,price,y\n12%,\"$1,200\",0\n15%,$900,1\n20%,NA,0\n", &CsvOptions::default())
+            .expect("loads");
+        assert_eq!(loaded.columns[0].kind, ColumnKind::Categorical);
+        let notes = loaded.warnings.join("\n");
+        assert!(
+            notes.contains("column share holds numbers written with signs or separators (line 2: '12%')"),
+            "{notes}"
+        );
+        assert!(
+            notes.contains("column price holds numbers written with signs or separators (line 2: '$1,200')"),
+            "{notes}"
+        );
+        // Words are no such numbers.
+        let loaded = bytes("c,y\nred,0\nblue,1\n", &CsvOptions::default()).expect("loads");
+        assert!(!loaded.warnings.iter().any(|w| w.contains("signs or separators")), "{:?}", loaded.warnings);
     }
 
     #[test]

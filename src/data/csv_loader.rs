@@ -1737,9 +1737,7 @@ fn build(file: &str, mut table: Table, options: &CsvOptions) -> Result<LoadedCsv
             }
         }
     }
-    // Sized first: a million row indices are not grown (and copied) by doubling.
-    let mut kept_rows: Vec<usize> = Vec::with_capacity(keep.iter().filter(|&&k| k).count());
-    kept_rows.extend(keep.iter().enumerate().filter(|(_, k)| **k).map(|(i, _)| i));
+    let kept_rows = KeptRows::new(&keep);
     drop(keep);
     let rows = kept_rows.len();
 
@@ -1763,7 +1761,7 @@ fn build(file: &str, mut table: Table, options: &CsvOptions) -> Result<LoadedCsv
                 let cells = self::column(&numbers, &texts, column);
                 let categories: Vec<String> = kept_rows
                     .iter()
-                    .map(|&i| cells.text(i))
+                    .map(|i| cells.text(i))
                     .filter(|s| !is_missing_text(s))
                     .collect::<BTreeSet<&str>>()
                     .into_iter()
@@ -1813,7 +1811,7 @@ fn build(file: &str, mut table: Table, options: &CsvOptions) -> Result<LoadedCsv
         }
         let stride = names.len();
         let mut targets = Vec::with_capacity(if target_in_numbers { rows } else { 0 });
-        for (r, &i) in kept_rows.iter().enumerate() {
+        for (r, i) in kept_rows.iter().enumerate() {
             let row = i * stride;
             if target_in_numbers {
                 targets.push(numbers.get(row + target_index).copied().unwrap_or(0.0));
@@ -1847,7 +1845,7 @@ fn build(file: &str, mut table: Table, options: &CsvOptions) -> Result<LoadedCsv
             match encoding {
                 Encoding::Numeric { column, mean } => {
                     let cells = self::column(&numbers, &texts, column);
-                    for (row, &i) in values.chunks_exact_mut(width).zip(&kept_rows) {
+                    for (row, i) in values.chunks_exact_mut(width).zip(kept_rows.iter()) {
                         if let Some(v) = row.get_mut(offset) {
                             *v = match cells.cell(i) {
                                 Cell::Number(x) => x,
@@ -1861,7 +1859,7 @@ fn build(file: &str, mut table: Table, options: &CsvOptions) -> Result<LoadedCsv
                     let name = names.get(column).cloned().unwrap_or_default();
                     let cells = self::column(&numbers, &texts, column);
                     let mut missing_lines = Vec::new();
-                    for (row, &i) in values.chunks_exact_mut(width).zip(&kept_rows) {
+                    for (row, i) in values.chunks_exact_mut(width).zip(kept_rows.iter()) {
                         match categories.binary_search_by(|c| c.as_str().cmp(cells.text(i))) {
                             Ok(k) => {
                                 if let Some(v) = row.get_mut(offset + k) {
@@ -1896,7 +1894,7 @@ fn build(file: &str, mut table: Table, options: &CsvOptions) -> Result<LoadedCsv
             values.unwrap_or_else(|| {
                 kept_rows
                     .iter()
-                    .map(|&i| match target_column.cell(i) {
+                    .map(|i| match target_column.cell(i) {
                         Cell::Number(v) => v,
                         _ => 0.0,
                     })
@@ -1925,7 +1923,7 @@ fn build(file: &str, mut table: Table, options: &CsvOptions) -> Result<LoadedCsv
                     .collect();
                 Target::Classes { labels, class_names }
             } else {
-                let kept_values: Vec<&str> = kept_rows.iter().map(|&i| target_column.text(i)).collect();
+                let kept_values: Vec<&str> = kept_rows.iter().map(|i| target_column.text(i)).collect();
                 let classes: Vec<&str> =
                     kept_values.iter().copied().collect::<BTreeSet<&str>>().into_iter().collect();
                 let labels =
@@ -1962,6 +1960,40 @@ fn build(file: &str, mut table: Table, options: &CsvOptions) -> Result<LoadedCsv
     let dataset = Dataset::new(name, feature_names, values, target, target_name)
         .map_err(|e| CsvError::Invalid { file: file.to_string(), message: e.to_string() })?;
     Ok(LoadedCsv { dataset, columns: reports, rows, dropped_rows, warnings })
+}
+
+/// The data rows kept, in order: all of them (no list of a million indices to write when none
+/// is dropped, the usual case) or those listed.
+enum KeptRows {
+    All(usize),
+    Listed(Vec<usize>),
+}
+
+impl KeptRows {
+    fn new(keep: &[bool]) -> Self {
+        if keep.iter().all(|&k| k) {
+            return KeptRows::All(keep.len());
+        }
+        // Sized first: a million row indices are not grown (and copied) by doubling.
+        let mut listed = Vec::with_capacity(keep.iter().filter(|&&k| k).count());
+        listed.extend(keep.iter().enumerate().filter(|(_, k)| **k).map(|(i, _)| i));
+        KeptRows::Listed(listed)
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            KeptRows::All(n) => *n,
+            KeptRows::Listed(rows) => rows.len(),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        let (all, listed) = match self {
+            KeptRows::All(n) => (0..*n, &[][..]),
+            KeptRows::Listed(rows) => (0..0, rows.as_slice()),
+        };
+        all.chain(listed.iter().copied())
+    }
 }
 
 /// Whether a cell holds a usable value for a column of this kind.

@@ -64,7 +64,7 @@ def main():
         theirs.append(float(out))
 
     numbers_mb = report["rows"] * 10 * 8 / 2**20
-    print(f"file: {args.file} ({size_mb:.0f} MB, {report['rows']} rows)")
+    print(f"file: {args.file} ({size_mb:.0f} MB, {report['rows']} rows); pandas {pd.__version__}")
     print("ours   (s):", " ".join(f"{t:.3f}" for t in ours))
     print("pandas (s):", " ".join(f"{t:.3f}" for t in theirs))
     print(f"median ours {statistics.median(ours):.3f} s, pandas {statistics.median(theirs):.3f} s")

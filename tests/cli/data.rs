@@ -161,3 +161,25 @@ fn the_raw_penguins_table_loads_and_trains_on_columns_named_with_spaces_and_slas
     assert_eq!(regression["task"], "regression", "{regression}");
     assert!(regression["test_r2"].as_f64().unwrap() > 0.7, "{regression}");
 }
+
+/// A spreadsheet saved in a language that writes 1,5 for one and a half: the numbers stay
+/// numbers, and the note says how they were read.
+#[test]
+fn decimal_commas_in_a_semicolon_file_train_as_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("messungen.csv");
+    let mut text = String::from("Länge (cm);Breite (cm);Klasse\n");
+    for i in 0..60 {
+        let (length, width, class) = if i % 2 == 0 { (1.0, 2.0, "a") } else { (3.0, 1.0, "b") };
+        let jitter = f64::from(i % 7) / 10.0;
+        text += &format!("{:.2};{:.2};{class}\n", length + jitter, width - jitter).replace('.', ",");
+    }
+    std::fs::write(&path, text).unwrap();
+    let path = path.to_str().unwrap();
+    let report = json_of(&learnscope(&["inspect", "--data", path, "--json"]));
+    assert_eq!(report["columns"][0]["kind"], "numeric", "{report}");
+    assert!(report["warnings"].to_string().contains("is written with decimal commas"), "{report}");
+    let trained =
+        json_of(&learnscope(&["train", "--data", path, "--model", "logistic_regression", "--json"]));
+    assert!(trained["test_accuracy"].as_f64().unwrap() >= 0.9, "{trained}");
+}

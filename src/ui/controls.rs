@@ -153,7 +153,8 @@ pub fn controls_ui(
             commands.push(StudioCommand::ReloadCsv);
         }
     }
-    let generated = context.file_name.is_none();
+    // Samples and noise shape generated data only: a file or a shipped table has its own rows.
+    let generated = context.file_name.is_none() && settings.dataset.is_generated();
     if generated {
         data_changed |= ui
             .add(egui::Slider::new(&mut settings.generator.samples, 20..=2000).text("Samples"))
@@ -181,7 +182,7 @@ pub fn controls_ui(
             .changed();
     }
     // A file or a shipped table has fixed rows: only the split can be drawn again.
-    let (label, tip) = if generated && settings.dataset.is_generated() {
+    let (label, tip) = if generated {
         ("Regenerate", "Draw new random points and a new train/test split with a new seed.")
     } else {
         ("New split", "Draw a new train/test split with a new seed: the same rows, shared out differently.")

@@ -122,12 +122,19 @@ fn engineered_features_let_logistic_regression_separate_circles() {
 fn data_with_more_features_picks_its_axes_or_the_pca_plane() {
     let mut harness = studio();
     harness.run_steps(2);
+    assert!(harness.query_all_by_label("Noise").next().is_some(), "the moons generator's slider");
     harness.state_mut().open_builtin(learnscope::data::BuiltinDataset::Iris);
     harness.run_steps(2);
     pick_model(&mut harness, ModelKind::DecisionTree.label());
     assert!(step_until(&mut harness, Duration::from_secs(30), |app| app.status() == RunStatus::Finished
         && app.boundary_refreshes() >= 1));
     assert!(harness.query_by_label("x axis").is_some() && harness.query_by_label("y axis").is_some());
+    // A shipped table has its own rows: no generator sliders, and a new split instead of new points.
+    assert!(
+        harness.query_all_by_label("Noise").next().is_none()
+            && harness.query_all_by_label("Samples").next().is_none()
+    );
+    assert!(harness.query_by_label("New split").is_some());
     assert!(harness.query_all_by_label_contains("other 2 features at their mean").next().is_some());
 
     harness.get_by_label("PCA plane").click();

@@ -1495,33 +1495,28 @@ fn build(file: &str, mut table: Table, options: &CsvOptions) -> Result<LoadedCsv
         let is_target = j == target_index;
         let kind = if is_target && a.kind == ColumnKind::Text { ColumnKind::Categorical } else { a.kind };
         reports.push(ColumnReport { name: name.clone(), kind, missing: a.missing_numbers });
-        if kind != ColumnKind::Numeric
-            && a.numbers > a.texts
+        if kind == ColumnKind::Numeric {
+            continue;
+        }
+        // What becomes of a column that is not numeric, for the notes below.
+        let treated = if is_target {
+            "its values are treated as class names"
+        } else if kind == ColumnKind::Categorical {
+            "it is treated as categorical"
+        } else {
+            "it is ignored as free text"
+        };
+        if a.numbers > a.texts
             && let Some((row, value)) = &a.first_text
         {
             let line = lines.get(*row).copied().unwrap_or(0);
-            let treated = if is_target {
-                "its values are treated as class names"
-            } else if kind == ColumnKind::Categorical {
-                "treated as categorical"
-            } else {
-                "ignored as free text"
-            };
             warnings.push(format!(
                 "column {name} looks numeric but line {line} holds '{value}': {treated}; fix that cell to use it as a number"
             ));
-        } else if kind != ColumnKind::Numeric
-            && let Column::Texts(cells) = column(&numbers, &texts, j)
+        } else if let Column::Texts(cells) = column(&numbers, &texts, j)
             && let Some((row, value)) = decorated_numbers(cells)
         {
             let line = lines.get(row).copied().unwrap_or(0);
-            let treated = if is_target {
-                "its values are treated as class names"
-            } else if kind == ColumnKind::Categorical {
-                "they are treated as categories"
-            } else {
-                "the column is ignored as free text"
-            };
             warnings.push(format!(
                 "column {name} holds numbers written with signs or separators (line {line}: '{value}'): {treated}; write plain numbers (such as 1234.5) to use them as numbers"
             ));

@@ -25,6 +25,18 @@ pub fn assert_usage_error(args: &[&str], expected: &str) {
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
+/// A press and release of `button` at `pos`, the pointer resting there first, as a mouse does
+/// (a plot reads where the pointer is, so the press must not come before the move). Fixed frame
+/// counts: `run()` fails when a background thread keeps asking for repaints.
+pub fn click_at(harness: &mut Harness<'_, StudioApp>, pos: egui::Pos2, button: egui::PointerButton) {
+    harness.hover_at(pos);
+    harness.run_steps(4);
+    for pressed in [true, false] {
+        harness.event(egui::Event::PointerButton { pos, button, pressed, modifiers: egui::Modifiers::NONE });
+    }
+    harness.run_steps(3);
+}
+
 /// The real studio in a headless window of this size.
 pub fn studio_sized(width: f32, height: f32) -> Harness<'static, StudioApp> {
     Harness::builder().with_size(egui::vec2(width, height)).build_eframe(|cc| StudioApp::new(cc))

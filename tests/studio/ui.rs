@@ -1,6 +1,6 @@
 //! Clicks through the real studio with egui_kittest, by label, as a student would.
 
-use crate::common::{step_until, studio_sized};
+use crate::common::{click_at, step_until, studio_sized};
 
 use std::time::Duration;
 
@@ -182,16 +182,6 @@ fn a_broken_csv_shows_an_error_naming_the_line_and_the_studio_keeps_working() {
     assert_eq!(harness.state().data().name, "moons");
     harness.get_by_label("Play").click();
     assert!(step_until(&mut harness, Duration::from_secs(30), |app| app.epoch() >= 2));
-}
-
-/// A press and release of `button` at `pos`, the pointer resting there, as a mouse does.
-fn click_at(harness: &mut Harness<'_, StudioApp>, pos: egui::Pos2, button: egui::PointerButton) {
-    harness.hover_at(pos);
-    harness.run_steps(1);
-    for pressed in [true, false] {
-        harness.event(egui::Event::PointerButton { pos, button, pressed, modifiers: Default::default() });
-    }
-    harness.run_steps(2);
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! show: misclassified rows, the fitted curve, a pinned point's rule path, k-means stepping,
 //! support vectors, rewind and the metrics CSV export.
 
-use crate::common::{step_until, studio_sized};
+use crate::common::{click_at, step_until, studio_sized};
 
 use std::time::Duration;
 
@@ -102,18 +102,7 @@ fn a_pinned_point_shows_its_rule_path_through_the_tree() {
     // A real click inside the plot pins a point and opens the answer beside it.
     let heading = harness.get_by_label("Decision boundary").rect();
     let inside = heading.left_bottom() + egui::vec2(250.0, 300.0);
-    harness.hover_at(inside);
-    // A fixed number of frames: run() fails when a background thread keeps asking for repaints.
-    harness.run_steps(4);
-    for pressed in [true, false] {
-        harness.event(egui::Event::PointerButton {
-            pos: inside,
-            button: egui::PointerButton::Primary,
-            pressed,
-            modifiers: egui::Modifiers::NONE,
-        });
-    }
-    harness.run_steps(3);
+    click_at(&mut harness, inside, egui::PointerButton::Primary);
     assert!(harness.state().pinned_point().is_some(), "the click pinned a point");
     assert!(harness.query_all_by_label_contains("Pinned: ").next().is_some(), "the rule path is on view");
 

@@ -9,10 +9,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use learnscope::data::{BuiltinDataset, GeneratorSettings, stratified_split};
+use learnscope::models::network::NetworkSpec;
+use learnscope::models::network::spec::presets;
 use learnscope::models::{ModelConfig, ModelKind};
-use learnscope::network::NetworkSpec;
-use learnscope::network::live::{ExplainTarget, session_explain, session_snapshot};
-use learnscope::network::spec::presets;
+use learnscope::training::live::{ExplainTarget, session_explain, session_snapshot};
 use learnscope::training::{GridSpec, TrainJob, TrainingSession};
 
 fn percentiles(mut ms: Vec<f64>) -> (f64, f64) {

@@ -6,12 +6,11 @@
 pub mod bench;
 pub mod cli;
 pub mod data;
+pub mod evaluation;
 pub mod experiment;
-pub mod experiments;
 pub mod files;
 pub mod lessons;
 pub mod metrics;
 pub mod models;
-pub mod network;
 pub mod training;
 pub mod ui;

@@ -43,7 +43,7 @@ pub fn run(key: &str, data_dir: &Path, report: &mut BenchReport) -> Result<(), S
     let rows: Vec<usize> = (0..data.rows()).collect();
     // The peers fit on the file's values as they are: no standardization here.
     let prepared: PreparedData =
-        crate::experiments::prepare(&data, &rows, &Standardizer::identity(data.n_features()));
+        crate::evaluation::prepare(&data, &rows, &Standardizer::identity(data.n_features()));
     let config = ModelConfig {
         kind,
         seed: 0,

@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use super::BenchReport;
 use crate::data::{Dataset, InputShape, Task};
+use crate::models::network::{NetworkLearner, NetworkSpec, OptimizerKind, TrainSettings};
 use crate::models::{Learner, PreparedData};
-use crate::network::{NetworkLearner, NetworkSpec, OptimizerKind, TrainSettings};
 
 pub fn run(key: &str, data_dir: &Path, report: &mut BenchReport) -> Result<(), String> {
     match key {

@@ -8,8 +8,8 @@ use clap::builder::PossibleValuesParser;
 use super::CliError;
 use crate::data::csv_loader::{CsvOptions, MissingPolicy, TaskOverride, load_csv};
 use crate::data::{BuiltinDataset, Dataset, EngineeredFeature, GeneratorSettings, add_features};
+use crate::models::network::{Activation, OptimizerKind};
 use crate::models::{ModelConfig, ModelKind};
-use crate::network::{Activation, OptimizerKind};
 
 pub fn dataset_names() -> PossibleValuesParser {
     PossibleValuesParser::new(BuiltinDataset::ALL.map(|d| d.name()))
@@ -115,7 +115,7 @@ pub struct ModelArgs {
     #[arg(long, default_value = "cpu", value_parser = PossibleValuesParser::new(["cpu", "cuda"]))]
     pub device: String,
     /// How a network's weights start: auto (He before ReLU, Glorot otherwise), glorot, he, normal.
-    #[arg(long, default_value = "auto", value_parser = PossibleValuesParser::new(crate::network::WeightInit::ALL.map(|i| i.name())))]
+    #[arg(long, default_value = "auto", value_parser = PossibleValuesParser::new(crate::models::network::WeightInit::ALL.map(|i| i.name())))]
     pub init: String,
     /// L1 penalty on a network's weights (0 = none).
     #[arg(long, default_value_t = 0.0)]
@@ -284,13 +284,15 @@ pub fn model_config(args: &ModelArgs, seed: u64) -> Result<ModelConfig, CliError
 
 /// `--net SPEC` makes the model a network whatever `--model` says; network options (device,
 /// init, penalties) also apply to `--model mlp`.
-fn network_choice(args: &ModelArgs) -> Result<(ModelKind, Option<crate::network::NetworkSpec>), CliError> {
-    use crate::network::{DeviceChoice, NetworkOptions, NetworkSpec, WeightInit};
+fn network_choice(
+    args: &ModelArgs,
+) -> Result<(ModelKind, Option<crate::models::network::NetworkSpec>), CliError> {
+    use crate::models::network::{DeviceChoice, NetworkOptions, NetworkSpec, WeightInit};
     let bad = |m: String| CliError::Usage(m);
     let device = DeviceChoice::from_name(&args.device)
         .ok_or_else(|| bad(format!("unknown device '{}'", args.device)))?;
     if device == DeviceChoice::Cuda
-        && let (_, Some(warning)) = crate::network::select_device(device)
+        && let (_, Some(warning)) = crate::models::network::select_device(device)
     {
         eprintln!("warning: {warning}");
     }
@@ -320,7 +322,7 @@ fn network_choice(args: &ModelArgs) -> Result<(ModelKind, Option<crate::network:
         let activation = Activation::from_name(&args.activation).unwrap_or(Activation::Tanh);
         let mut spec = NetworkSpec { options, ..NetworkSpec::mlp(&args.layers, activation) };
         // Images and sequences reach an MLP as flat rows; on vectors flatten changes nothing.
-        spec.layers.insert(0, crate::network::LayerSpec::Flatten);
+        spec.layers.insert(0, crate::models::network::LayerSpec::Flatten);
         spec
     });
     Ok((kind, network))

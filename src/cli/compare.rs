@@ -4,11 +4,11 @@ use clap::Args;
 use clap::builder::PossibleValuesParser;
 
 use super::args::{DataArgs, load_data};
-use super::train::train;
+use super::train::{Start, train};
 use super::{CliError, print_json};
+use crate::models::network::{Activation, OptimizerKind};
 use crate::models::params::{parse_assignment, specs};
 use crate::models::{ModelConfig, ModelKind};
-use crate::network::{Activation, OptimizerKind};
 
 #[derive(Args, Debug)]
 pub struct CompareArgs {
@@ -97,7 +97,7 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
     let dataset = load_data(&args.data)?;
     let mut rows = Vec::with_capacity(configs.len());
     for config in configs {
-        rows.push(train(dataset.clone(), &args.data, config, args.epochs as usize)?);
+        rows.push(train(dataset.clone(), &args.data, config, args.epochs as usize, Start::Fresh, None)?);
     }
     if args.json {
         return print_json(&serde_json::json!({ "rows": rows }));

@@ -4,7 +4,7 @@ use clap::Args;
 
 use super::args::{DataArgs, ModelArgs, load_data, model_config};
 use super::{CliError, print_json};
-use crate::experiments::{CvMetric, ExperimentError, cross_validate};
+use crate::evaluation::{CvMetric, ExperimentError, cross_validate};
 use crate::models::ModelError;
 
 #[derive(Args, Debug)]

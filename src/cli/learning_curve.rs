@@ -7,9 +7,9 @@ use clap::builder::PossibleValuesParser;
 
 use super::args::{DataArgs, load_data, parse_params};
 use super::{CliError, print_json};
-use crate::experiments::learning_curve::{CurveError, CurveModel, CurveSettings, learning_curve};
+use crate::evaluation::learning_curve::{CurveError, CurveModel, CurveSettings, learning_curve};
+use crate::models::network::{Activation, NetworkSpec, OptimizerKind};
 use crate::models::{ModelConfig, ModelKind};
-use crate::network::{Activation, NetworkSpec, OptimizerKind};
 
 #[derive(Args, Debug)]
 #[command(after_help = "Example (lesson 1, data dependency):\n  learnscope learning-curve --dataset digits \

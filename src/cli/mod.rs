@@ -78,9 +78,10 @@ pub struct GuiArgs {
 impl GuiArgs {
     fn studio_start(&self) -> Result<crate::ui::StudioStart, CliError> {
         let net = match &self.net {
-            Some(text) => {
-                Some(crate::network::NetworkSpec::parse(text).map_err(|e| CliError::Usage(e.to_string()))?)
-            }
+            Some(text) => Some(
+                crate::models::network::NetworkSpec::parse(text)
+                    .map_err(|e| CliError::Usage(e.to_string()))?,
+            ),
             None => None,
         };
         if let Some(path) = &self.data

@@ -7,9 +7,12 @@ use serde::Serialize;
 
 use super::args::{DataArgs, ModelArgs, load_data, model_config};
 use super::{CliError, print_json};
-use crate::data::{Dataset, Task, stratified_split};
+use std::path::Path;
+
+use crate::data::{Dataset, Standardizer, Task, stratified_split};
 use crate::models::ModelConfig;
-use crate::training::{EpochRecord, TrainEvent, TrainJob, TrainingWorker, WorkerCommand};
+use crate::models::network::NetworkLearner;
+use crate::training::{EpochRecord, TrainJob, TrainingSession, score};
 
 #[derive(Args, Debug)]
 pub struct TrainArgs {
@@ -59,83 +62,12 @@ pub struct TrainReport {
     pub history: Vec<EpochRecord>,
 }
 
-/// Trains on the background worker, exactly as the studio does, and waits for the result.
-pub fn train(
-    dataset: Dataset,
-    data: &DataArgs,
-    model: ModelConfig,
-    epochs: usize,
-) -> Result<TrainReport, CliError> {
-    if !model.kind.is_network() {
-        return train_classical(dataset, data, model, epochs);
-    }
-    let split = stratified_split(&dataset, data.test_fraction, data.seed)
-        .map_err(|e| CliError::Usage(e.to_string()))?;
-    if let Some(warning) = &split.warning {
-        eprintln!("warning: {warning}");
-    }
-    let model_name = model.kind.name().to_string();
-    let dataset_name = dataset.name.clone();
-    let job = TrainJob {
-        dataset: Arc::new(dataset),
-        split,
-        model,
-        scale: !data.no_scale,
-        max_epochs: Some(epochs),
-        grid: None,
-    };
-    let worker = TrainingWorker::spawn(job, Arc::new(|| {}));
-    worker.send(WorkerCommand::Play);
-    let mut history = Vec::new();
-    let (mut train_rows, mut test_rows, mut task) = (0, 0, Task::Classification);
-    loop {
-        match worker.recv() {
-            Some(TrainEvent::Ready { train_rows: a, test_rows: b, task: t, .. }) => {
-                (train_rows, test_rows, task) = (a, b, t);
-            }
-            Some(TrainEvent::Epoch(record)) => history.push(record),
-            Some(TrainEvent::Saved(_) | TrainEvent::Network(_) | TrainEvent::Explained(..)) => {}
-            Some(TrainEvent::Finished { epochs, train_seconds, parameters }) => {
-                let last = history.last().copied();
-                let iterative = history.len() > 1 || epochs > 1;
-                return Ok(TrainReport {
-                    model: model_name,
-                    dataset: dataset_name,
-                    task,
-                    train_rows,
-                    test_rows,
-                    parameters,
-                    epochs,
-                    train_seconds,
-                    test_accuracy: last.and_then(|r| r.test_accuracy),
-                    test_r2: last.and_then(|r| r.test_r2),
-                    test_rmse: match task {
-                        Task::Regression => last.map(|r| r.test_loss.sqrt()),
-                        Task::Classification => None,
-                    },
-                    test_mae: None,
-                    ari: None,
-                    inertia: None,
-                    per_class: None,
-                    confusion_matrix: None,
-                    // One-shot fits have no curve to show.
-                    history: if iterative { history } else { Vec::new() },
-                });
-            }
-            Some(TrainEvent::Failed(error)) => return Err(error.into()),
-            Some(
-                TrainEvent::Grid(_) | TrainEvent::Running(_) | TrainEvent::Scores(_) | TrainEvent::Insight(_),
-            ) => {}
-            None => return Err(CliError::Failure("the training worker stopped unexpectedly".into())),
-        }
-    }
-}
-
 pub fn run(args: &TrainArgs) -> Result<(), CliError> {
     let dataset = load_data(&args.data)?;
     let epochs = args.model.epochs as usize;
     let report = if let Some(path) = &args.model.load {
-        let (net, saved) = crate::network::save::load(path).map_err(|e| CliError::Usage(e.to_string()))?;
+        let (net, saved) =
+            crate::models::network::save::load(path).map_err(|e| CliError::Usage(e.to_string()))?;
         if saved.n_features != dataset.n_features() || saved.task != dataset.task() {
             return Err(CliError::Usage(format!(
                 "{} was trained on {} features for {}, but this data has {} features for {}",
@@ -155,13 +87,10 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
         };
         let start =
             Start::Loaded { net: Box::new(net), scaler: saved.scaler, evaluate_only: args.model.evaluate };
-        train_in_thread(dataset, &args.data, model, epochs, start, args.save.as_deref())?
+        train(dataset, &args.data, model, epochs, start, args.save.as_deref())?
     } else {
         let model = model_config(&args.model, args.data.seed)?;
-        match &args.save {
-            Some(path) => train_in_thread(dataset, &args.data, model, epochs, Start::Fresh, Some(path))?,
-            None => train(dataset, &args.data, model, epochs)?,
-        }
+        train(dataset, &args.data, model, epochs, Start::Fresh, args.save.as_deref())?
     };
     if args.json {
         return print_json(&report);
@@ -198,103 +127,30 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Where an in-thread run starts from.
-enum Start {
+/// Where a run starts from.
+pub enum Start {
     /// A new model built from the config.
     Fresh,
     /// A saved network, trained further or only scored.
-    Loaded {
-        net: Box<crate::network::NetworkLearner>,
-        scaler: Option<crate::data::Standardizer>,
-        evaluate_only: bool,
-    },
+    Loaded { net: Box<NetworkLearner>, scaler: Option<Standardizer>, evaluate_only: bool },
 }
 
-/// Trains in this thread (the learner must outlive training to be saved), then saves it when asked.
-fn train_in_thread(
+/// The one training path of the CLI: a `TrainingSession` in this thread (so the model outlives
+/// training and can be saved and scored in full), for every kind of model.
+pub fn train(
     dataset: Dataset,
     data: &DataArgs,
     model: ModelConfig,
     epochs: usize,
     start: Start,
-    save_to: Option<&std::path::Path>,
+    save_to: Option<&Path>,
 ) -> Result<TrainReport, CliError> {
-    if !model.kind.is_network() {
+    if save_to.is_some() && !model.kind.is_network() {
         return Err(CliError::Usage(format!(
             "--save stores networks only; {} is not one (use --net SPEC or --model mlp)",
             model.kind.name()
         )));
     }
-    let split = stratified_split(&dataset, data.test_fraction, data.seed)
-        .map_err(|e| CliError::Usage(e.to_string()))?;
-    if let Some(warning) = &split.warning {
-        eprintln!("warning: {warning}");
-    }
-    let (model_name, dataset_name) = (model.kind.name().to_string(), dataset.name.clone());
-    let job = TrainJob {
-        dataset: Arc::new(dataset),
-        split,
-        model,
-        scale: !data.no_scale,
-        max_epochs: Some(epochs),
-        grid: None,
-    };
-    let (mut session, evaluate_only) = match start {
-        Start::Fresh => (crate::training::TrainingSession::new(&job)?, false),
-        Start::Loaded { net, scaler, evaluate_only } => {
-            // A saved network keeps the standardization it learned behind, or none.
-            let scaler =
-                scaler.or_else(|| Some(crate::data::Standardizer::identity(job.dataset.n_features())));
-            (crate::training::TrainingSession::with_learner(&job, net, scaler)?, evaluate_only)
-        }
-    };
-    let mut history = Vec::new();
-    while !evaluate_only && !session.is_finished() {
-        history.push(session.step()?);
-    }
-    if let Some(path) = save_to {
-        let net = session
-            .learner()
-            .as_any()
-            .downcast_ref::<crate::network::NetworkLearner>()
-            .ok_or_else(|| CliError::Failure("the trained model is not a network".into()))?;
-        let scaler = Some(session.scaler())
-            .filter(|s| s.scale.iter().any(|&v| v != 1.0) || s.mean.iter().any(|&v| v != 0.0));
-        let (weights, meta) =
-            crate::network::save::save(net, path, scaler).map_err(|e| CliError::Failure(e.to_string()))?;
-        eprintln!("saved {} and {}", weights.display(), meta.display());
-    }
-    let evaluation = session.test_evaluation()?;
-    let task = session.task();
-    Ok(TrainReport {
-        model: model_name,
-        dataset: dataset_name,
-        task,
-        train_rows: session.train_rows(),
-        test_rows: session.test_rows(),
-        parameters: session.parameter_count(),
-        epochs: session.epoch(),
-        train_seconds: session.train_seconds(),
-        test_accuracy: evaluation.accuracy,
-        test_r2: evaluation.r2,
-        test_rmse: evaluation.rmse,
-        test_mae: None,
-        ari: None,
-        inertia: None,
-        per_class: None,
-        confusion_matrix: None,
-        history,
-    })
-}
-
-/// Classical models train through a `TrainingSession` in this thread, so the fitted model can
-/// then be scored in full: per-class scores, confusion matrix, clustering agreement.
-fn train_classical(
-    dataset: Dataset,
-    data: &DataArgs,
-    model: ModelConfig,
-    epochs: usize,
-) -> Result<TrainReport, CliError> {
     let split = stratified_split(&dataset, data.test_fraction, data.seed)
         .map_err(|e| CliError::Usage(e.to_string()))?;
     if let Some(warning) = &split.warning {
@@ -309,12 +165,22 @@ fn train_classical(
         max_epochs: Some(epochs),
         grid: None,
     };
-    let mut session = crate::training::TrainingSession::new(&job)?;
-    while !session.is_finished() {
-        session.step()?;
+    let (mut session, evaluate_only) = match start {
+        Start::Fresh => (TrainingSession::new(&job)?, false),
+        Start::Loaded { net, scaler, evaluate_only } => {
+            // A saved network keeps the standardization it learned behind, or none.
+            let scaler = scaler.or_else(|| Some(Standardizer::identity(job.dataset.n_features())));
+            (TrainingSession::with_learner(&job, net, scaler)?, evaluate_only)
+        }
+    };
+    let mut history = Vec::new();
+    while !evaluate_only && !session.is_finished() {
+        history.push(session.step()?);
     }
-    let test = crate::experiments::prepare(&job.dataset, &job.split.test, session.scaler());
-    let scores = crate::experiments::score(session.learner(), kind, &test)?;
+    if let Some(path) = save_to {
+        save_network(&session, path)?;
+    }
+    let scores = score(session.learner(), kind, session.test_data())?;
     Ok(TrainReport {
         model: kind.name().to_string(),
         dataset: dataset_name,
@@ -333,6 +199,17 @@ fn train_classical(
         per_class: scores.per_class,
         confusion_matrix: scores.confusion_matrix,
         // One-shot fits have no curve to show.
-        history: Vec::new(),
+        history: if session.learner().is_iterative() { history } else { Vec::new() },
     })
+}
+
+fn save_network(session: &TrainingSession, path: &Path) -> Result<(), CliError> {
+    let net =
+        session.network().ok_or_else(|| CliError::Failure("the trained model is not a network".into()))?;
+    let scaler = Some(session.scaler())
+        .filter(|s| s.scale.iter().any(|&v| v != 1.0) || s.mean.iter().any(|&v| v != 0.0));
+    let (weights, meta) = crate::models::network::save::save(net, path, scaler)
+        .map_err(|e| CliError::Failure(e.to_string()))?;
+    eprintln!("saved {} and {}", weights.display(), meta.display());
+    Ok(())
 }

@@ -3,7 +3,7 @@
 //! across it. The update rules are written out by hand and mirror `network::optimizer`
 //! (PyTorch's forms: momentum v <- mu*v + g, p <- p - lr*v; Adam with bias correction).
 
-use crate::network::OptimizerKind;
+use crate::models::network::OptimizerKind;
 
 /// The mean binary cross-entropy of `sigmoid(w . x)` on 2-D rows, and its gradient.
 pub struct TwoWeightLogistic {

@@ -15,7 +15,6 @@ use serde::Serialize;
 use super::{LessonError, ReportTable};
 use crate::data::{Dataset, Split};
 use crate::models::{Learner, ModelConfig};
-use crate::network::NetworkLearner;
 use crate::training::{DecisionGrid, GridSpec, TrainJob, TrainingSession};
 
 /// One contender of a duel (or one row of a cost table).
@@ -147,13 +146,13 @@ pub fn measure(
     let f1 = session
         .test_scores()
         .map_err(fail)?
-        .map(|s| s.per_class.iter().map(|c| c.f1).sum::<f64>() / s.per_class.len().max(1) as f64)
+        .and_then(|s| s.per_class)
+        .map(|per_class| per_class.iter().map(|c| c.f1).sum::<f64>() / per_class.len().max(1) as f64)
         .unwrap_or(f64::NAN);
     let test = crate::training::prepare(data, &split.test, session.scaler());
     let predict_ms_per_1000 =
         predict_time_per_1000(session.learner(), &test.features, test.n_features).map_err(fail)?;
-    let learner = session.learner();
-    let device = match learner.as_any().downcast_ref::<NetworkLearner>() {
+    let device = match session.network() {
         Some(net) if net.device().is_cuda() => "cuda",
         _ => "cpu",
     };
@@ -164,7 +163,7 @@ pub fn measure(
         f1,
         fit_seconds: session.train_seconds(),
         predict_ms_per_1000,
-        parameters: learner.parameter_count(),
+        parameters: session.learner().parameter_count(),
         device: device.to_string(),
     };
     Ok(Measured { row, session })

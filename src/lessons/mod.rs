@@ -23,8 +23,8 @@ pub use report::{ChartSeries, Figure, Heatmap, LessonReport, ReportChart, Report
 pub use run::curve_report;
 
 use crate::data::{BuiltinDataset, Dataset, EngineeredFeature, GeneratorSettings};
+use crate::models::network::{Activation, NetworkSpec, OptimizerKind};
 use crate::models::{ModelConfig, ModelError, ModelKind};
-use crate::network::{Activation, NetworkSpec, OptimizerKind};
 
 /// One lesson: what to run and what to tell the students.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{ModelError, ModelKind};
+use crate::models::kind::ModelKind;
+use crate::models::learner::ModelError;
 
 /// The range or the choices a hyper-parameter accepts.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -124,6 +125,13 @@ impl ParamSpec {
             self.allowed(),
             self.default.value()
         ))
+    }
+}
+
+impl ModelKind {
+    /// The hyper-parameters this kind declares (sliders and drop-downs in the studio).
+    pub fn params(self) -> &'static [ParamSpec] {
+        specs(self)
     }
 }
 

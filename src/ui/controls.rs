@@ -1,15 +1,15 @@
 //! The side panel: data, model and training settings. It edits settings and emits commands;
 //! it never touches the worker or the models itself.
 
-use super::app::{StudioCommand, StudioSettings};
 use super::network_builder::{BuilderState, builder_ui};
 use super::params_panel::params_ui;
+use super::state::{StudioCommand, StudioSettings};
 use crate::data::BuiltinDataset;
 use crate::data::csv_loader::{ColumnKind, ColumnReport, TaskOverride};
 use crate::data::features::EngineeredFeature;
 use crate::models::ModelKind;
-use crate::network::OptimizerKind;
-use crate::network::spec::DeviceChoice;
+use crate::models::network::OptimizerKind;
+use crate::models::network::spec::DeviceChoice;
 
 /// What the controls show but do not own.
 pub struct ControlsContext<'a> {
@@ -47,10 +47,39 @@ pub fn controls_ui(
     builder: &mut BuilderState,
 ) -> Vec<StudioCommand> {
     let mut commands = Vec::new();
-    let mut data_changed = false;
-    let mut model_changed = false;
-    let parameters = context.parameters;
 
+    data_source_ui(ui, settings, context, &mut commands);
+    csv_options_ui(ui, settings, context, &mut commands);
+    let data_changed = generator_ui(ui, settings, context);
+    paint_and_features_ui(ui, settings, context, &mut commands);
+    let model_changed = model_kind_ui(ui, settings)
+        | network_ui(ui, settings, context, &mut commands, builder)
+        | advanced_network_ui(ui, settings, context);
+    if let Some(parameters) = context.parameters {
+        ui.label(format!("Parameters: {parameters}")).on_hover_text(
+            "How many numbers the model learns. Networks usually need many more than classical models.",
+        );
+    }
+
+    if data_changed {
+        commands.push(StudioCommand::RegenerateData);
+    } else if model_changed {
+        commands.push(StudioCommand::Reset);
+    }
+    if (data_changed || model_changed) && !settings.model.kind.is_network() {
+        // Classical fits are quick: refit at once, in the background, as a student expects.
+        commands.push(StudioCommand::TogglePlay);
+    }
+    commands
+}
+
+/// Which data: a built-in set or a file, and a file's loading progress.
+fn data_source_ui(
+    ui: &mut egui::Ui,
+    settings: &mut StudioSettings,
+    context: &ControlsContext<'_>,
+    commands: &mut Vec<StudioCommand>,
+) {
     ui.heading("Data");
     let selected =
         context.file_name.map_or_else(|| settings.dataset.name().to_string(), |f| format!("file: {f}"));
@@ -98,6 +127,15 @@ pub fn controls_ui(
             );
         }
     }
+}
+
+/// A file's target column, its task and what to do with missing cells.
+fn csv_options_ui(
+    ui: &mut egui::Ui,
+    settings: &mut StudioSettings,
+    context: &ControlsContext<'_>,
+    commands: &mut Vec<StudioCommand>,
+) {
     if let Some(columns) = context.file_columns {
         let current = settings.csv_target.clone().unwrap_or_default();
         egui::ComboBox::from_label("Target column")
@@ -153,27 +191,32 @@ pub fn controls_ui(
             commands.push(StudioCommand::ReloadCsv);
         }
     }
+}
+
+/// Samples, noise and classes of generated data, the test share and a new draw.
+/// Returns whether the change needs new data or a fresh model.
+fn generator_ui(ui: &mut egui::Ui, settings: &mut StudioSettings, context: &ControlsContext<'_>) -> bool {
+    let mut changed = false;
     // Samples and noise shape generated data only: a file or a shipped table has its own rows.
     let generated = context.file_name.is_none() && settings.dataset.is_generated();
     if generated {
-        data_changed |= ui
+        changed |= ui
             .add(egui::Slider::new(&mut settings.generator.samples, 20..=2000).text("Samples"))
             .on_hover_text("How many points to generate. More data usually helps a model generalize.")
             .changed();
-        data_changed |= ui
+        changed |= ui
             .add(egui::Slider::new(&mut settings.generator.noise, 0.0..=0.6).text("Noise"))
             .on_hover_text("How much random jitter is added to each point. Noisy data is harder to separate.")
             .changed();
         if matches!(settings.dataset, BuiltinDataset::Blobs | BuiltinDataset::Spiral) {
-            data_changed |= ui
+            changed |= ui
                 .add(egui::Slider::new(&mut settings.generator.classes, 2..=6).text("Classes"))
                 .on_hover_text("How many classes (blobs or spiral arms) to generate.")
                 .changed();
         }
     }
-    let advanced = !context.presentation;
-    if advanced {
-        data_changed |= ui
+    if !context.presentation {
+        changed |= ui
             .add(egui::Slider::new(&mut settings.test_fraction, 0.1..=0.5).text("Test share"))
             .on_hover_text(
                 "The share of points hidden from training and used only to test the model. \
@@ -189,9 +232,18 @@ pub fn controls_ui(
     };
     if ui.button(label).on_hover_text(tip).clicked() {
         settings.generator.seed = settings.generator.seed.wrapping_add(1);
-        data_changed = true;
+        changed = true;
     }
+    changed
+}
 
+/// Painting points and the engineered inputs of 2-D data.
+fn paint_and_features_ui(
+    ui: &mut egui::Ui,
+    settings: &mut StudioSettings,
+    context: &ControlsContext<'_>,
+    commands: &mut Vec<StudioCommand>,
+) {
     if context.paintable {
         let names = context.data.class_names();
         let current = settings
@@ -233,7 +285,12 @@ pub fn controls_ui(
             }
         });
     }
+}
 
+/// The model kind and a classical model's hyper-parameters.
+/// Returns whether the change needs new data or a fresh model.
+fn model_kind_ui(ui: &mut egui::Ui, settings: &mut StudioSettings) -> bool {
+    let mut changed = false;
     ui.separator();
     ui.heading("Model");
     egui::ComboBox::from_label("Model kind")
@@ -242,12 +299,12 @@ pub fn controls_ui(
         .show_ui(ui, |ui| {
             ui.label(egui::RichText::new("Classical").weak());
             for kind in ModelKind::ALL.into_iter().filter(|k| !k.is_network()) {
-                model_changed |= ui.selectable_value(&mut settings.model.kind, kind, kind.label()).changed();
+                changed |= ui.selectable_value(&mut settings.model.kind, kind, kind.label()).changed();
             }
             ui.separator();
             ui.label(egui::RichText::new("Neural network").weak());
             for kind in ModelKind::ALL.into_iter().filter(|k| k.is_network()) {
-                model_changed |= ui.selectable_value(&mut settings.model.kind, kind, kind.label()).changed();
+                changed |= ui.selectable_value(&mut settings.model.kind, kind, kind.label()).changed();
             }
         })
         .response
@@ -258,19 +315,31 @@ pub fn controls_ui(
     if !settings.model.kind.is_network() {
         let change = params_ui(ui, settings.model.kind, &mut settings.model.params);
         if change.committed {
-            model_changed = true;
+            changed = true;
         }
     }
+    changed
+}
 
+/// The network builder and the learning rate.
+/// Returns whether the change needs new data or a fresh model.
+fn network_ui(
+    ui: &mut egui::Ui,
+    settings: &mut StudioSettings,
+    context: &ControlsContext<'_>,
+    commands: &mut Vec<StudioCommand>,
+    builder: &mut BuilderState,
+) -> bool {
+    let mut changed = false;
     if settings.model.kind.is_network() {
         let spec = settings.model.network.get_or_insert_with(|| {
-            crate::network::NetworkSpec::mlp(&settings.model.hidden_layers, settings.model.activation)
+            crate::models::network::NetworkSpec::mlp(&settings.model.hidden_layers, settings.model.activation)
         });
         ui.label("Layers").on_hover_text(
             "Stack layers from the input (top) to the output (added for you). Each row shows the shape it \
              hands on and how many numbers it learns.",
         );
-        model_changed |= builder_ui(ui, spec, context.data, builder);
+        changed |= builder_ui(ui, spec, context.data, builder);
         let lr = ui
             .add(
                 egui::Slider::new(&mut settings.model.learning_rate, 0.0001..=1.0)
@@ -284,8 +353,19 @@ pub fn controls_ui(
             commands.push(StudioCommand::SetLearningRate(settings.model.learning_rate));
         }
     }
-    if settings.model.kind.is_network() && advanced {
-        model_changed |= ui
+    changed
+}
+
+/// Batch size, regularization, initial weights, optimizer and device.
+/// Returns whether the change needs new data or a fresh model.
+fn advanced_network_ui(
+    ui: &mut egui::Ui,
+    settings: &mut StudioSettings,
+    context: &ControlsContext<'_>,
+) -> bool {
+    let mut changed = false;
+    if settings.model.kind.is_network() && !context.presentation {
+        changed |= ui
             .add(
                 egui::Slider::new(&mut settings.model.batch_size, 1..=256)
                     .logarithmic(true)
@@ -295,7 +375,7 @@ pub fn controls_ui(
             .changed();
         if let Some(spec) = settings.model.network.as_mut() {
             let options = &mut spec.options;
-            model_changed |= ui
+            changed |= ui
                 .add(
                     egui::Slider::new(&mut options.l2, 0.0..=0.1)
                         .logarithmic(true)
@@ -307,7 +387,7 @@ pub fn controls_ui(
                      so the network prefers simpler, smoother boundaries and overfits less. 0 turns it off.",
                 )
                 .changed();
-            model_changed |= ui
+            changed |= ui
                 .add(
                     egui::Slider::new(&mut options.l1, 0.0..=0.1)
                         .logarithmic(true)
@@ -322,8 +402,8 @@ pub fn controls_ui(
             egui::ComboBox::from_label("Initial weights")
                 .selected_text(options.init.name())
                 .show_ui(ui, |ui| {
-                    for init in crate::network::spec::WeightInit::ALL {
-                        model_changed |= ui.selectable_value(&mut options.init, init, init.name()).changed();
+                    for init in crate::models::network::spec::WeightInit::ALL {
+                        changed |= ui.selectable_value(&mut options.init, init, init.name()).changed();
                     }
                 })
                 .response
@@ -336,7 +416,7 @@ pub fn controls_ui(
             .selected_text(settings.model.optimizer.name())
             .show_ui(ui, |ui| {
                 for optimizer in OptimizerKind::ALL {
-                    model_changed |=
+                    changed |=
                         ui.selectable_value(&mut settings.model.optimizer, optimizer, optimizer.name()).changed();
                 }
             })
@@ -350,7 +430,7 @@ pub fn controls_ui(
                 .selected_text(device.name())
                 .show_ui(ui, |ui| {
                     for choice in [DeviceChoice::Cpu, DeviceChoice::Cuda] {
-                        model_changed |= ui.selectable_value(device, choice, choice.name()).changed();
+                        changed |= ui.selectable_value(device, choice, choice.name()).changed();
                     }
                 })
                 .response
@@ -365,20 +445,5 @@ pub fn controls_ui(
             }
         }
     }
-    if let Some(parameters) = parameters {
-        ui.label(format!("Parameters: {parameters}")).on_hover_text(
-            "How many numbers the model learns. Networks usually need many more than classical models.",
-        );
-    }
-
-    if data_changed {
-        commands.push(StudioCommand::RegenerateData);
-    } else if model_changed {
-        commands.push(StudioCommand::Reset);
-    }
-    if (data_changed || model_changed) && !settings.model.kind.is_network() {
-        // Classical fits are quick: refit at once, in the background, as a student expects.
-        commands.push(StudioCommand::TogglePlay);
-    }
-    commands
+    changed
 }

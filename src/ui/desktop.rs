@@ -3,14 +3,13 @@
 //! the window icon. Everything here returns commands; `app.rs` carries them out.
 
 use std::path::PathBuf;
-use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::app::{CentralTab, SideView, StudioCommand};
+use super::background::{BackgroundTasks, Task};
+use super::state::{CentralTab, SideView, StudioCommand, ThemeChoice};
 use crate::experiment::EXTENSION;
-use crate::training::Waker;
 
 /// Zoom of the whole UI in presentation mode, for a projector at the back of a classroom.
 pub const PRESENTATION_ZOOM: f32 = 1.5;
@@ -88,35 +87,6 @@ impl Preferences {
         };
         self.apply(ctx);
         true
-    }
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ThemeChoice {
-    /// Follow the operating system's light or dark setting.
-    #[default]
-    System,
-    Light,
-    Dark,
-}
-
-impl ThemeChoice {
-    pub const ALL: [ThemeChoice; 3] = [ThemeChoice::System, ThemeChoice::Light, ThemeChoice::Dark];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            ThemeChoice::System => "Follow the system",
-            ThemeChoice::Light => "Light",
-            ThemeChoice::Dark => "Dark",
-        }
-    }
-
-    fn preference(self) -> egui::ThemePreference {
-        match self {
-            ThemeChoice::System => egui::ThemePreference::System,
-            ThemeChoice::Light => egui::ThemePreference::Light,
-            ThemeChoice::Dark => egui::ThemePreference::Dark,
-        }
     }
 }
 
@@ -301,12 +271,8 @@ pub struct MenuContext<'a> {
 }
 
 /// File, View, Lessons and Help menus. Returns what was chosen.
-pub fn menu_bar_ui(
-    ui: &mut egui::Ui,
-    context: &MenuContext<'_>,
-) -> (Vec<StudioCommand>, Option<super::lessons_view::LessonCommand>) {
+pub fn menu_bar_ui(ui: &mut egui::Ui, context: &MenuContext<'_>) -> Vec<StudioCommand> {
     let mut commands = Vec::new();
-    let mut lesson = None;
     egui::MenuBar::new().ui(ui, |ui| {
         ui.menu_button("File", |ui| {
             if ui.button("Open experiment... (Ctrl+O)").on_hover_text(
@@ -359,7 +325,9 @@ pub fn menu_bar_ui(
             ui.separator();
             ui.label("Zoom: Ctrl+Plus, Ctrl+Minus, Ctrl+0");
         });
-        lesson = super::lessons_view::lessons_menu_ui(ui, context.lessons);
+        if let Some(lesson) = super::lessons_view::lessons_menu_ui(ui, context.lessons) {
+            commands.push(StudioCommand::Lesson(lesson));
+        }
         ui.menu_button("Help", |ui| {
             if ui.button("Keyboard shortcuts").clicked() {
                 commands.push(StudioCommand::ShowHelp);
@@ -375,7 +343,7 @@ pub fn menu_bar_ui(
             ui.weak(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
         }
     });
-    (commands, lesson)
+    commands
 }
 
 /// The Help window: shortcuts and where things are.
@@ -393,12 +361,11 @@ pub fn help_window_ui(ctx: &egui::Context, open: &mut bool) {
     });
 }
 
-/// A native Open or Save dialog for experiments, on its own thread so the UI keeps drawing.
-pub fn experiment_dialog_in_background(save: bool, waker: Waker) -> Receiver<Option<PathBuf>> {
-    let (sender, receiver) = mpsc::channel();
-    let _ = std::thread::Builder::new().name("experiment-dialog".into()).spawn(move || {
+/// A native Open or Save dialog for experiments, in the background so the UI keeps drawing.
+pub fn experiment_dialog_in_background(save: bool, tasks: &BackgroundTasks) -> Task<Option<PathBuf>> {
+    tasks.spawn("experiment-dialog", move |_| {
         let dialog = rfd::FileDialog::new().add_filter("Learnscope experiments", &["json"]);
-        let picked = if save {
+        if save {
             dialog
                 .set_title("Save the experiment")
                 .set_file_name(format!("experiment.{EXTENSION}"))
@@ -406,11 +373,8 @@ pub fn experiment_dialog_in_background(save: bool, waker: Waker) -> Receiver<Opt
                 .map(crate::experiment::with_extension)
         } else {
             dialog.set_title("Open an experiment").pick_file()
-        };
-        let _ = sender.send(picked);
-        waker();
-    });
-    receiver
+        }
+    })
 }
 
 /// The window icon, decoded from the PNG in `assets/`.

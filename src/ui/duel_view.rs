@@ -3,15 +3,15 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::Receiver;
 
+use super::background::{BackgroundTasks, Task};
 use super::boundary::{BoundaryOverlay, BoundaryView};
 use super::report_view::table_ui;
 use crate::data::{BuiltinDataset, Dataset, GeneratorSettings, Split, stratified_split};
 use crate::lessons::ReportTable;
 use crate::lessons::duel::{Contender, duel, rows_table};
 use crate::models::{ModelConfig, ModelKind};
-use crate::training::{GridSpec, TrainEvent, TrainJob, TrainingWorker, Waker, WorkerCommand};
+use crate::training::{GridSpec, TrainEvent, TrainJob, TrainingWorker, WorkerCommand};
 
 const GRID_RESOLUTION: usize = 64;
 
@@ -117,7 +117,7 @@ pub struct DuelView {
     playing: bool,
     /// The comparison table once both have finished (from the lessons' duel helper).
     table: Option<ReportTable>,
-    pending_table: Option<Receiver<Result<ReportTable, String>>>,
+    pending_table: Option<Task<Result<ReportTable, String>>>,
     /// Stops the helper's measurement when the duel starts over.
     cancel: Arc<AtomicBool>,
     /// The two models as configured: classical first, then the network.
@@ -144,7 +144,7 @@ impl Default for DuelView {
 
 impl DuelView {
     /// Builds the data, the shared split and both workers (paused), dropping any earlier run.
-    pub fn restart(&mut self, waker: &Waker) {
+    pub fn restart(&mut self, tasks: &BackgroundTasks) {
         self.playing = false;
         self.table = None;
         self.pending_table = None;
@@ -188,7 +188,7 @@ impl DuelView {
                 scale: true,
                 grid: grid.clone(),
             };
-            side.worker = Some(TrainingWorker::spawn(job, Arc::clone(waker)));
+            side.worker = Some(TrainingWorker::spawn(job, tasks.waker()));
         }
     }
 
@@ -197,9 +197,9 @@ impl DuelView {
     }
 
     /// Play or pause both sides together.
-    pub fn toggle_play(&mut self, waker: &Waker) {
+    pub fn toggle_play(&mut self, tasks: &BackgroundTasks) {
         if !self.is_started() {
-            self.restart(waker);
+            self.restart(tasks);
         }
         self.playing = !self.playing;
         let command = if self.playing { WorkerCommand::Play } else { WorkerCommand::Pause };
@@ -232,7 +232,7 @@ impl DuelView {
     }
 
     /// Takes the workers' news; once both have finished, asks for the comparison table.
-    pub fn poll(&mut self, ctx: &egui::Context, waker: &Waker) {
+    pub fn poll(&mut self, ctx: &egui::Context, tasks: &BackgroundTasks) {
         let background = ctx.global_style().visuals.extreme_bg_color;
         for side in &mut self.sides {
             side.drain(ctx, background);
@@ -240,11 +240,11 @@ impl DuelView {
         if self.playing && self.both_finished() {
             self.playing = false;
             if self.table.is_none() && self.pending_table.is_none() {
-                self.pending_table = Some(self.comparison_in_background(waker));
+                self.pending_table = Some(self.comparison_in_background(tasks));
             }
         }
-        if let Some(receiver) = &self.pending_table
-            && let Ok(result) = receiver.try_recv()
+        if let Some(task) = &self.pending_table
+            && let Some(result) = task.poll().unwrap_or_else(|e| Some(Err(e)))
         {
             self.pending_table = None;
             match result {
@@ -279,8 +279,7 @@ impl DuelView {
 
     /// Measures both models again with the lessons' duel helper (same split, same timing method),
     /// on a background thread, for the comparison table.
-    fn comparison_in_background(&self, waker: &Waker) -> Receiver<Result<ReportTable, String>> {
-        let (sender, receiver) = std::sync::mpsc::channel();
+    fn comparison_in_background(&self, tasks: &BackgroundTasks) -> Task<Result<ReportTable, String>> {
         let data = Arc::clone(&self.data);
         let split = self.split.clone();
         let contenders: Vec<Contender> = self
@@ -293,23 +292,19 @@ impl DuelView {
             })
             .collect();
         let cancel = Arc::clone(&self.cancel);
-        let waker = Arc::clone(waker);
-        let _ = std::thread::Builder::new().name("duel-table".into()).spawn(move || {
-            let result = duel(&data, &split, &contenders, true, None, &|_, _| {}, &cancel)
+        tasks.spawn("duel-table", move |_| {
+            duel(&data, &split, &contenders, true, None, &|_, _| {}, &cancel)
                 .map(|outcome| outcome.table("Duel"))
-                .map_err(|e| format!("The comparison could not be measured: {e}"));
-            let _ = sender.send(result);
-            waker();
-        });
-        receiver
+                .map_err(|e| format!("The comparison could not be measured: {e}"))
+        })
     }
 
-    pub fn ui(&mut self, ui: &mut egui::Ui, waker: &Waker) {
+    pub fn ui(&mut self, ui: &mut egui::Ui, tasks: &BackgroundTasks) {
         ui.label(
             "Both models learn from the same training rows and are scored on the same test rows; \
              the two plots share their axes (drag or zoom one, the other follows).",
         );
-        self.settings_ui(ui, waker);
+        self.settings_ui(ui, tasks);
         if let Some(error) = &self.error {
             ui.colored_label(ui.visuals().error_fg_color, error);
         }
@@ -350,7 +345,7 @@ impl DuelView {
         }
     }
 
-    fn settings_ui(&mut self, ui: &mut egui::Ui, waker: &Waker) {
+    fn settings_ui(&mut self, ui: &mut egui::Ui, tasks: &BackgroundTasks) {
         let before = self.settings.clone();
         ui.horizontal_wrapped(|ui| {
             egui::ComboBox::from_label("Duel data").selected_text(self.settings.dataset.name()).show_ui(
@@ -372,7 +367,7 @@ impl DuelView {
             ui.add(egui::DragValue::new(&mut self.settings.generator.seed).prefix("seed "));
         });
         if self.settings != before {
-            self.restart(waker);
+            self.restart(tasks);
         }
         ui.horizontal(|ui| {
             let label = if self.playing { "Pause duel" } else { "Play duel" };
@@ -382,10 +377,10 @@ impl DuelView {
                 .on_hover_text("Train both models together on the same training rows.")
                 .clicked()
             {
-                self.toggle_play(waker);
+                self.toggle_play(tasks);
             }
             if ui.button("New duel").on_hover_text("Start both models again from scratch.").clicked() {
-                self.restart(waker);
+                self.restart(tasks);
             }
         });
     }

@@ -18,60 +18,71 @@
 //!
 //! `save_png` asks egui for a screenshot of the next frame (`Context::request_screenshot`),
 //! crops it to `rect × pixels_per_point` (`crop_screenshot`), then asks for a path with the
-//! native save dialog on a background thread and writes the file there with
+//! native save dialog as a background task and writes the file there with
 //! `files::write_png`; nothing blocks the UI thread. `write_metrics_csv` writes the history
 //! atomically and is what tests call directly.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
 
 use egui::{ColorImage, Rect};
 
+use super::background::{BackgroundTasks, Task};
 use crate::files::{WriteError, write_bytes_atomically, write_png};
-use crate::training::{EpochRecord, Waker};
+use crate::training::EpochRecord;
 
 /// How a save ended: the path written, or a message for the user.
 pub type SaveOutcome = Result<PathBuf, String>;
 
+/// Saves under way; a screenshot arrives a frame later and starts its save from egui's callback.
+type PendingSaves = Arc<Mutex<Vec<Task<SaveOutcome>>>>;
+
 pub struct PlotExporter {
-    waker: Waker,
-    sender: Sender<SaveOutcome>,
-    receiver: Receiver<SaveOutcome>,
+    tasks: BackgroundTasks,
+    pending: PendingSaves,
     /// The last save's outcome, shown under the buttons.
     pub last: Option<SaveOutcome>,
 }
 
 impl PlotExporter {
-    pub fn new(waker: Waker) -> Self {
-        let (sender, receiver) = mpsc::channel();
-        Self { waker, sender, receiver, last: None }
+    pub fn new(tasks: BackgroundTasks) -> Self {
+        Self { tasks, pending: PendingSaves::default(), last: None }
     }
 
     /// Picks up saves that finished since the last frame.
     pub fn poll(&mut self) {
-        while let Ok(outcome) = self.receiver.try_recv() {
-            self.last = Some(outcome);
-        }
+        let Ok(mut pending) = self.pending.lock() else { return };
+        pending.retain(|task| match task.poll() {
+            Ok(None) => true,
+            Ok(Some(outcome)) => {
+                self.last = Some(outcome);
+                false
+            }
+            Err(message) => {
+                self.last = Some(Err(message));
+                false
+            }
+        });
     }
 
     /// Screenshots the next frame, crops it to `rect` and saves it where the user says.
     pub fn save_png(&self, ctx: &egui::Context, name: &str, rect: Rect) {
         let pixels_per_point = ctx.pixels_per_point();
-        let sender = self.sender.clone();
-        let waker = Arc::clone(&self.waker);
+        let (tasks, pending) = (self.tasks.clone(), Arc::clone(&self.pending));
         let name = name.to_string();
-        ctx.request_screenshot(move |image| match crop_screenshot(&image, rect, pixels_per_point) {
-            Some((width, height, rgba)) => ask_and_write(
-                format!("{name}.png"),
-                ("PNG images", "png"),
-                move |path| write_png(path, width, height, &rgba),
-                sender,
-                waker,
-            ),
-            None => {
-                let _ = sender.send(Err(format!("{name} is not on screen, so there is nothing to save")));
-                waker();
+        ctx.request_screenshot(move |image| {
+            let task = match crop_screenshot(&image, rect, pixels_per_point) {
+                Some((width, height, rgba)) => {
+                    ask_and_write(&tasks, format!("{name}.png"), ("PNG images", "png"), move |path| {
+                        write_png(path, width, height, &rgba)
+                    })
+                }
+                None => tasks.spawn("save-dialog", move |_| {
+                    Err(format!("{name} is not on screen, so there is nothing to save"))
+                }),
+            };
+            if let Ok(mut pending) = pending.lock() {
+                pending.push(task);
             }
         });
         ctx.request_repaint();
@@ -79,13 +90,12 @@ impl PlotExporter {
 
     /// Asks where to save the metrics history, then writes it as CSV.
     pub fn save_metrics_csv(&self, name: &str, records: Vec<EpochRecord>) {
-        ask_and_write(
-            format!("{name}.csv"),
-            ("CSV tables", "csv"),
-            move |path| write_metrics_csv(path, &records),
-            self.sender.clone(),
-            Arc::clone(&self.waker),
-        );
+        let task = ask_and_write(&self.tasks, format!("{name}.csv"), ("CSV tables", "csv"), move |path| {
+            write_metrics_csv(path, &records)
+        });
+        if let Ok(mut pending) = self.pending.lock() {
+            pending.push(task);
+        }
     }
 
     /// The last save's outcome, in a line.
@@ -114,37 +124,26 @@ pub fn csv_button(ui: &mut egui::Ui) -> bool {
         .clicked()
 }
 
-/// Opens the save dialog on its own thread, writes the file there and reports back.
+/// Opens the save dialog as a background task and writes the file there.
 fn ask_and_write(
+    tasks: &BackgroundTasks,
     default_name: String,
     filter: (&'static str, &'static str),
     write: impl FnOnce(&Path) -> Result<(), WriteError> + Send + 'static,
-    sender: Sender<SaveOutcome>,
-    waker: Waker,
-) {
-    let spawned = std::thread::Builder::new().name("save-dialog".into()).spawn({
-        let sender = sender.clone();
-        let waker = Arc::clone(&waker);
-        move || {
-            let picked = rfd::FileDialog::new()
-                .set_title("Save as")
-                .set_file_name(&default_name)
-                .add_filter(filter.0, &[filter.1])
-                .save_file();
-            let outcome = match picked {
-                Some(path) => write(&path).map(|()| path).map_err(|e| e.to_string()),
-                None => Err(format!(
-                    "{default_name} was not saved: no file was chosen (or no save dialog could open here)"
-                )),
-            };
-            let _ = sender.send(outcome);
-            waker();
+) -> Task<SaveOutcome> {
+    tasks.spawn("save-dialog", move |_| {
+        let picked = rfd::FileDialog::new()
+            .set_title("Save as")
+            .set_file_name(&default_name)
+            .add_filter(filter.0, &[filter.1])
+            .save_file();
+        match picked {
+            Some(path) => write(&path).map(|()| path).map_err(|e| e.to_string()),
+            None => Err(format!(
+                "{default_name} was not saved: no file was chosen (or no save dialog could open here)"
+            )),
         }
-    });
-    if let Err(e) = spawned {
-        let _ = sender.send(Err(format!("could not open the save dialog: {e}")));
-        waker();
-    }
+    })
 }
 
 /// The part of a screenshot under `rect` (in points), as RGBA bytes: `(width, height, bytes)`.

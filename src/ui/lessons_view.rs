@@ -3,12 +3,11 @@
 //! Lesson files are opened, saved and exported on background threads; nothing here blocks the UI.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver};
 
+use super::background::{BackgroundTasks, Task};
 use super::duel_view::DuelView;
 use super::report_view::ReportView;
+use super::state::LessonCommand;
 use crate::data::BuiltinDataset;
 use crate::lessons::export::export_report;
 use crate::lessons::{
@@ -16,7 +15,6 @@ use crate::lessons::{
     run_lesson, save_lesson,
 };
 use crate::models::ModelKind;
-use crate::training::Waker;
 
 /// The six differences between classical machine learning and deep learning, as the menu groups them.
 pub const DIFFERENCES: [&str; 6] = [
@@ -28,29 +26,8 @@ pub const DIFFERENCES: [&str; 6] = [
     "6 - Training and optimization",
 ];
 
-/// What the Lessons menu asks for; handled by `LessonsStudio::handle`.
-#[derive(Clone, Debug, PartialEq)]
-pub enum LessonCommand {
-    OpenBuiltin(String),
-    OpenFileDialog,
-    OpenPath(PathBuf),
-    SaveAsDialog,
-    SavePath(PathBuf),
-    ExportDialog,
-    ExportTo(PathBuf),
-    Run,
-    Cancel,
-    ShowDuel,
-}
-
-/// A lesson run on its own thread.
-struct LessonRun {
-    cancel: Arc<AtomicBool>,
-    progress: Receiver<(f32, String)>,
-    outcome: Receiver<RunOutcome>,
-    fraction: f32,
-    stage: String,
-}
+/// A lesson run in the background, with progress and Cancel.
+type LessonRun = Task<RunOutcome>;
 
 enum RunOutcome {
     Report(Box<LessonReport>),
@@ -60,13 +37,13 @@ enum RunOutcome {
 
 /// Background file work: a dialog, then reading or writing.
 enum FileTask {
-    Open(Receiver<Option<Result<(Lesson, PathBuf), String>>>),
-    Save(Receiver<Option<Result<PathBuf, String>>>),
-    Export(Receiver<Option<Result<Vec<PathBuf>, String>>>),
+    Open(Task<Option<Result<(Lesson, PathBuf), String>>>),
+    Save(Task<Option<Result<PathBuf, String>>>),
+    Export(Task<Option<Result<Vec<PathBuf>, String>>>),
 }
 
 pub struct LessonsStudio {
-    waker: Waker,
+    tasks: BackgroundTasks,
     builtin: Vec<Lesson>,
     lesson: Option<Lesson>,
     /// The file the lesson came from, if any.
@@ -86,9 +63,9 @@ pub struct LessonsStudio {
 }
 
 impl LessonsStudio {
-    pub fn new(waker: Waker) -> Self {
+    pub fn new(tasks: BackgroundTasks) -> Self {
         Self {
-            waker,
+            tasks,
             builtin: builtin_lessons(),
             lesson: None,
             path: None,
@@ -168,13 +145,13 @@ impl LessonsStudio {
             LessonCommand::Run => self.start_run(),
             LessonCommand::Cancel => {
                 if let Some(run) = &self.run {
-                    run.cancel.store(true, Ordering::Relaxed);
+                    run.cancel();
                 }
             }
             LessonCommand::ShowDuel => {
                 self.duel_open = true;
                 if !self.duel.is_started() {
-                    self.duel.restart(&self.waker);
+                    self.duel.restart(&self.tasks);
                 }
             }
         }
@@ -196,7 +173,7 @@ impl LessonsStudio {
 
     fn cancel_run(&mut self) {
         if let Some(run) = self.run.take() {
-            run.cancel.store(true, Ordering::Relaxed);
+            run.cancel();
         }
     }
 
@@ -205,49 +182,28 @@ impl LessonsStudio {
         self.cancel_run();
         self.error = None;
         self.notice = None;
-        let cancel = Arc::new(AtomicBool::new(false));
-        let (progress_tx, progress) = mpsc::channel();
-        let (outcome_tx, outcome) = mpsc::channel();
         let options = RunOptions { quick: self.quick };
-        let waker = Arc::clone(&self.waker);
-        let flag = Arc::clone(&cancel);
-        let spawned = std::thread::Builder::new().name("lesson-run".into()).spawn(move || {
-            let report_progress = |fraction: f32, stage: &str| {
-                let _ = progress_tx.send((fraction, stage.to_string()));
-                waker();
-            };
-            let outcome = match run_lesson(&lesson, &options, &report_progress, &flag) {
+        self.run = Some(self.tasks.spawn("lesson-run", move |task| {
+            let report_progress = |fraction: f32, stage: &str| task.report(fraction, stage);
+            match run_lesson(&lesson, &options, &report_progress, task.cancel_flag()) {
                 Ok(report) => RunOutcome::Report(Box::new(report)),
                 Err(LessonError::Cancelled) => RunOutcome::Cancelled,
                 Err(e) => RunOutcome::Failed(format!("The lesson stopped: {e}")),
-            };
-            let _ = outcome_tx.send(outcome);
-            waker();
-        });
-        match spawned {
-            Ok(_) => {
-                self.run =
-                    Some(LessonRun { cancel, progress, outcome, fraction: 0.0, stage: "starting".into() })
             }
-            Err(e) => self.error = Some(format!("could not start the lesson: {e}")),
-        }
+        }));
     }
 
     fn open_in_background(&mut self, path: Option<PathBuf>) {
-        let (sender, receiver) = mpsc::channel();
-        let waker = Arc::clone(&self.waker);
-        let _ = std::thread::Builder::new().name("lesson-open".into()).spawn(move || {
+        let task = self.tasks.spawn("lesson-open", move |_| {
             let path = path.or_else(|| {
                 rfd::FileDialog::new()
                     .set_title("Open a lesson")
                     .add_filter("Learnscope lessons", &["json"])
                     .pick_file()
             });
-            let outcome = path.map(|path| load_lesson(&path).map(|l| (l, path)).map_err(|e| e.to_string()));
-            let _ = sender.send(outcome);
-            waker();
+            path.map(|path| load_lesson(&path).map(|l| (l, path)).map_err(|e| e.to_string()))
         });
-        self.file_task = Some(FileTask::Open(receiver));
+        self.file_task = Some(FileTask::Open(task));
     }
 
     fn save_in_background(&mut self, path: Option<PathBuf>) {
@@ -255,9 +211,7 @@ impl LessonsStudio {
             self.notice = Some("Open a lesson first; then Save lesson as... writes your edited copy.".into());
             return;
         };
-        let (sender, receiver) = mpsc::channel();
-        let waker = Arc::clone(&self.waker);
-        let _ = std::thread::Builder::new().name("lesson-save".into()).spawn(move || {
+        let task = self.tasks.spawn("lesson-save", move |_| {
             let path = path.or_else(|| {
                 rfd::FileDialog::new()
                     .set_title("Save the lesson as")
@@ -265,12 +219,9 @@ impl LessonsStudio {
                     .add_filter("Learnscope lessons", &["json"])
                     .save_file()
             });
-            let outcome =
-                path.map(|path| save_lesson(&lesson, &path).map(|_| path).map_err(|e| e.to_string()));
-            let _ = sender.send(outcome);
-            waker();
+            path.map(|path| save_lesson(&lesson, &path).map(|_| path).map_err(|e| e.to_string()))
         });
-        self.file_task = Some(FileTask::Save(receiver));
+        self.file_task = Some(FileTask::Save(task));
     }
 
     fn export_in_background(&mut self, folder: Option<PathBuf>) {
@@ -279,40 +230,33 @@ impl LessonsStudio {
                 Some("Run the lesson first; then Export report... writes its tables and charts.".into());
             return;
         };
-        let (sender, receiver) = mpsc::channel();
-        let waker = Arc::clone(&self.waker);
-        let _ = std::thread::Builder::new().name("report-export".into()).spawn(move || {
+        let task = self.tasks.spawn("report-export", move |_| {
             let folder = folder.or_else(|| {
                 rfd::FileDialog::new().set_title("Export the report into a folder").pick_folder()
             });
-            let _ = sender.send(folder.map(|folder| export_report(&report, &folder)));
-            waker();
+            folder.map(|folder| export_report(&report, &folder))
         });
-        self.file_task = Some(FileTask::Export(receiver));
+        self.file_task = Some(FileTask::Export(task));
     }
 
     /// Takes news from the run and the file threads; call once per frame.
     pub fn poll(&mut self, ctx: &egui::Context) {
-        if let Some(run) = &mut self.run {
-            for (fraction, stage) in run.progress.try_iter() {
-                run.fraction = fraction;
-                run.stage = stage;
-            }
-            match run.outcome.try_recv() {
-                Ok(RunOutcome::Report(report)) => {
+        if let Some(run) = &self.run {
+            match run.poll() {
+                Ok(Some(RunOutcome::Report(report))) => {
                     self.report = Some(*report);
                     self.run = None;
                 }
-                Ok(RunOutcome::Cancelled) => {
+                Ok(Some(RunOutcome::Cancelled)) => {
                     self.notice = Some("The lesson was cancelled.".into());
                     self.run = None;
                 }
-                Ok(RunOutcome::Failed(message)) => {
+                Ok(Some(RunOutcome::Failed(message))) => {
                     self.error = Some(message);
                     self.run = None;
                 }
-                Err(mpsc::TryRecvError::Empty) => {}
-                Err(mpsc::TryRecvError::Disconnected) => {
+                Ok(None) => {}
+                Err(_) => {
                     self.error = Some("the lesson stopped unexpectedly".into());
                     self.run = None;
                 }
@@ -320,7 +264,7 @@ impl LessonsStudio {
         }
         self.poll_files();
         if self.duel_open {
-            self.duel.poll(ctx, &self.waker);
+            self.duel.poll(ctx, &self.tasks);
         }
     }
 
@@ -336,39 +280,47 @@ impl LessonsStudio {
     fn poll_file_task(&mut self) {
         let no_choice = "No file was chosen. If no dialog appeared, this system has no file-dialog service.";
         match &self.file_task {
-            Some(FileTask::Open(receiver)) => match receiver.try_recv() {
-                Ok(Some(Ok((lesson, path)))) => {
+            Some(FileTask::Open(task)) => match task.poll() {
+                Ok(Some(Some(Ok((lesson, path))))) => {
                     self.file_task = None;
                     self.show_lesson(lesson, Some(path));
                 }
-                Ok(Some(Err(message))) => {
+                Ok(Some(Some(Err(message)))) => {
                     self.file_task = None;
                     self.error = Some(format!("The lesson could not be opened. {message}"));
                 }
-                Ok(None) => {
+                Ok(Some(None)) => {
                     self.file_task = None;
                     self.notice = Some(no_choice.into());
                 }
-                Err(_) => {}
+                Ok(None) => {}
+                Err(message) => {
+                    self.file_task = None;
+                    self.error = Some(message);
+                }
             },
-            Some(FileTask::Save(receiver)) => match receiver.try_recv() {
-                Ok(Some(Ok(path))) => {
+            Some(FileTask::Save(task)) => match task.poll() {
+                Ok(Some(Some(Ok(path)))) => {
                     self.file_task = None;
                     self.notice = Some(format!("Saved the lesson to {}", path.display()));
                     self.path = Some(path);
                 }
-                Ok(Some(Err(message))) => {
+                Ok(Some(Some(Err(message)))) => {
                     self.file_task = None;
                     self.error = Some(format!("The lesson could not be saved. {message}"));
                 }
-                Ok(None) => {
+                Ok(Some(None)) => {
                     self.file_task = None;
                     self.notice = Some(no_choice.into());
                 }
-                Err(_) => {}
+                Ok(None) => {}
+                Err(message) => {
+                    self.file_task = None;
+                    self.error = Some(message);
+                }
             },
-            Some(FileTask::Export(receiver)) => match receiver.try_recv() {
-                Ok(Some(Ok(files))) => {
+            Some(FileTask::Export(task)) => match task.poll() {
+                Ok(Some(Some(Ok(files)))) => {
                     self.file_task = None;
                     let folder = files.first().and_then(|f| f.parent()).map(Path::display);
                     self.notice = Some(format!(
@@ -377,22 +329,27 @@ impl LessonsStudio {
                         folder.map_or_else(String::new, |f| f.to_string())
                     ));
                 }
-                Ok(Some(Err(message))) => {
+                Ok(Some(Some(Err(message)))) => {
                     self.file_task = None;
                     self.error = Some(format!("The report could not be exported. {message}"));
                 }
-                Ok(None) => {
+                Ok(Some(None)) => {
                     self.file_task = None;
                     self.notice = Some(no_choice.into());
                 }
-                Err(_) => {}
+                Ok(None) => {}
+                Err(message) => {
+                    self.file_task = None;
+                    self.error = Some(message);
+                }
             },
             None => {}
         }
     }
 
-    /// The lesson and duel windows; call after the panels.
-    pub fn windows_ui(&mut self, ctx: &egui::Context) {
+    /// The lesson and duel windows; call after the panels. Returns what was clicked, for the
+    /// studio to hand back to `handle` at the end of the frame.
+    pub fn windows_ui(&mut self, ctx: &egui::Context) -> Vec<LessonCommand> {
         self.poll(ctx);
         let mut commands = Vec::new();
         if self.lesson_open {
@@ -408,27 +365,25 @@ impl LessonsStudio {
         }
         if self.duel_open {
             let mut open = true;
-            let waker = Arc::clone(&self.waker);
+            let tasks = self.tasks.clone();
             egui::Window::new("Duel: classical vs network")
                 .open(&mut open)
                 .default_pos([300.0, 70.0])
                 .default_size([960.0, 640.0])
-                .show(ctx, |ui| self.duel.ui(ui, &waker));
+                .show(ctx, |ui| self.duel.ui(ui, &tasks));
             if !open && self.duel.is_playing() {
                 // A closed duel stops using the CPU; reopening it shows where it paused.
-                self.duel.toggle_play(&waker);
+                self.duel.toggle_play(&tasks);
             }
             self.duel_open = open;
         }
-        for command in commands {
-            self.handle(command);
-        }
         if let Some(run) = &self.run
-            && run.fraction < 1.0
+            && run.progress().0 < 1.0
         {
             // Keep the progress bar's animation alive between progress messages.
             ctx.request_repaint_after(std::time::Duration::from_millis(200));
         }
+        commands
     }
 
     fn lesson_ui(&mut self, ui: &mut egui::Ui) -> Vec<LessonCommand> {
@@ -483,11 +438,13 @@ impl LessonsStudio {
             }
         });
         if let Some(run) = &self.run {
-            ui.add(egui::ProgressBar::new(run.fraction.clamp(0.0, 1.0)).show_percentage().text(format!(
-                "{:.0}% {}",
-                run.fraction * 100.0,
-                run.stage
-            )));
+            let (fraction, stage) = run.progress();
+            let stage = if stage.is_empty() { "starting".to_string() } else { stage };
+            ui.add(
+                egui::ProgressBar::new(fraction)
+                    .show_percentage()
+                    .text(format!("{:.0}% {stage}", fraction * 100.0)),
+            );
         }
         if let Some(report) = &self.report {
             ui.separator();

@@ -2,6 +2,7 @@
 //! reads the training worker's events.
 
 mod app;
+pub mod background;
 mod boundary;
 mod controls;
 mod curves;
@@ -19,8 +20,10 @@ mod palette;
 mod params_panel;
 mod report_view;
 mod rewind;
+pub mod state;
 
-pub use app::{CentralTab, RunStatus, SideView, StudioApp, StudioSettings, ViewAxes};
+pub use app::StudioApp;
+pub use state::{CentralTab, RunStatus, SideView, StudioCommand, StudioSettings, ThemeChoice, ViewAxes};
 
 use crate::data::BuiltinDataset;
 
@@ -31,7 +34,7 @@ pub struct StudioStart {
     pub data: Option<std::path::PathBuf>,
     pub target: Option<String>,
     pub model: Option<crate::models::ModelKind>,
-    pub net: Option<crate::network::NetworkSpec>,
+    pub net: Option<crate::models::network::NetworkSpec>,
 }
 
 /// Opens the studio window and blocks until it closes.

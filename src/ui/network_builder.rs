@@ -2,9 +2,9 @@
 //! layer's output shape and parameter count, and the refusal of impossible stacks named inline.
 
 use crate::data::Dataset;
-use crate::network::shapes::{OutputHead, Shape, ShapeReport, infer};
-use crate::network::spec::{RecurrentKind, presets};
-use crate::network::{Activation, LayerSpec, NetworkSpec};
+use crate::models::network::shapes::{OutputHead, Shape, ShapeReport, infer};
+use crate::models::network::spec::{RecurrentKind, presets};
+use crate::models::network::{Activation, LayerSpec, NetworkSpec};
 
 /// Layers a student can add, with the settings each starts with.
 const NEW_LAYERS: [(&str, LayerSpec); 13] = [

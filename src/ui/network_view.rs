@@ -12,12 +12,13 @@ use egui_plot::{Legend, Line, Plot, PlotPoint, PlotPoints};
 
 use super::palette::{class_color, mix, value_color};
 use crate::data::{Dataset, InputShape, Target};
-use crate::network::Shape;
-use crate::network::diagnostics::{OverfitWatch, Severity};
-use crate::network::explain::Explanation;
-use crate::network::live::ExplainTarget;
-use crate::network::snapshot::{DiagramStage, Histogram, NetworkInsight};
+use crate::models::network::Shape;
+use crate::models::network::diagnostics::Severity;
+use crate::models::network::explain::Explanation;
+use crate::models::network::snapshot::{DiagramStage, Histogram, NetworkInsight};
 use crate::training::EpochRecord;
+use crate::training::ExplainTarget;
+use crate::training::OverfitWatch;
 
 /// Time slices kept per histogram strip; beyond this every other one is dropped.
 const HISTORY_SLICES: usize = 48;

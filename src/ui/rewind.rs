@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::training::{DecisionGrid, EpochRecord, TestScores};
+use crate::training::{DecisionGrid, EpochRecord, Scores};
 
 /// Snapshots kept at most (each is one 64×64 grid plus scores: about 30 kB).
 pub const MAX_SNAPSHOTS: usize = 200;
@@ -14,7 +14,7 @@ pub const MAX_SNAPSHOTS: usize = 200;
 pub struct Snapshot {
     pub grid: Arc<DecisionGrid>,
     pub record: Option<EpochRecord>,
-    pub scores: Option<Arc<TestScores>>,
+    pub scores: Option<Arc<Scores>>,
 }
 
 impl Snapshot {
@@ -75,7 +75,7 @@ impl Rewind {
         &mut self,
         grid: Arc<DecisionGrid>,
         record: Option<EpochRecord>,
-        scores: Option<Arc<TestScores>>,
+        scores: Option<Arc<Scores>>,
     ) {
         let snapshot = Snapshot { grid, record, scores };
         let epoch = snapshot.epoch();
@@ -94,7 +94,7 @@ impl Rewind {
     }
 
     /// Test scores arrive just after their grid: they complete the newest snapshot.
-    pub fn attach_scores(&mut self, scores: Arc<TestScores>) {
+    pub fn attach_scores(&mut self, scores: Arc<Scores>) {
         if let Some(last) = self.snapshots.last_mut() {
             last.scores = Some(scores);
         }

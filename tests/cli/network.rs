@@ -71,7 +71,7 @@ fn save_writes_weights_and_spec_that_load_back() {
     ]);
     let report = json_of(&out);
     assert_eq!(report["epochs"], 20);
-    let (net, meta) = learnscope::network::save::load(&path).unwrap();
+    let (net, meta) = learnscope::models::network::save::load(&path).unwrap();
     assert_eq!(meta.spec_text, "dense(8) tanh");
     assert!(meta.scaler.is_some(), "the standardization travels with the weights");
     assert_eq!(learnscope::models::Learner::parameter_count(&net), 2 * 8 + 8 + 9);

@@ -9,7 +9,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use learnscope::data::BuiltinDataset;
 use learnscope::models::ModelKind;
-use learnscope::ui::desktop::ThemeChoice;
+use learnscope::ui::ThemeChoice;
 use learnscope::ui::{CentralTab, RunStatus, StudioApp};
 
 fn studio() -> Harness<'static, StudioApp> {

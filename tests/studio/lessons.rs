@@ -10,7 +10,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use learnscope::lessons::{builtin_lessons, load_lesson};
 use learnscope::ui::StudioApp;
-use learnscope::ui::lessons_view::LessonCommand;
+use learnscope::ui::state::LessonCommand;
 
 fn studio() -> Harness<'static, StudioApp> {
     let mut harness = studio_sized(1280.0, 900.0);

@@ -79,7 +79,7 @@ fn a_spec_set_from_outside_shows_in_the_builder_with_its_shapes() {
     let mut harness = studio();
     harness.run_steps(2);
     harness.state_mut().settings_mut().model.network =
-        learnscope::network::NetworkSpec::parse("dense(4) relu").ok();
+        learnscope::models::network::NetworkSpec::parse("dense(4) relu").ok();
     harness.state_mut().refit();
     harness.run_steps(3);
     assert!(harness.query_all_by_label_contains("-> [4]").next().is_some());
@@ -95,9 +95,9 @@ fn a_diverging_network_stops_with_advice_and_the_studio_keeps_running() {
     {
         let settings = harness.state_mut().settings_mut();
         settings.model.learning_rate = 1.0;
-        settings.model.optimizer = learnscope::network::OptimizerKind::Sgd;
+        settings.model.optimizer = learnscope::models::network::OptimizerKind::Sgd;
         // No activation: nothing saturates or dies, so a huge step must blow the weights up.
-        settings.model.network = learnscope::network::NetworkSpec::parse("dense(16) dense(16)").ok();
+        settings.model.network = learnscope::models::network::NetworkSpec::parse("dense(16) dense(16)").ok();
     }
     harness.get_by_label("Reset").click();
     harness.run_steps(2);

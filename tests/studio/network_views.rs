@@ -8,7 +8,7 @@ use std::time::Duration;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use learnscope::data::BuiltinDataset;
-use learnscope::network::NetworkSpec;
+use learnscope::models::network::NetworkSpec;
 use learnscope::ui::StudioApp;
 
 fn studio() -> Harness<'static, StudioApp> {

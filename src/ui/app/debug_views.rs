@@ -8,7 +8,7 @@ use egui_plot::PlotPoint;
 
 use super::StudioApp;
 use crate::models::insight::{ModelInsight, TreeInsight};
-use crate::training::{DecisionGrid, EpochRecord, TestScores};
+use crate::training::{DecisionGrid, EpochRecord, Scores};
 use crate::ui::boundary::{BoundaryOverlay, PlotPointer};
 use crate::ui::export;
 use crate::ui::palette::class_color;
@@ -44,18 +44,18 @@ impl StudioApp {
     /// click; cleared when the data changes. Views that explain a prediction (the tree's rule
     /// path here, the network's input saliency in the network views) read this.
     pub fn pinned_point(&self) -> Option<Vec<f64>> {
-        self.debug.pinned.as_ref().map(|p| p.raw.clone())
+        self.views.debug.pinned.as_ref().map(|p| p.raw.clone())
     }
 
     /// The data row pinned, when the click landed on one.
     pub fn pinned_row(&self) -> Option<usize> {
-        self.debug.pinned.as_ref().and_then(|p| p.row)
+        self.views.debug.pinned.as_ref().and_then(|p| p.row)
     }
 
     /// Pins the data row nearest to (x, y) on the boundary plot, or that place itself when no
     /// row is close: what a left click on the plot does when not painting.
     pub fn pin_at(&mut self, x: f64, y: f64) {
-        let coords = &self.boundary.coords;
+        let coords = &self.views.boundary.coords;
         let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
         for c in coords {
             for k in 0..2 {
@@ -68,28 +68,28 @@ impl StudioApp {
         let nearest = coords
             .iter()
             .enumerate()
-            .filter(|&(i, _)| self.boundary.is_drawn(i))
+            .filter(|&(i, _)| self.views.boundary.is_drawn(i))
             .map(|(i, c)| (i, ((c[0] - x).powi(2) + (c[1] - y).powi(2)).sqrt()))
             .min_by(|a, b| a.1.total_cmp(&b.1));
         let pinned = match nearest {
-            Some((row, distance)) if distance <= reach && row < self.data.rows() => {
-                Some(PinnedPoint { raw: self.data.row(row).to_vec(), row: Some(row), at: coords[row] })
+            Some((row, distance)) if distance <= reach && row < self.input.data.rows() => {
+                Some(PinnedPoint { raw: self.input.data.row(row).to_vec(), row: Some(row), at: coords[row] })
             }
             _ => self.place_row(x, y).map(|raw| PinnedPoint { raw, row: None, at: [x, y] }),
         };
         if pinned.is_some() {
-            self.debug.pinned = pinned;
+            self.views.debug.pinned = pinned;
         }
     }
 
     pub fn unpin(&mut self) {
-        self.debug.pinned = None;
+        self.views.debug.pinned = None;
     }
 
     /// The feature row at a place of the plot: the two axes (or the plane) set, the other
     /// features at their mean, engineered features computed from the place.
-    fn place_row(&self, x: f64, y: f64) -> Option<Vec<f64>> {
-        let data = &self.data;
+    pub(super) fn place_row(&self, x: f64, y: f64) -> Option<Vec<f64>> {
+        let data = &self.input.data;
         let d = data.n_features();
         if d == 0 || data.rows() == 0 {
             return None;
@@ -97,7 +97,7 @@ impl StudioApp {
         if d == 1 {
             return Some(vec![x]);
         }
-        let spec = self.boundary.spec.as_ref();
+        let spec = self.views.boundary.spec.as_ref();
         let mut raw = vec![0.0; d];
         if let Some(plane) = spec.and_then(|s| s.plane.as_ref()) {
             plane.row_at(x, y, &mut raw);
@@ -123,8 +123,8 @@ impl StudioApp {
     }
 
     /// Where a feature row sits on the boundary plot (its axes, or its projection on the plane).
-    fn view_point(&self, raw: &[f64]) -> Option<[f64; 2]> {
-        if let Some(plane) = self.boundary.spec.as_ref().and_then(|s| s.plane.as_ref()) {
+    pub(super) fn view_point(&self, raw: &[f64]) -> Option<[f64; 2]> {
+        if let Some(plane) = self.views.boundary.spec.as_ref().and_then(|s| s.plane.as_ref()) {
             return Some(plane.project(raw));
         }
         if raw.len() < 2 {
@@ -136,27 +136,27 @@ impl StudioApp {
 
     /// (misclassified rows, rows scored) at the snapshot the boundary shows.
     pub fn misclassified_count(&self) -> Option<(usize, usize)> {
-        self.boundary.misclassified_count
+        self.views.boundary.misclassified_count
     }
 
     /// True when the boundary plot shows the model's fitted curve (one-feature data).
     pub fn shows_fitted_curve(&self) -> bool {
-        self.boundary.shows_curve()
+        self.views.boundary.shows_curve()
     }
 
     /// Epoch of what the boundary and metrics show: a rewound snapshot's, or the live one.
     pub fn shown_epoch(&self) -> usize {
-        self.rewind.shown().map_or(self.epoch, |s| s.epoch())
+        self.views.rewind.shown().map_or(self.run.epoch, |s| s.epoch())
     }
 
     /// Snapshots the rewind timeline holds.
     pub fn snapshot_count(&self) -> usize {
-        self.rewind.len()
+        self.views.rewind.len()
     }
 
     /// The epochs on the curves, as the CSV export writes them.
     pub fn metrics_history(&self) -> &[EpochRecord] {
-        self.curves.history()
+        self.views.curves.history()
     }
 
     /// The k-means centres drawn on the boundary plot at the iteration on view.
@@ -166,21 +166,21 @@ impl StudioApp {
 
     /// Iterations k-means ran (the slider's range is 0..=this); 0 for other models.
     pub fn kmeans_iterations(&self) -> usize {
-        match self.insight.as_deref() {
+        match self.run.insight.as_deref() {
             Some(ModelInsight::Centroids { iterations, .. }) => iterations.len().saturating_sub(1),
             _ => 0,
         }
     }
 
     /// Each centre's positions from the k-means++ start to the iteration on view.
-    fn centroid_trails(&self) -> Vec<Vec<PlotPoint>> {
+    pub(super) fn centroid_trails(&self) -> Vec<Vec<PlotPoint>> {
         let (Some(ModelInsight::Centroids { iterations, k, n_features, .. }), Some(scaler)) =
-            (self.insight.as_deref(), &self.scaler)
+            (self.run.insight.as_deref(), &self.run.scaler)
         else {
             return Vec::new();
         };
         let last = iterations.len().saturating_sub(1);
-        let shown = self.debug.kmeans_iteration.unwrap_or(last).min(last);
+        let shown = self.views.debug.kmeans_iteration.unwrap_or(last).min(last);
         let d = *n_features;
         (0..*k)
             .map(|c| {
@@ -203,13 +203,13 @@ impl StudioApp {
     }
 
     /// Training rows that are support vectors, where they sit on the plot.
-    fn support_vector_points(&self) -> Vec<PlotPoint> {
-        let Some(ModelInsight::SupportVectors { indices, .. }) = self.insight.as_deref() else {
+    pub(super) fn support_vector_points(&self) -> Vec<PlotPoint> {
+        let Some(ModelInsight::SupportVectors { indices, .. }) = self.run.insight.as_deref() else {
             return Vec::new();
         };
         indices
             .iter()
-            .filter_map(|&i| self.boundary.coords.get(*self.split.train.get(i)?))
+            .filter_map(|&i| self.views.boundary.coords.get(*self.input.split.train.get(i)?))
             .map(|&[x, y]| PlotPoint::new(x, y))
             .collect()
     }
@@ -222,10 +222,10 @@ impl StudioApp {
             .enumerate()
             .map(|(c, trail)| (class_color(c), trail))
             .collect();
-        let pinned = self.debug.pinned.as_ref().map(|p| {
+        let pinned = self.views.debug.pinned.as_ref().map(|p| {
             let [x, y] = p
                 .row
-                .and_then(|row| self.boundary.coords.get(row).copied())
+                .and_then(|row| self.views.boundary.coords.get(row).copied())
                 .or_else(|| self.view_point(&p.raw))
                 .unwrap_or(p.at);
             PlotPoint::new(x, y)
@@ -240,13 +240,13 @@ impl StudioApp {
 
     /// Above the boundary plot: the rewind timeline, the k-means stepper and what is marked.
     pub(super) fn boundary_extras_ui(&mut self, ui: &mut egui::Ui) {
-        let training = self.status == super::RunStatus::Running;
-        if let Some(change) = self.rewind.timeline_ui(ui, training) {
+        let training = self.run.status == super::RunStatus::Running;
+        if let Some(change) = self.views.rewind.timeline_ui(ui, training) {
             self.apply_rewind(ui.ctx(), change);
         }
         let iterations = self.kmeans_iterations();
         if iterations > 0 {
-            let mut shown = self.debug.kmeans_iteration.unwrap_or(iterations).min(iterations);
+            let mut shown = self.views.debug.kmeans_iteration.unwrap_or(iterations).min(iterations);
             let response = ui
                 .add(egui::Slider::new(&mut shown, 0..=iterations).text("k-means iteration"))
                 .on_hover_text(
@@ -254,26 +254,26 @@ impl StudioApp {
                      points nearest to it. Iteration 0 is the k-means++ start; the lines are the trails.",
                 );
             if response.changed() {
-                self.debug.kmeans_iteration = if shown == iterations { None } else { Some(shown) };
+                self.views.debug.kmeans_iteration = if shown == iterations { None } else { Some(shown) };
             }
         }
         let mut notes = Vec::new();
-        if let Some((drawn, rows, stride)) = self.boundary.thinned() {
+        if let Some((drawn, rows, stride)) = self.views.boundary.thinned() {
             notes.push(format!("{drawn} of {rows} points drawn (1 row in {stride})"));
         }
-        if let Some((wrong, scored)) = self.boundary.misclassified_count {
+        if let Some((wrong, scored)) = self.views.boundary.misclassified_count {
             notes.push(format!("{wrong} of {scored} points misclassified (red rings)"));
         }
-        if let Some(ModelInsight::SupportVectors { indices, .. }) = self.insight.as_deref() {
+        if let Some(ModelInsight::SupportVectors { indices, .. }) = self.run.insight.as_deref() {
             notes.push(format!("{} support vectors circled", indices.len()));
         }
-        if self.settings.paint_class.is_none() && self.data.n_features() >= 1 {
+        if self.settings.paint_class.is_none() && self.input.data.n_features() >= 1 {
             let explained = self.settings.model.kind.is_network()
                 || matches!(
-                    self.insight.as_deref(),
+                    self.run.insight.as_deref(),
                     Some(ModelInsight::Tree(_) | ModelInsight::Forest { .. })
                 );
-            notes.push(match (self.debug.pinned.is_some(), explained) {
+            notes.push(match (self.views.debug.pinned.is_some(), explained) {
                 (true, true) => "pinned point (star): see What it learned for why".to_string(),
                 (true, false) => "pinned point (star)".to_string(),
                 (false, true) => "click a point to ask why".to_string(),
@@ -284,7 +284,7 @@ impl StudioApp {
             ui.label(notes.join("; "));
         }
         // Where the last "Save PNG" / "Save CSV" went, whichever plot it came from.
-        self.exporter.message_ui(ui);
+        self.views.exporter.message_ui(ui);
     }
 
     /// After the boundary plot: a click pins a point; a PNG request captures the plot.
@@ -293,21 +293,24 @@ impl StudioApp {
             && let Some([x, y]) = pointer.left_click
         {
             self.pin_at(x, y);
-            if matches!(self.insight.as_deref(), Some(ModelInsight::Tree(_) | ModelInsight::Forest { .. })) {
+            if matches!(
+                self.run.insight.as_deref(),
+                Some(ModelInsight::Tree(_) | ModelInsight::Forest { .. })
+            ) {
                 // The answer to "why?" is the rule path, in the side view.
-                self.side_view = super::SideView::Learned;
+                self.views.side_view = super::SideView::Learned;
             }
         }
         if wants_png {
-            self.exporter.save_png(ui.ctx(), "decision-boundary", pointer.rect);
+            self.views.exporter.save_png(ui.ctx(), "decision-boundary", pointer.rect);
         }
     }
 
-    fn apply_rewind(&mut self, ctx: &egui::Context, change: RewindChange) {
+    pub(super) fn apply_rewind(&mut self, ctx: &egui::Context, change: RewindChange) {
         let background = ctx.global_style().visuals.extreme_bg_color;
         match change {
             RewindChange::Show(grid) | RewindChange::Live(Some(grid)) => {
-                self.boundary.set_grid(ctx, &grid, background)
+                self.views.boundary.set_grid(ctx, &grid, background)
             }
             RewindChange::Live(None) => {}
         }
@@ -320,60 +323,60 @@ impl StudioApp {
         grid: Arc<DecisionGrid>,
         background: egui::Color32,
     ) {
-        self.boundary.skip_mistakes = self.settings.model.kind.is_clustering();
-        self.rewind.record(Arc::clone(&grid), self.latest, self.scores.clone());
-        if self.rewind.is_live() {
-            self.boundary.set_grid(ctx, &grid, background);
+        self.views.boundary.skip_mistakes = self.settings.model.kind.is_clustering();
+        self.views.rewind.record(Arc::clone(&grid), self.run.latest, self.run.scores.clone());
+        if self.views.rewind.is_live() {
+            self.views.boundary.set_grid(ctx, &grid, background);
         }
     }
 
-    pub(super) fn on_scores(&mut self, scores: Arc<TestScores>) {
-        self.rewind.attach_scores(Arc::clone(&scores));
-        self.scores = Some(scores);
+    pub(super) fn on_scores(&mut self, scores: Arc<Scores>) {
+        self.views.rewind.attach_scores(Arc::clone(&scores));
+        self.run.scores = Some(scores);
     }
 
     /// The scores the metrics view shows: the rewound snapshot's, or the latest.
-    fn shown_scores(&self) -> Option<&Arc<TestScores>> {
-        match self.rewind.shown() {
+    pub(super) fn shown_scores(&self) -> Option<&Arc<Scores>> {
+        match self.views.rewind.shown() {
             Some(snapshot) => snapshot.scores.as_ref(),
-            None => self.scores.as_ref(),
+            None => self.run.scores.as_ref(),
         }
     }
 
     /// The "Curves" tab: loss and accuracy, each with a PNG export, and the CSV export.
     pub(super) fn curves_view_ui(&mut self, ui: &mut egui::Ui, available_height: f32) {
         let height = ((available_height - 120.0) / 2.0).max(100.0);
-        self.curves.marker = self.rewind.shown().map(|snapshot| snapshot.epoch());
+        self.views.curves.marker = self.views.rewind.shown().map(|snapshot| snapshot.epoch());
         let mut wants_loss_png = false;
         ui.horizontal(|ui| {
             ui.strong("Loss");
             wants_loss_png = export::png_button(ui);
             if export::csv_button(ui) {
-                self.exporter.save_metrics_csv("metrics", self.curves.history().to_vec());
+                self.views.exporter.save_metrics_csv("metrics", self.views.curves.history().to_vec());
             }
         });
-        let rect = self.curves.loss_ui(ui, height);
+        let rect = self.views.curves.loss_ui(ui, height);
         if wants_loss_png {
-            self.exporter.save_png(ui.ctx(), "loss", rect);
+            self.views.exporter.save_png(ui.ctx(), "loss", rect);
         }
         let mut wants_accuracy_png = false;
         ui.horizontal(|ui| {
             ui.strong("Accuracy");
             wants_accuracy_png = export::png_button(ui);
         });
-        let rect = self.curves.accuracy_ui(ui, height);
+        let rect = self.views.curves.accuracy_ui(ui, height);
         if wants_accuracy_png {
-            self.exporter.save_png(ui.ctx(), "accuracy", rect);
+            self.views.exporter.save_png(ui.ctx(), "accuracy", rect);
         }
     }
 
     /// The "Metrics" tab: the confusion matrix of the shown snapshot (rewound or live).
     pub(super) fn metrics_view_ui(&mut self, ui: &mut egui::Ui) {
-        match (self.shown_scores().cloned(), &self.latest) {
+        match (self.shown_scores().cloned(), &self.run.latest) {
             (Some(scores), _) => {
                 let mut wants_png = false;
                 ui.horizontal(|ui| {
-                    match self.rewind.shown() {
+                    match self.views.rewind.shown() {
                         Some(snapshot) => {
                             ui.strong(format!("Test set at epoch {} (rewound)", snapshot.epoch()))
                         }
@@ -385,15 +388,15 @@ impl StudioApp {
                     .scope(|ui| {
                         metrics_view::confusion_ui(
                             ui,
-                            &scores.confusion,
-                            &scores.per_class,
-                            self.data.class_names(),
+                            scores.confusion_matrix.as_deref().unwrap_or_default(),
+                            scores.per_class.as_deref().unwrap_or_default(),
+                            self.input.data.class_names(),
                         )
                     })
                     .response
                     .rect;
                 if wants_png {
-                    self.exporter.save_png(ui.ctx(), "confusion-matrix", rect);
+                    self.views.exporter.save_png(ui.ctx(), "confusion-matrix", rect);
                 }
             }
             (None, Some(record)) if record.test_r2.is_some() => {
@@ -414,7 +417,7 @@ impl StudioApp {
         match (insight, self.pinned_scaled_row()) {
             (ModelInsight::Tree(tree), Some(row)) => tree.decision_path(&row),
             (ModelInsight::Forest { trees, .. }, Some(row)) if !trees.is_empty() => {
-                trees[self.insight_view.forest_tree.min(trees.len() - 1)].decision_path(&row)
+                trees[self.views.insight_view.forest_tree.min(trees.len() - 1)].decision_path(&row)
             }
             // A forest's trees are not lit by hovering: only a pinned point picks a path.
             (ModelInsight::Forest { .. }, None) => Vec::new(),
@@ -423,8 +426,8 @@ impl StudioApp {
     }
 
     /// The pinned row, standardized like the training rows.
-    fn pinned_scaled_row(&self) -> Option<Vec<f64>> {
-        let (pinned, scaler) = (self.debug.pinned.as_ref()?, self.scaler.as_ref()?);
+    pub(super) fn pinned_scaled_row(&self) -> Option<Vec<f64>> {
+        let (pinned, scaler) = (self.views.debug.pinned.as_ref()?, self.run.scaler.as_ref()?);
         if pinned.raw.len() != scaler.mean.len() {
             return None;
         }
@@ -436,23 +439,23 @@ impl StudioApp {
     /// The readable rules that decide the pinned point: one line per question on its path
     /// through the tree (for a forest, the tree on view), then the answer.
     pub fn pinned_rules(&self) -> Vec<String> {
-        let (Some(insight), Some(row)) = (self.insight.as_deref(), self.pinned_scaled_row()) else {
+        let (Some(insight), Some(row)) = (self.run.insight.as_deref(), self.pinned_scaled_row()) else {
             return Vec::new();
         };
         let tree = match insight {
             ModelInsight::Tree(tree) => tree,
             ModelInsight::Forest { trees, .. } if !trees.is_empty() => {
-                &trees[self.insight_view.forest_tree.min(trees.len() - 1)]
+                &trees[self.views.insight_view.forest_tree.min(trees.len() - 1)]
             }
             _ => return Vec::new(),
         };
         self.tree_rules(tree, &row)
     }
 
-    fn tree_rules(&self, tree: &TreeInsight, row: &[f64]) -> Vec<String> {
-        let names = &self.data.feature_names;
-        let class_names = self.data.class_names();
-        let scaler = self.scaler.as_ref();
+    pub(super) fn tree_rules(&self, tree: &TreeInsight, row: &[f64]) -> Vec<String> {
+        let names = &self.input.data.feature_names;
+        let class_names = self.input.data.class_names();
+        let scaler = self.run.scaler.as_ref();
         let unscale =
             |f: usize, v: f64| scaler.and_then(|s| Some(v * s.scale.get(f)? + s.mean.get(f)?)).unwrap_or(v);
         let path = tree.decision_path(row);
@@ -496,18 +499,19 @@ impl StudioApp {
         ui.strong("Why this prediction?").on_hover_text(
             "The questions the tree asks about the pinned point, in order, and the leaf it lands in.",
         );
-        let Some(pinned) = self.debug.pinned.clone() else {
+        let Some(pinned) = self.views.debug.pinned.clone() else {
             ui.label("Click a point on the boundary plot to pin it: its path through the tree appears here.");
             ui.separator();
             return;
         };
         let description = match pinned.row {
             Some(row) => {
-                let set = if self.split.test.contains(&row) { "test" } else { "training" };
+                let set = if self.input.split.test.contains(&row) { "test" } else { "training" };
                 let truth = self
+                    .input
                     .data
                     .labels()
-                    .and_then(|labels| self.data.class_names().get(*labels.get(row)? as usize))
+                    .and_then(|labels| self.input.data.class_names().get(*labels.get(row)? as usize))
                     .map(|name| format!(", true class {name}"))
                     .unwrap_or_default();
                 format!("Pinned: {set} row {row}{truth}.")
@@ -517,18 +521,18 @@ impl StudioApp {
         ui.horizontal(|ui| {
             ui.label(description);
             if ui.small_button("Unpin").clicked() {
-                self.debug.pinned = None;
+                self.views.debug.pinned = None;
             }
         });
         if let (ModelInsight::Forest { trees, .. }, Some(row)) = (insight, self.pinned_scaled_row()) {
-            let mut votes = vec![0usize; self.data.class_count().max(1)];
+            let mut votes = vec![0usize; self.input.data.class_count().max(1)];
             for tree in trees {
                 let leaf = tree.decision_path(&row).last().and_then(|&i| tree.nodes.get(i)?.class);
                 if let Some(c) = leaf.and_then(|c| votes.get_mut(c as usize)) {
                     *c += 1;
                 }
             }
-            let class_names = self.data.class_names();
+            let class_names = self.input.data.class_names();
             let tally: Vec<String> = votes
                 .iter()
                 .enumerate()
@@ -542,7 +546,7 @@ impl StudioApp {
                     "The {} trees vote: {}. Tree {} decides so:",
                     trees.len(),
                     tally.join(", "),
-                    self.insight_view.forest_tree
+                    self.views.insight_view.forest_tree
                 ));
             }
         }

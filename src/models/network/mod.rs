@@ -6,7 +6,6 @@ pub mod diagnostics;
 pub mod explain;
 mod kernels;
 mod layers;
-pub mod live;
 pub mod optimizer;
 pub mod save;
 pub mod shapes;
@@ -29,7 +28,7 @@ pub use spec::{
 };
 
 use crate::data::{InputShape, Task};
-use crate::models::{Learner, ModelError, Prediction, PreparedData};
+use crate::models::learner::{Learner, ModelError, Prediction, PreparedData};
 use layers::{Builder, Layer, Pass};
 
 /// Gradient-norm rows kept at most (see `gradient_norms`).
@@ -214,6 +213,11 @@ impl NetworkLearner {
 
     pub fn input_shape(&self) -> Shape {
         self.input
+    }
+
+    /// Values per input row, flattened.
+    pub fn n_features(&self) -> usize {
+        self.n_features
     }
 
     pub fn head(&self) -> OutputHead {
@@ -624,10 +628,6 @@ impl Learner for NetworkLearner {
 
     fn parameter_count(&self) -> usize {
         self.parameters
-    }
-
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
     }
 
     fn is_iterative(&self) -> bool {

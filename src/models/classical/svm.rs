@@ -3,12 +3,12 @@
 //! because smartcore's SVC is binary, borrows its training data, panics on an RBF kernel
 //! without gamma and was far slower than scikit-learn on the W6 bench.
 
-use super::classical::{check_features, check_width, not_fitted, require_classes};
-use super::insight::ModelInsight;
-use super::params::Params;
-use super::tree::class_width;
-use super::{Learner, ModelError, Prediction, PreparedData};
 use crate::data::Task;
+use crate::models::insight::ModelInsight;
+use crate::models::learner::class_width;
+use crate::models::learner::{Learner, ModelError, Prediction, PreparedData};
+use crate::models::learner::{check_features, check_width, not_fitted, require_classes};
+use crate::models::params::Params;
 
 /// libsvm's stopping tolerance on the KKT gap.
 const TOLERANCE: f64 = 1e-3;
@@ -521,14 +521,6 @@ impl Learner for SvmModel {
             .map_or(0, |f| f.vectors.len() + f.machines.iter().map(|m| m.coef.len() + 1).sum::<usize>())
     }
 
-    fn is_iterative(&self) -> bool {
-        false
-    }
-
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-
     fn insight(&self) -> Option<ModelInsight> {
         let f = self.fitted.as_ref()?;
         // Sum of |coefficient| over the machines each vector serves.
@@ -551,8 +543,8 @@ impl Learner for SvmModel {
 mod tests {
     use super::*;
     use crate::models::ModelKind;
+    use crate::models::classical::tree::tests::three_blobs;
     use crate::models::params::{ParamValue, validate};
-    use crate::models::tree::tests::three_blobs;
 
     fn svm(task: Task, kernel: &str) -> SvmModel {
         let mut given = std::collections::BTreeMap::new();

@@ -4,7 +4,7 @@ use candle_core::{DType, Tensor, Var};
 
 use super::layers::Pass;
 use super::{LayerActivations, NetworkLearner, OutputHead, candle_err};
-use crate::models::ModelError;
+use crate::models::learner::ModelError;
 
 /// The gradient of the predicted class's score (the value, for regression) with respect to each
 /// input feature of one standardized row: which inputs would move the answer most.
@@ -121,7 +121,7 @@ impl NetworkLearner {
 mod tests {
     use super::*;
     use crate::data::{InputShape, Task};
-    use crate::network::{Activation, NetworkSpec, OptimizerKind, TrainSettings};
+    use crate::models::network::{Activation, NetworkSpec, OptimizerKind, TrainSettings};
 
     fn settings() -> TrainSettings {
         TrainSettings { learning_rate: 0.05, batch_size: 8, optimizer: OptimizerKind::Adam, seed: 1 }

@@ -1,8 +1,8 @@
 //! Plain-language diagnostics of a network in training: dead ReLUs, vanishing and exploding
-//! gradients, overfitting. Each reads numbers the network already keeps.
+//! gradients. Each reads numbers the network already keeps (overfitting, which any model can
+//! show, is watched in `training::history`).
 
 use super::DeadRelus;
-use crate::training::EpochRecord;
 
 /// Shares of dead ReLUs from which a layer is flagged.
 const DEAD_WARNING: f64 = 0.25;
@@ -16,8 +16,6 @@ const EXPLODING_GROWTH: f64 = 100.0;
 /// Gradient-norm rows averaged for "now" and for "at the start".
 const RECENT_ROWS: usize = 50;
 const START_ROWS: usize = 10;
-/// Epochs since the best test loss before rising test loss counts as overfitting.
-const OVERFIT_PATIENCE: usize = 5;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Severity {
@@ -35,7 +33,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    fn new(severity: Severity, text: String) -> Self {
+    pub fn new(severity: Severity, text: String) -> Self {
         Self { severity, text }
     }
 }
@@ -117,46 +115,6 @@ pub fn gradients(layers: &[(usize, String)], rows: &[Vec<f32>]) -> Vec<Diagnosti
     out
 }
 
-/// Test loss rising for several epochs while the training loss keeps falling.
-pub fn overfitting(history: &[EpochRecord]) -> Option<Diagnostic> {
-    let mut watch = OverfitWatch::default();
-    history.iter().for_each(|r| watch.push(r));
-    watch.diagnostic()
-}
-
-/// Follows the epoch records in constant memory (the best test loss and the latest record),
-/// so a view can judge overfitting over hours of training.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct OverfitWatch {
-    best: Option<EpochRecord>,
-    last: Option<EpochRecord>,
-}
-
-impl OverfitWatch {
-    pub fn push(&mut self, record: &EpochRecord) {
-        if self.best.is_none_or(|b| record.test_loss < b.test_loss) {
-            self.best = Some(*record);
-        }
-        self.last = Some(*record);
-    }
-
-    pub fn diagnostic(&self) -> Option<Diagnostic> {
-        let (best, last) = (self.best?, self.last?);
-        let rising = last.epoch >= best.epoch + OVERFIT_PATIENCE && last.test_loss > best.test_loss * 1.05;
-        let train_falling = last.train_loss < best.train_loss;
-        (rising && train_falling).then(|| {
-            Diagnostic::new(
-                Severity::Warning,
-                format!(
-                    "test loss rising while train loss falls (best test loss {:.3} at epoch {}, now \
-                     {:.3}): overfitting. Try dropout, L2, more data or stopping earlier.",
-                    best.test_loss, best.epoch, last.test_loss
-                ),
-            )
-        })
-    }
-}
-
 fn column_means(rows: &[Vec<f32>], columns: usize) -> Vec<f64> {
     let mut sums = vec![0.0; columns];
     for row in rows {
@@ -229,26 +187,6 @@ mod tests {
         growing.extend(vec![vec![30.0, 20.0]; 60]);
         let found = gradients(&layers(2), &growing);
         assert!(found[0].text.contains("layer 1's gradient norm grew 300x"), "{found:?}");
-    }
-
-    fn record(epoch: usize, train_loss: f64, test_loss: f64) -> EpochRecord {
-        EpochRecord { epoch, train_loss, test_loss, train_accuracy: None, test_accuracy: None, test_r2: None }
-    }
-
-    #[test]
-    fn flags_overfitting_only_when_test_loss_rises_as_train_loss_falls() {
-        // Both fall for 10 epochs, then test loss turns up while train loss keeps falling.
-        let mut history: Vec<_> = (1..=10).map(|e| record(e, 1.0 / e as f64, 1.0 / e as f64 + 0.2)).collect();
-        assert!(overfitting(&history).is_none());
-        for e in 11..=20 {
-            history.push(record(e, 1.0 / e as f64, 0.3 + 0.02 * (e - 10) as f64));
-        }
-        let found = overfitting(&history).expect("overfitting");
-        assert!(found.text.starts_with("test loss rising while train loss falls"), "{}", found.text);
-        assert!(found.text.contains("epoch 10"), "{}", found.text);
-        // Both losses rising (a too-large learning rate) is not overfitting.
-        let diverging: Vec<_> = (1..=20).map(|e| record(e, 0.1 * e as f64, 0.1 * e as f64)).collect();
-        assert!(overfitting(&diverging).is_none());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use candle_core::DType;
 use super::diagnostics::{self, Diagnostic};
 use super::layers::{Layer, Pass};
 use super::{Activation, DeadRelus, LayerSpec, NetworkLearner, Shape, candle_err};
-use crate::models::ModelError;
+use crate::models::learner::ModelError;
 
 /// Nodes drawn per diagram column; weights beyond them are left out.
 pub const MAX_DIAGRAM_NODES: usize = 16;
@@ -387,8 +387,8 @@ impl NetworkLearner {
 mod tests {
     use super::*;
     use crate::data::{InputShape, Task};
+    use crate::models::network::{NetworkSpec, OptimizerKind, TrainSettings};
     use crate::models::{Learner, PreparedData};
-    use crate::network::{NetworkSpec, OptimizerKind, TrainSettings};
 
     fn settings() -> TrainSettings {
         TrainSettings { learning_rate: 0.05, batch_size: 16, optimizer: OptimizerKind::Adam, seed: 2 }

@@ -5,12 +5,13 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::classical::{check_features, check_width, not_fitted, require_classes};
-use super::insight::ModelInsight;
-use super::params::Params;
-use super::tree::{Criterion, Tree, TreeSettings, TreeTarget, class_width};
-use super::{Learner, ModelError, Prediction, PreparedData};
+use super::tree::{Criterion, Tree, TreeSettings, TreeTarget};
 use crate::data::Task;
+use crate::models::insight::ModelInsight;
+use crate::models::learner::class_width;
+use crate::models::learner::{Learner, ModelError, Prediction, PreparedData};
+use crate::models::learner::{check_features, check_width, not_fitted, require_classes};
+use crate::models::params::Params;
 
 pub struct RandomForestModel {
     task: Task,
@@ -144,14 +145,6 @@ impl Learner for RandomForestModel {
         self.fitted.as_ref().map_or(0, |f| f.trees.iter().map(Tree::node_count).sum())
     }
 
-    fn is_iterative(&self) -> bool {
-        false
-    }
-
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-
     fn insight(&self) -> Option<ModelInsight> {
         let forest = self.fitted.as_ref()?;
         let mut importances = vec![0.0; forest.n_features];
@@ -171,8 +164,8 @@ impl Learner for RandomForestModel {
 mod tests {
     use super::*;
     use crate::models::ModelKind;
+    use crate::models::classical::tree::tests::three_blobs;
     use crate::models::params::validate;
-    use crate::models::tree::tests::three_blobs;
 
     fn forest(task: Task, trees: i64) -> RandomForestModel {
         let mut given = std::collections::BTreeMap::new();

@@ -1,12 +1,12 @@
 //! The network views' side of the training worker: a snapshot of a session's network and the
 //! answer to "why this prediction?", computed on the worker thread from the session's rows.
 
-use super::NetworkLearner;
-use super::explain::{self, Explanation};
-use super::snapshot::{self, NetworkInsight, SnapshotInputs, UNIT_MAP_RESOLUTION};
 use crate::data::{Dataset, InputShape};
-use crate::models::ModelError;
-use crate::training::{GridSpec, TrainingSession};
+use crate::models::learner::ModelError;
+use crate::models::network::explain::{self, Explanation};
+use crate::models::network::snapshot::{self, NetworkInsight, SnapshotInputs, UNIT_MAP_RESOLUTION};
+use crate::training::grid::GridSpec;
+use crate::training::session::TrainingSession;
 
 /// What the student asked to see explained.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -17,16 +17,12 @@ pub enum ExplainTarget {
     Point([f64; 2]),
 }
 
-fn network(session: &TrainingSession) -> Option<&NetworkLearner> {
-    session.learner().as_any().downcast_ref::<NetworkLearner>()
-}
-
 /// The session's network as the views draw it; `None` for classical models.
 pub fn session_snapshot(
     session: &TrainingSession,
     grid: Option<&GridSpec>,
 ) -> Option<Result<NetworkInsight, ModelError>> {
-    let learner = network(session)?;
+    let learner = session.network()?;
     let coarse = grid.map(|spec| {
         let mut spec = spec.clone();
         spec.resolution = UNIT_MAP_RESOLUTION;
@@ -49,9 +45,9 @@ pub fn session_explain(
     grid: Option<&GridSpec>,
     target: ExplainTarget,
 ) -> Option<Result<Explanation, ModelError>> {
-    let learner = network(session)?;
+    let learner = session.network()?;
     let row = match target {
-        ExplainTarget::Row(index) if index < data.rows() && data.n_features() == learner.n_features => {
+        ExplainTarget::Row(index) if index < data.rows() && data.n_features() == learner.n_features() => {
             let mut row = Vec::with_capacity(data.n_features());
             session.scaler().transform_row(data.row(index), &mut row);
             row

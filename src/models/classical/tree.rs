@@ -7,11 +7,11 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-use super::classical::{check_features, check_width, not_fitted, require_classes};
-use super::insight::{ModelInsight, TreeInsight, TreeNode};
-use super::params::Params;
-use super::{Learner, ModelError, Prediction, PreparedData};
 use crate::data::Task;
+use crate::models::insight::{ModelInsight, TreeInsight, TreeNode};
+use crate::models::learner::{Learner, ModelError, Prediction, PreparedData};
+use crate::models::learner::{check_features, check_width, class_width, not_fitted, require_classes};
+use crate::models::params::Params;
 
 /// Two feature values closer than this count as equal (scikit-learn's FEATURE_THRESHOLD).
 const FEATURE_THRESHOLD: f64 = 1e-7;
@@ -463,11 +463,6 @@ impl Grower<'_> {
     }
 }
 
-/// The probability width for class labels: at least the declared class count.
-pub fn class_width(classes: usize, labels: &[u32]) -> usize {
-    classes.max(labels.iter().max().map_or(0, |&m| m as usize + 1))
-}
-
 /// A decision tree for classes (class shares of the leaf as probabilities) or values.
 pub struct DecisionTreeModel {
     task: Task,
@@ -541,14 +536,6 @@ impl Learner for DecisionTreeModel {
 
     fn parameter_count(&self) -> usize {
         self.tree.as_ref().map_or(0, Tree::node_count)
-    }
-
-    fn is_iterative(&self) -> bool {
-        false
-    }
-
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
     }
 
     fn insight(&self) -> Option<ModelInsight> {

@@ -6,10 +6,10 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::classical::{check_features, check_width, not_fitted};
-use super::insight::ModelInsight;
-use super::params::Params;
-use super::{Learner, ModelError, Prediction, PreparedData};
+use crate::models::insight::ModelInsight;
+use crate::models::learner::{Learner, ModelError, Prediction, PreparedData};
+use crate::models::learner::{check_features, check_width, not_fitted};
+use crate::models::params::Params;
 
 fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
@@ -255,14 +255,6 @@ impl Learner for KMeansModel {
         self.fitted.as_ref().map_or(0, |(f, _)| f.centroids.len())
     }
 
-    fn is_iterative(&self) -> bool {
-        false
-    }
-
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-
     fn insight(&self) -> Option<ModelInsight> {
         let (fit, d) = self.fitted.as_ref()?;
         Some(ModelInsight::Centroids {
@@ -375,14 +367,6 @@ impl Learner for DbscanModel {
         self.fitted.as_ref().map_or(0, |f| f.core_rows.len())
     }
 
-    fn is_iterative(&self) -> bool {
-        false
-    }
-
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-
     fn insight(&self) -> Option<ModelInsight> {
         let f = self.fitted.as_ref()?;
         Some(ModelInsight::DensityClusters {
@@ -478,8 +462,8 @@ impl Projection2d {
 mod tests {
     use super::*;
     use crate::models::ModelKind;
+    use crate::models::classical::tree::tests::three_blobs;
     use crate::models::params::{ParamValue, validate};
-    use crate::models::tree::tests::three_blobs;
 
     fn params(kind: ModelKind, key: &str, value: ParamValue) -> Params {
         let mut given = std::collections::BTreeMap::new();

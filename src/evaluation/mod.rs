@@ -14,8 +14,7 @@ use serde::Serialize;
 
 use crate::data::split::stratified_k_fold;
 use crate::data::{DataError, Dataset, Split, Standardizer, Task};
-use crate::metrics::{self, ClassScores};
-use crate::models::insight::ModelInsight;
+use crate::metrics;
 use crate::models::{Learner, ModelConfig, ModelError, ModelKind, Prediction, PreparedData};
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -28,32 +27,8 @@ pub enum ExperimentError {
     Fold { fold: usize, folds: usize, error: ModelError },
 }
 
-/// Every score that applies to a model's predictions on some rows.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Scores {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub accuracy: Option<f64>,
-    /// Precision, recall, F1 and support per class (classification).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub per_class: Option<Vec<ClassScores>>,
-    /// `confusion_matrix[true][predicted]` row counts.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub confusion_matrix: Option<Vec<Vec<usize>>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub r2: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rmse: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub mae: Option<f64>,
-    /// Agreement of the clusters with the target classes (clustering with a class target).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ari: Option<f64>,
-    /// k-means' sum of squared distances to the nearest centre, on the training rows.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub inertia: Option<f64>,
-}
-
 pub use crate::training::prepare;
+pub use crate::training::scores::{Scores, score};
 pub use learning_curve::{CurveModel, CurvePoint, CurveSettings, learning_curve};
 
 /// A model fitted on the training rows of a split, with both halves prepared.
@@ -110,42 +85,6 @@ pub fn fit_split(
     }
     let train_seconds = start.elapsed().as_secs_f64();
     Ok(Fitted { learner, train, test, scaler, kind: config.kind, epochs: done, train_seconds })
-}
-
-/// Every score that applies to `learner` of `kind` on `data`.
-pub fn score(learner: &dyn Learner, kind: ModelKind, data: &PreparedData) -> Result<Scores, ModelError> {
-    let prediction = learner.predict(&data.features, data.n_features)?;
-    let mut scores = Scores::default();
-    if kind.is_clustering() {
-        if data.task == Task::Classification
-            && let Some(clusters) = prediction.classes()
-        {
-            let clusters: Vec<usize> = clusters.into_iter().map(|c| c as usize).collect();
-            let truth: Vec<usize> = data.labels().into_iter().map(|c| c as usize).collect();
-            scores.ari = Some(metrics::adjusted_rand_index(&clusters, &truth));
-        }
-        if let Some(ModelInsight::Centroids { inertia, .. }) = learner.insight() {
-            scores.inertia = Some(inertia);
-        }
-        return Ok(scores);
-    }
-    match &prediction {
-        Prediction::Probabilities { classes, .. } => {
-            let labels = data.labels();
-            let predicted = prediction.classes().unwrap_or_default();
-            let confusion = metrics::confusion_matrix(&predicted, &labels, data.classes.max(*classes));
-            scores.accuracy = Some(metrics::accuracy(&predicted, &labels));
-            scores.per_class = Some(metrics::per_class_scores(&confusion));
-            scores.confusion_matrix = Some(confusion);
-        }
-        Prediction::Values(values) => {
-            let mse = metrics::mean_squared_error(values, &data.targets);
-            scores.r2 = Some(metrics::r2(values, &data.targets));
-            scores.rmse = Some(mse.sqrt());
-            scores.mae = Some(metrics::mean_absolute_error(values, &data.targets));
-        }
-    }
-    Ok(scores)
 }
 
 /// Which score cross-validation reports.

@@ -1,0 +1,509 @@
+//! The training worker: a `TrainingSession` on its own thread, driven by commands and reporting
+//! events, for the studio, the CLI and the tests alike.
+
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::data::{Standardizer, Task};
+use crate::models::ModelError;
+use crate::models::insight::ModelInsight;
+use crate::models::network::explain::Explanation;
+use crate::models::network::snapshot::NetworkInsight;
+use crate::training::grid::DecisionGrid;
+use crate::training::history::EpochRecord;
+use crate::training::live::{self, ExplainTarget};
+use crate::training::scores::Scores;
+use crate::training::session::{TrainJob, TrainingSession};
+
+/// What the studio (or CLI) asks of a running worker.
+#[derive(Clone, Debug, PartialEq)]
+pub enum WorkerCommand {
+    Play,
+    Pause,
+    /// One epoch, then pause.
+    Step,
+    SetLearningRate(f64),
+    /// Save the network as trained so far (`PATH.safetensors` + `PATH.json`); answered by `Saved`.
+    SaveNetwork(std::path::PathBuf),
+    /// "Why this prediction?" for a network's row or plot point; answered by `Explained`.
+    Explain(ExplainTarget),
+    Stop,
+}
+
+/// What a worker reports back. The UI drains these each frame.
+#[derive(Clone, Debug)]
+pub enum TrainEvent {
+    Ready {
+        parameters: usize,
+        train_rows: usize,
+        test_rows: usize,
+        task: Task,
+        scaler: Standardizer,
+    },
+    /// Test-set confusion matrix and per-class scores (classification, studio runs only).
+    Scores(Arc<Scores>),
+    /// What the model learned so far (classical models, studio runs only).
+    Insight(Arc<ModelInsight>),
+    Epoch(EpochRecord),
+    Grid(Arc<DecisionGrid>),
+    Running(bool),
+    Finished {
+        epochs: usize,
+        train_seconds: f64,
+        parameters: usize,
+    },
+    Failed(ModelError),
+    /// The answer to `SaveNetwork`: the weights file written, or why it could not be.
+    Saved(Result<std::path::PathBuf, String>),
+    /// Inside the network: diagram, unit maps, histograms, diagnostics (studio runs only, at
+    /// most every `NETWORK_INTERVAL` while training).
+    Network(Arc<NetworkInsight>),
+    /// The answer to `Explain`.
+    Explained(ExplainTarget, Result<Arc<Explanation>, String>),
+}
+
+/// Called after each event so a sleeping UI wakes up (`request_repaint` in the studio).
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
+
+/// A training run on its own thread.
+pub struct TrainingWorker {
+    commands: Sender<WorkerCommand>,
+    events: Receiver<TrainEvent>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// How often a running worker refreshes the decision grid (≥ 10 per second).
+const GRID_INTERVAL: Duration = Duration::from_millis(66);
+/// How often a running worker refreshes the network snapshot (it costs a few grid passes).
+const NETWORK_INTERVAL: Duration = Duration::from_millis(250);
+
+impl TrainingWorker {
+    pub fn spawn(job: TrainJob, waker: Waker) -> Self {
+        Self::spawn_inner(job, None, waker)
+    }
+
+    /// A worker that starts from a saved network (`PATH.safetensors` + `PATH.json`) instead of
+    /// fresh weights; a file that cannot be loaded or does not fit the data arrives as `Failed`.
+    pub fn spawn_from_saved(job: TrainJob, saved: std::path::PathBuf, waker: Waker) -> Self {
+        Self::spawn_inner(job, Some(saved), waker)
+    }
+
+    fn spawn_inner(job: TrainJob, saved: Option<std::path::PathBuf>, waker: Waker) -> Self {
+        let (command_tx, command_rx) = mpsc::channel();
+        let (event_tx, event_rx) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("training-worker".into())
+            .spawn(move || run_worker(job, saved, command_rx, event_tx, waker))
+            .expect("spawning a thread only fails when the OS is out of resources");
+        Self { commands: command_tx, events: event_rx, thread: Some(thread) }
+    }
+
+    pub fn send(&self, command: WorkerCommand) {
+        // A worker that has already stopped has nothing left to do with a command.
+        let _ = self.commands.send(command);
+    }
+
+    /// Events that have arrived, without waiting.
+    pub fn drain(&self) -> Vec<TrainEvent> {
+        self.events.try_iter().collect()
+    }
+
+    /// Blocks until the next event; `None` once the worker is gone.
+    pub fn recv(&self) -> Option<TrainEvent> {
+        self.events.recv().ok()
+    }
+
+    /// Blocks until the next event or the timeout.
+    pub fn recv_timeout(&self, timeout: Duration) -> Option<TrainEvent> {
+        self.events.recv_timeout(timeout).ok()
+    }
+}
+
+impl Drop for TrainingWorker {
+    fn drop(&mut self) {
+        let _ = self.commands.send(WorkerCommand::Stop);
+        // Detach rather than join: an epoch in progress must never freeze the UI thread.
+        drop(self.thread.take());
+    }
+}
+
+/// A session around a saved network, behind the standardization it was trained with.
+fn session_from_saved(job: &TrainJob, path: &std::path::Path) -> Result<TrainingSession, ModelError> {
+    let (net, saved) =
+        crate::models::network::save::load(path).map_err(|e| ModelError::Unsuitable(e.to_string()))?;
+    let scaler = saved.scaler.or_else(|| Some(Standardizer::identity(job.dataset.n_features())));
+    TrainingSession::with_learner(job, Box::new(net), scaler)
+}
+
+fn save_network(session: &TrainingSession, path: &std::path::Path) -> Result<std::path::PathBuf, String> {
+    let net = session
+        .network()
+        .ok_or("only networks have weights to save; classical models refit from their settings")?;
+    crate::models::network::save::save(net, path, Some(session.scaler()))
+        .map(|(weights, _)| weights)
+        .map_err(|e| e.to_string())
+}
+
+fn run_worker(
+    job: TrainJob,
+    saved: Option<std::path::PathBuf>,
+    commands: Receiver<WorkerCommand>,
+    events: Sender<TrainEvent>,
+    waker: Waker,
+) {
+    let emit = |event: TrainEvent| {
+        let delivered = events.send(event).is_ok();
+        waker();
+        delivered
+    };
+    let started = match &saved {
+        Some(path) => session_from_saved(&job, path),
+        None => TrainingSession::new(&job),
+    };
+    let session = match started {
+        Ok(session) => session,
+        Err(e) => {
+            emit(TrainEvent::Failed(e));
+            return;
+        }
+    };
+    emit(TrainEvent::Ready {
+        parameters: session.parameter_count(),
+        train_rows: session.train_rows(),
+        test_rows: session.test_rows(),
+        task: session.task(),
+        scaler: session.scaler().clone(),
+    });
+    if saved.is_some() {
+        // A saved network shows its scores at once, before any further training.
+        match session.evaluation_record() {
+            Ok(record) => {
+                emit(TrainEvent::Epoch(record));
+            }
+            Err(e) => {
+                emit(TrainEvent::Failed(e));
+                return;
+            }
+        }
+    }
+    let mut worker = WorkerLoop {
+        job: &job,
+        session,
+        events,
+        waker,
+        running: false,
+        failed: false,
+        last_grid: Instant::now(),
+        last_network: None,
+        network_cost: Duration::ZERO,
+    };
+    // An untrained model's boundary is still worth showing, except one-shot fits have none yet.
+    if worker.session.learner().is_iterative() {
+        worker.send_views();
+    }
+    while let Some(pending) = worker.next_commands(&commands) {
+        let mut step_once = false;
+        for command in pending {
+            match worker.handle(command) {
+                Handled::Continue => {}
+                Handled::StepOnce => step_once = true,
+                Handled::Stop => return,
+            }
+        }
+        if (worker.running || step_once) && !worker.train_once(step_once) {
+            return;
+        }
+    }
+}
+
+/// What a command asks of the loop.
+enum Handled {
+    Continue,
+    StepOnce,
+    Stop,
+}
+
+/// The worker thread's state between two commands.
+struct WorkerLoop<'a> {
+    job: &'a TrainJob,
+    session: TrainingSession,
+    events: Sender<TrainEvent>,
+    waker: Waker,
+    running: bool,
+    failed: bool,
+    last_grid: Instant,
+    /// The network snapshot costs more than the grid: refreshed at most every NETWORK_INTERVAL...
+    last_network: Option<Instant>,
+    /// ...and never more than a tenth of the worker's time, however large the network.
+    network_cost: Duration,
+}
+
+impl WorkerLoop<'_> {
+    /// Sends an event and wakes the UI; false once nobody listens.
+    fn emit(&self, event: TrainEvent) -> bool {
+        let delivered = self.events.send(event).is_ok();
+        (self.waker)();
+        delivered
+    }
+
+    /// Commands that arrived: all waiting ones while training, else the next one (blocking).
+    /// `None` once the owner is gone.
+    fn next_commands(&self, commands: &Receiver<WorkerCommand>) -> Option<Vec<WorkerCommand>> {
+        if !self.running {
+            return commands.recv().ok().map(|c| vec![c]);
+        }
+        let mut pending = Vec::new();
+        loop {
+            match commands.try_recv() {
+                Ok(c) => pending.push(c),
+                Err(TryRecvError::Empty) => return Some(pending),
+                Err(TryRecvError::Disconnected) => return None,
+            }
+        }
+    }
+
+    fn handle(&mut self, command: WorkerCommand) -> Handled {
+        match command {
+            WorkerCommand::Play if !self.failed && !self.session.is_finished() => {
+                self.running = true;
+                self.emit(TrainEvent::Running(true));
+            }
+            WorkerCommand::Play => {
+                self.emit(TrainEvent::Running(false));
+            }
+            WorkerCommand::Pause => {
+                if self.running {
+                    self.running = false;
+                    self.last_network = None;
+                    self.send_views();
+                }
+                self.emit(TrainEvent::Running(false));
+            }
+            WorkerCommand::Step if !self.failed && !self.session.is_finished() => return Handled::StepOnce,
+            WorkerCommand::Step => {}
+            WorkerCommand::SetLearningRate(lr) => self.session.set_learning_rate(lr),
+            WorkerCommand::SaveNetwork(path) => {
+                self.emit(TrainEvent::Saved(save_network(&self.session, &path)));
+            }
+            WorkerCommand::Explain(target) => {
+                let grid = self.job.grid.as_ref();
+                if let Some(result) = live::session_explain(&self.session, &self.job.dataset, grid, target) {
+                    self.emit(TrainEvent::Explained(target, result.map(Arc::new).map_err(|e| e.to_string())));
+                }
+            }
+            WorkerCommand::Stop => return Handled::Stop,
+        }
+        Handled::Continue
+    }
+
+    /// One epoch, then the views when due; false once nobody listens.
+    fn train_once(&mut self, step_once: bool) -> bool {
+        match self.session.step() {
+            Ok(record) => {
+                if !self.emit(TrainEvent::Epoch(record)) {
+                    return false;
+                }
+            }
+            Err(e) => {
+                self.failed = true;
+                self.running = false;
+                self.emit(TrainEvent::Failed(e));
+                self.emit(TrainEvent::Running(false));
+                return true;
+            }
+        }
+        let finished = self.session.is_finished();
+        if step_once || finished || self.last_grid.elapsed() >= GRID_INTERVAL {
+            if step_once || finished {
+                self.last_network = None;
+            }
+            self.send_views();
+            self.last_grid = Instant::now();
+        }
+        if finished {
+            self.running = false;
+            self.emit(TrainEvent::Finished {
+                epochs: self.session.epoch(),
+                train_seconds: self.session.train_seconds(),
+                parameters: self.session.parameter_count(),
+            });
+            self.emit(TrainEvent::Running(false));
+        }
+        true
+    }
+
+    /// The views' snapshot: boundary, test scores and insight, and the network when due. CLI
+    /// runs (no grid) skip all of them. False once nobody listens.
+    fn send_views(&mut self) -> bool {
+        let Some(spec) = self.job.grid.as_ref() else { return true };
+        let grid = match self.session.decision_grid(spec) {
+            Ok(grid) => grid,
+            Err(e) => return self.emit(TrainEvent::Failed(e)),
+        };
+        if !self.emit(TrainEvent::Grid(Arc::new(grid))) {
+            return false;
+        }
+        if self.session.epoch() > 0 {
+            if let Ok(Some(scores)) = self.session.test_scores() {
+                self.emit(TrainEvent::Scores(Arc::new(scores)));
+            }
+            if let Some(insight) = self.session.learner().insight() {
+                self.emit(TrainEvent::Insight(Arc::new(insight)));
+            }
+        }
+        let due = NETWORK_INTERVAL.max(self.network_cost * 10);
+        let started = Instant::now();
+        if self.last_network.is_none_or(|t| t.elapsed() >= due)
+            && let Some(Ok(insight)) = live::session_snapshot(&self.session, Some(spec))
+        {
+            self.last_network = Some(Instant::now());
+            self.network_cost = started.elapsed();
+            self.emit(TrainEvent::Network(Arc::new(insight)));
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::data::{BuiltinDataset, GeneratorSettings, stratified_split};
+    use crate::models::ModelConfig;
+    use crate::models::ModelKind;
+    use crate::training::grid::{GridSpec, GridValues};
+
+    fn job(kind: ModelKind, max_epochs: Option<usize>) -> TrainJob {
+        let data = BuiltinDataset::Moons.generate(&GeneratorSettings { samples: 200, ..Default::default() });
+        let split = stratified_split(&data, 0.2, 0).unwrap();
+        let grid = GridSpec::around(&data, 16);
+        TrainJob {
+            dataset: Arc::new(data),
+            split,
+            model: ModelConfig { kind, ..Default::default() },
+            scale: true,
+            max_epochs,
+            grid,
+        }
+    }
+
+    #[test]
+    fn session_trains_and_the_loss_falls() {
+        let mut session = TrainingSession::new(&job(ModelKind::Mlp, Some(40))).unwrap();
+        let first = session.step().unwrap();
+        let mut last = first;
+        while !session.is_finished() {
+            last = session.step().unwrap();
+        }
+        assert_eq!(last.epoch, 40);
+        assert!(last.train_loss < first.train_loss * 0.8, "{first:?} -> {last:?}");
+        assert!(last.test_accuracy.unwrap() > 0.8);
+    }
+
+    #[test]
+    fn grid_has_one_cell_per_point_and_valid_confidence() {
+        let j = job(ModelKind::LogisticRegression, None);
+        let mut session = TrainingSession::new(&j).unwrap();
+        session.step().unwrap();
+        assert!(session.is_finished());
+        let grid = session.decision_grid(&j.grid.unwrap()).unwrap();
+        let GridValues::Classes { classes, class, confidence } = grid.values else { panic!() };
+        assert_eq!((classes, class.len()), (2, 256));
+        assert!(confidence.iter().all(|&c| (0.5..=1.0).contains(&c)));
+        assert!(class.contains(&0) && class.contains(&1));
+    }
+
+    #[test]
+    fn one_feature_grid_is_a_curve_and_grids_carry_row_predictions() {
+        let data = BuiltinDataset::Sine.generate(&GeneratorSettings { samples: 100, ..Default::default() });
+        let spec = GridSpec::along_one_feature(&data, 32).unwrap();
+        let j = TrainJob {
+            split: stratified_split(&data, 0.2, 0).unwrap(),
+            dataset: Arc::new(data),
+            model: ModelConfig { kind: ModelKind::DecisionTree, ..Default::default() },
+            scale: true,
+            max_epochs: None,
+            grid: Some(spec.clone()),
+        };
+        let mut session = TrainingSession::new(&j).unwrap();
+        session.step().unwrap();
+        let grid = session.decision_grid(&spec).unwrap();
+        let GridValues::Values(values) = &grid.values else { panic!("regression gives values") };
+        assert_eq!(values.len(), 32, "one row of cells");
+        assert!(values.iter().any(|&v| v > 0.5) && values.iter().any(|&v| v < -0.5), "the sine's shape");
+        assert!(grid.rows.is_none(), "regression has no classes to mark");
+
+        let j = job(ModelKind::DecisionTree, None);
+        let mut session = TrainingSession::new(&j).unwrap();
+        session.step().unwrap();
+        let rows = session.decision_grid(j.grid.as_ref().unwrap()).unwrap().rows.unwrap();
+        assert_eq!((rows.train.len(), rows.test.len()), (j.split.train.len(), j.split.test.len()));
+    }
+
+    #[test]
+    fn worker_plays_pauses_steps_and_finishes() {
+        let worker = TrainingWorker::spawn(job(ModelKind::Mlp, Some(30)), Arc::new(|| {}));
+        worker.send(WorkerCommand::Step);
+        let mut epochs = Vec::new();
+        let mut grids = 0;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while epochs.is_empty() && Instant::now() < deadline {
+            match worker.recv_timeout(Duration::from_secs(1)) {
+                Some(TrainEvent::Epoch(r)) => epochs.push(r.epoch),
+                Some(TrainEvent::Grid(_)) => grids += 1,
+                _ => {}
+            }
+        }
+        assert_eq!(epochs, vec![1], "a step trains exactly one epoch");
+        worker.send(WorkerCommand::Play);
+        let mut finished = false;
+        while !finished && Instant::now() < deadline {
+            match worker.recv_timeout(Duration::from_secs(1)) {
+                Some(TrainEvent::Epoch(r)) => epochs.push(r.epoch),
+                Some(TrainEvent::Grid(_)) => grids += 1,
+                Some(TrainEvent::Finished { epochs: n, .. }) => {
+                    assert_eq!(n, 30);
+                    finished = true;
+                }
+                Some(TrainEvent::Failed(e)) => panic!("{e}"),
+                _ => {}
+            }
+        }
+        assert!(finished);
+        assert_eq!(epochs, (1..=30).collect::<Vec<_>>());
+        assert!(grids >= 2);
+    }
+
+    #[test]
+    fn worker_reports_an_unsuitable_model_instead_of_panicking() {
+        let mut j = job(ModelKind::LinearRegression, Some(1));
+        j.grid = None;
+        let worker = TrainingWorker::spawn(j, Arc::new(|| {}));
+        match worker.recv_timeout(Duration::from_secs(10)) {
+            Some(TrainEvent::Failed(e)) => assert!(e.to_string().contains("holds classes"), "{e}"),
+            other => panic!("expected a failure, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn divergence_is_reported_with_advice() {
+        let mut j = job(ModelKind::Mlp, Some(50));
+        j.model.learning_rate = 1e12;
+        j.model.optimizer = crate::models::network::OptimizerKind::Sgd;
+        j.model.activation = crate::models::network::Activation::Relu;
+        let mut session = TrainingSession::new(&j).unwrap();
+        let mut error = None;
+        for _ in 0..50 {
+            if let Err(e) = session.step() {
+                error = Some(e);
+                break;
+            }
+        }
+        let message = error.expect("a huge learning rate must diverge").to_string();
+        assert!(message.contains("smaller learning rate"), "{message}");
+    }
+}

@@ -1,0 +1,554 @@
+//! Carrying out what the user asked for: every `StudioCommand` is handled here, at the end of the
+//! frame, along with what the worker and the background tasks report.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::{GRID_RESOLUTION, LoadedFile, StudioApp};
+use crate::data::features::{EngineeredFeature, add_features};
+use crate::data::{BuiltinDataset, Dataset, Split, Target, stratified_split};
+use crate::models::ModelConfig;
+use crate::training::{
+    GridPlane, GridSpec, TrainEvent, TrainJob, TrainingWorker, WorkerCommand, view_coordinates,
+};
+use crate::ui::desktop::LogLevel;
+use crate::ui::loading::PendingLoad;
+use crate::ui::loading::{LoadOutcome, LoadRequest, load_in_background, pick_file_in_background};
+use crate::ui::network_builder::shape_report;
+use crate::ui::state::{RunStatus, SideView, StudioCommand, StudioSettings, ViewAxes};
+
+impl StudioApp {
+    /// Saves the experiment: settings, the rows unless they come from a CSV file, and a
+    /// network's trained weights beside it (written by the worker, between two epochs).
+    pub fn save_experiment(&mut self, path: PathBuf) {
+        let path = crate::experiment::with_extension(path);
+        let from_file = self.input.file.is_some() && self.settings.csv_path.is_some();
+        let data = (!from_file).then(|| Dataset::clone(&self.input.base));
+        let mut experiment = crate::experiment::ExperimentFile::new(self.settings.clone(), data);
+        let trained_network =
+            self.settings.model.kind.is_network() && self.run.worker.is_some() && self.run.epoch > 0;
+        let weights = crate::experiment::weights_base(&path);
+        if trained_network {
+            experiment.weights = weights.file_name().map(|n| n.to_string_lossy().into_owned());
+            experiment.epochs = self.run.epoch;
+        }
+        match crate::experiment::save(&path, &experiment) {
+            Ok(()) => {
+                if trained_network {
+                    self.run.saving_weights = true;
+                    self.send(WorkerCommand::SaveNetwork(weights));
+                }
+                self.messages.log.push(LogLevel::Info, format!("Saved the experiment to {}", path.display()));
+                self.window.preferences.remember(path.clone());
+                self.window.experiment_path = Some(path);
+            }
+            Err(e) => {
+                self.messages.error =
+                    Some(format!("The experiment was not saved: {e}. The previous file is unchanged."))
+            }
+        }
+    }
+
+    /// Opens a saved experiment; a damaged or foreign file leaves the studio as it was, with a message.
+    pub fn open_experiment(&mut self, path: PathBuf) {
+        let experiment = match crate::experiment::load::<StudioSettings>(&path) {
+            Ok(experiment) => experiment,
+            Err(e) => {
+                self.messages.error = Some(e.to_string());
+                return;
+            }
+        };
+        let view = experiment.settings.view;
+        self.settings = experiment.settings;
+        self.settings.paint_class = None;
+        self.input.file = None;
+        self.input.pending_load = None;
+        self.run.pending_weights = match (&experiment.weights, self.settings.model.kind.is_network()) {
+            (Some(name), true) => Some(path.with_file_name(name)),
+            _ => None,
+        };
+        match (experiment.data, self.settings.csv_path.take()) {
+            (Some(data), _) => self.set_data_with_view(data, Some(view)),
+            (None, Some(csv)) => {
+                // The weights wait for the file: the model starts once it has loaded.
+                self.load_path(csv);
+                self.regenerate_data();
+            }
+            (None, None) => self.regenerate_data(),
+        }
+        if experiment.epochs > 0
+            && self.run.pending_weights.is_none()
+            && self.settings.model.kind.is_network()
+        {
+            self.messages.notice =
+                Some("The saved weights could not be found; the network starts from fresh weights.".into());
+        }
+        self.messages.log.push(LogLevel::Info, format!("Opened the experiment {}", path.display()));
+        self.window.preferences.remember(path.clone());
+        self.window.experiment_path = Some(path);
+        self.restart_classical();
+    }
+
+    pub fn open_builtin(&mut self, dataset: BuiltinDataset) {
+        self.settings.dataset = dataset;
+        self.settings.csv_path = None;
+        self.input.file = None;
+        self.regenerate_data();
+    }
+
+    /// Starts loading a CSV file in the background, as the file dialog and drag-and-drop do.
+    pub fn load_path(&mut self, path: PathBuf) {
+        let same_file = self.settings.csv_path.as_ref() == Some(&path)
+            || self.input.file.as_ref().map(|f| &f.source.path) == Some(&path);
+        if !same_file {
+            self.settings.csv_target = None;
+            self.settings.csv_task = None;
+        }
+        let options = self.settings.csv_options();
+        self.input.pending_load = Some(load_in_background(LoadRequest::Path(path), options, &self.tasks));
+    }
+
+    /// Adds a painted point to 2-D class data; the split and the model start over.
+    pub fn add_point(&mut self, x: f64, y: f64, class: u32) {
+        let mut data = Dataset::clone(&self.input.base);
+        let Target::Classes { labels, class_names } = &mut data.target else { return };
+        if data.feature_names.len() != 2 || class as usize >= class_names.len() {
+            return;
+        }
+        data.features.extend([x, y]);
+        labels.push(class);
+        self.set_data(data);
+        self.restart_classical();
+    }
+
+    /// Removes the point nearest to (x, y) if one lies close by (2% of the plot's span).
+    pub fn remove_point(&mut self, x: f64, y: f64) {
+        let data = &self.input.base;
+        if data.n_features() != 2 || data.rows() <= 2 {
+            return;
+        }
+        let bounds = data.feature_bounds();
+        let reach = 0.02 * ((bounds[0].1 - bounds[0].0).powi(2) + (bounds[1].1 - bounds[1].0).powi(2)).sqrt();
+        let nearest = (0..data.rows())
+            .map(|i| {
+                let row = data.row(i);
+                (i, ((row[0] - x).powi(2) + (row[1] - y).powi(2)).sqrt())
+            })
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some((index, distance)) = nearest
+            && distance <= reach
+        {
+            let keep: Vec<usize> = (0..data.rows()).filter(|&i| i != index).collect();
+            let data = data.subset(&keep);
+            self.set_data(data);
+            self.restart_classical();
+        }
+    }
+
+    /// Classical fits are quick: after the data changes they refit at once.
+    pub(super) fn restart_classical(&mut self) {
+        if !self.settings.model.kind.is_network() {
+            self.handle(StudioCommand::TogglePlay);
+        }
+    }
+
+    /// Engineered features that apply: only plain 2-D data gets them, in a fixed order.
+    pub(super) fn active_features(&self) -> Vec<EngineeredFeature> {
+        if self.input.base.n_features() != 2 || self.input.base.input_shape != crate::data::InputShape::Vector
+        {
+            return Vec::new();
+        }
+        EngineeredFeature::ALL.into_iter().filter(|f| self.settings.features.contains(f)).collect()
+    }
+
+    pub(super) fn poll_loading(&mut self) {
+        // A dialog that died counts as no choice.
+        if let Some(task) = &self.input.file_dialog
+            && let Some(picked) = task.poll().unwrap_or(Some(None))
+        {
+            self.input.file_dialog = None;
+            match picked {
+                Some(path) => self.load_path(path),
+                None => {
+                    self.messages.notice = Some(
+                        "No file was chosen. If no file dialog appeared, drag a CSV file onto the window instead.".into(),
+                    )
+                }
+            }
+        }
+        let Some(outcome) = self.input.pending_load.as_ref().and_then(PendingLoad::poll) else { return };
+        self.input.pending_load = None;
+        match outcome {
+            LoadOutcome::Loaded(source, loaded) => {
+                self.settings.csv_path = Some(source.path.clone());
+                self.settings.csv_target = Some(loaded.dataset.target_name.clone());
+                self.messages.notice = None;
+                self.input.file = Some(LoadedFile {
+                    source,
+                    columns: loaded.columns,
+                    warnings: loaded.warnings,
+                    task: self.settings.csv_task,
+                });
+                self.set_data(loaded.dataset);
+                self.restart_classical();
+            }
+            LoadOutcome::Failed(message) => {
+                // The controls go back to what the data in use was loaded with.
+                if let Some(file) = &self.input.file {
+                    self.settings.csv_target = Some(self.input.data.target_name.clone());
+                    self.settings.csv_task = file.task;
+                }
+                self.messages.error = Some(message);
+            }
+        }
+    }
+
+    /// Opens the data and model `learnscope gui` was given; classical models fit at once.
+    pub fn apply_start(&mut self, start: crate::ui::StudioStart) {
+        if let Some(dataset) = start.dataset {
+            self.open_builtin(dataset);
+        }
+        if let Some(kind) = start.model {
+            self.settings.model.kind = kind;
+        }
+        if let Some(net) = start.net {
+            self.settings.model.kind = crate::models::ModelKind::Mlp;
+            self.settings.model.network = Some(net);
+        }
+        if let Some(path) = start.data {
+            self.settings.csv_target = start.target;
+            self.settings.csv_path = None;
+            // The file's columns decide the target; the model restarts when it has loaded.
+            let options = self.settings.csv_options();
+            self.input.pending_load = Some(load_in_background(LoadRequest::Path(path), options, &self.tasks));
+        }
+        self.reset();
+        self.restart_classical();
+    }
+
+    /// A fresh model with the current settings, trained straight away (what a slider does).
+    pub fn refit(&mut self) {
+        self.handle(StudioCommand::Reset);
+        self.handle(StudioCommand::TogglePlay);
+    }
+
+    pub(super) fn regenerate_data(&mut self) {
+        if self.input.file.is_some() {
+            // Generator settings do not apply to a file; a new seed still reshuffles the split.
+            let data = Dataset::clone(&self.input.base);
+            self.set_data(data);
+            return;
+        }
+        let data = self.settings.dataset.generate(&self.settings.generator);
+        self.set_data(data);
+    }
+
+    pub(super) fn set_data(&mut self, base: Dataset) {
+        self.set_data_with_view(base, None);
+    }
+
+    /// New data; `view` keeps the plot's axes (an opened experiment) instead of picking them anew.
+    pub(super) fn set_data_with_view(&mut self, base: Dataset, view: Option<ViewAxes>) {
+        if let Some(view) = view {
+            self.settings.view = view;
+        } else if base.feature_names != self.input.base.feature_names {
+            // New columns: wide data opens on its PCA plane, where two raw columns (say, two
+            // corner pixels of a digit) would show nothing.
+            self.settings.view = ViewAxes { pca: base.n_features() > 4, ..ViewAxes::default() };
+        }
+        self.input.base = Arc::new(base);
+        self.apply_features();
+    }
+
+    /// Adds the engineered inputs (x², sin x…) the user switched on to the base data.
+    pub(super) fn apply_features(&mut self) {
+        let chosen = self.active_features();
+        let data = if chosen.is_empty() {
+            Dataset::clone(&self.input.base)
+        } else {
+            match add_features(&self.input.base, &chosen) {
+                Ok(data) => data,
+                Err(e) => {
+                    self.messages.notice = Some(e.to_string());
+                    Dataset::clone(&self.input.base)
+                }
+            }
+        };
+        self.input.data = Arc::new(data);
+        self.views.debug.pinned = None;
+        match stratified_split(&self.input.data, self.settings.test_fraction, self.settings.generator.seed) {
+            Ok(split) => {
+                self.messages.notice = split.warning.clone().or(self.messages.notice.take());
+                self.input.split = split;
+                self.messages.error = None;
+            }
+            Err(e) => {
+                self.input.split = Split { train: Vec::new(), test: Vec::new(), warning: None };
+                self.messages.error = Some(e.to_string());
+            }
+        }
+        self.refresh_view();
+        self.reset();
+    }
+
+    /// Throws the model away and starts a fresh, untrained one (paused).
+    pub(super) fn reset(&mut self) {
+        self.run.worker = None;
+        self.views.curves.clear();
+        self.views.boundary.clear_grid();
+        self.run.status = RunStatus::Ready;
+        self.run.epoch = 0;
+        self.run.parameters = None;
+        self.run.latest = None;
+        self.run.scores = None;
+        self.run.insight = None;
+        self.views.insight_view.reset();
+        self.views.network_view.reset();
+        self.views.rewind.clear();
+        self.views.debug.kmeans_iteration = None;
+        if self.input.split.train.is_empty() {
+            return;
+        }
+        if self.settings.model.kind.is_network()
+            && let Some(spec) = &self.settings.model.network
+            && let Err(message) = shape_report(spec, &self.input.data)
+        {
+            // The builder shows the same message beside the layers; training waits for a fix.
+            self.messages.error = Some(format!("The network does not fit this data: {message}"));
+            return;
+        }
+        self.messages.error = None;
+        // Saved weights wait until the data they were trained on is in place.
+        let saved = if self.input.pending_load.is_none() { self.run.pending_weights.take() } else { None };
+        let job = TrainJob {
+            dataset: Arc::clone(&self.input.data),
+            split: self.input.split.clone(),
+            model: ModelConfig { seed: self.settings.generator.seed, ..self.settings.model.clone() },
+            scale: true,
+            max_epochs: None,
+            grid: self.grid_spec(),
+        };
+        self.run.worker = Some(match saved {
+            Some(path) => TrainingWorker::spawn_from_saved(job, path, self.tasks.waker()),
+            None => TrainingWorker::spawn(job, self.tasks.waker()),
+        });
+    }
+
+    pub(super) fn send(&self, command: WorkerCommand) {
+        if let Some(worker) = &self.run.worker {
+            worker.send(command);
+        }
+    }
+
+    /// Carries out the commands gathered since the last call, in order.
+    pub(super) fn handle_commands(&mut self) {
+        for command in std::mem::take(&mut self.commands) {
+            self.handle(command);
+        }
+    }
+
+    pub(super) fn handle(&mut self, command: StudioCommand) {
+        match command {
+            StudioCommand::TogglePlay => match self.run.status {
+                RunStatus::Running => {
+                    self.send(WorkerCommand::Pause);
+                    self.run.status = RunStatus::Paused;
+                }
+                RunStatus::Ready | RunStatus::Paused => {
+                    if self.run.worker.is_none() {
+                        self.reset();
+                    }
+                    self.send(WorkerCommand::Play);
+                    if self.run.worker.is_some() {
+                        self.run.status = RunStatus::Running;
+                    }
+                }
+                RunStatus::Finished | RunStatus::Failed => {}
+            },
+            StudioCommand::Step => {
+                if matches!(self.run.status, RunStatus::Ready | RunStatus::Paused) {
+                    self.send(WorkerCommand::Step);
+                    self.run.status = RunStatus::Paused;
+                }
+            }
+            StudioCommand::Reset => self.reset(),
+            StudioCommand::RegenerateData => self.regenerate_data(),
+            StudioCommand::SetLearningRate(lr) => self.send(WorkerCommand::SetLearningRate(lr)),
+            StudioCommand::UseBuiltin => {
+                let dataset = self.settings.dataset;
+                self.open_builtin(dataset);
+            }
+            StudioCommand::OpenFileDialog => {
+                if self.input.file_dialog.is_none() {
+                    self.input.file_dialog = Some(pick_file_in_background(&self.tasks));
+                }
+            }
+            StudioCommand::LoadPath(path) => self.load_path(path),
+            StudioCommand::ReloadCsv => {
+                if let Some(file) = &self.input.file {
+                    let request = LoadRequest::Source(file.source.clone());
+                    let options = self.settings.csv_options();
+                    self.input.pending_load = Some(load_in_background(request, options, &self.tasks));
+                }
+            }
+            StudioCommand::ApplyFeatures => self.apply_features(),
+            StudioCommand::ChangeView => {
+                self.refresh_view();
+                self.reset();
+                self.restart_classical();
+            }
+            StudioCommand::AddPoint { x, y, class } => self.add_point(x, y, class),
+            StudioCommand::RemovePoint { x, y } => self.remove_point(x, y),
+            StudioCommand::OpenExperimentDialog | StudioCommand::SaveExperimentAs => {
+                if self.window.experiment_dialog.is_none() {
+                    let save = command == StudioCommand::SaveExperimentAs;
+                    let dialog = crate::ui::desktop::experiment_dialog_in_background(save, &self.tasks);
+                    self.window.experiment_dialog = Some((save, dialog));
+                }
+            }
+            StudioCommand::OpenExperiment(path) => self.open_experiment(path),
+            StudioCommand::SaveExperiment => match self.window.experiment_path.clone() {
+                Some(path) => self.save_experiment(path),
+                None => self.handle(StudioCommand::SaveExperimentAs),
+            },
+            StudioCommand::SaveExperimentTo(path) => self.save_experiment(path),
+            StudioCommand::TogglePresentation => {
+                let mut preferences = self.window.preferences.clone();
+                preferences.presentation = !preferences.presentation;
+                self.set_preferences(&self.ctx.clone(), preferences);
+            }
+            StudioCommand::SetTheme(theme) => {
+                let mut preferences = self.window.preferences.clone();
+                preferences.theme = theme;
+                self.set_preferences(&self.ctx.clone(), preferences);
+            }
+            StudioCommand::ToggleLog => self.window.preferences.show_log = !self.window.preferences.show_log,
+            StudioCommand::ShowHelp => self.window.show_help = true,
+            StudioCommand::Explain(target) => {
+                self.send(WorkerCommand::Explain(target));
+                self.views.side_view = SideView::Learned;
+            }
+            StudioCommand::Lesson(command) => self.lessons.handle(command),
+            StudioCommand::CancelLoad => {
+                // The loader thread stops at its next read; its result is ignored.
+                if let Some(load) = self.input.pending_load.take() {
+                    load.cancel();
+                    self.messages.log.push(LogLevel::Info, format!("Loading {} was cancelled", load.name));
+                }
+            }
+        }
+    }
+
+    pub(super) fn drain_events(&mut self, ctx: &egui::Context) {
+        let Some(worker) = &self.run.worker else { return };
+        let background = ctx.global_style().visuals.extreme_bg_color;
+        for event in worker.drain() {
+            match event {
+                TrainEvent::Ready { parameters, scaler, .. } => {
+                    self.run.parameters = Some(parameters);
+                    self.run.scaler = Some(scaler);
+                }
+                TrainEvent::Scores(scores) => self.on_scores(scores),
+                TrainEvent::Insight(insight) => self.run.insight = Some(insight),
+                TrainEvent::Epoch(record) => {
+                    self.run.epoch = record.epoch;
+                    self.views.curves.push(&record);
+                    self.views.network_view.push_epoch(&record);
+                    self.run.latest = Some(record);
+                }
+                TrainEvent::Grid(grid) => self.on_grid(ctx, grid, background),
+                TrainEvent::Running(running) => {
+                    if !running && self.run.status == RunStatus::Running {
+                        self.run.status = RunStatus::Paused;
+                    }
+                }
+                TrainEvent::Finished { parameters, .. } => {
+                    self.run.status = RunStatus::Finished;
+                    self.run.parameters = Some(parameters);
+                }
+                TrainEvent::Failed(error) => {
+                    self.run.status = RunStatus::Failed;
+                    self.messages.error = Some(error.to_string());
+                }
+                TrainEvent::Saved(result) => {
+                    self.run.saving_weights = false;
+                    self.weights_saved(result);
+                }
+                TrainEvent::Network(insight) => self.views.network_view.set_insight(ctx, insight),
+                TrainEvent::Explained(target, result) => {
+                    self.views.network_view.set_explanation(ctx, target, result, &self.input.data)
+                }
+            }
+        }
+    }
+
+    /// Copies a new error or notice into the log (which also shows it as a notification).
+    pub(super) fn log_messages(&mut self) {
+        if self.messages.error != self.messages.logged.0 {
+            if let Some(error) = &self.messages.error {
+                self.messages.log.push(LogLevel::Error, error.clone());
+            }
+            self.messages.logged.0 = self.messages.error.clone();
+        }
+        if self.messages.notice != self.messages.logged.1 {
+            if let Some(notice) = &self.messages.notice {
+                self.messages.log.push(LogLevel::Warning, notice.clone());
+            }
+            self.messages.logged.1 = self.messages.notice.clone();
+        }
+    }
+
+    pub(super) fn poll_experiment_dialog(&mut self) {
+        let Some((save, task)) = &self.window.experiment_dialog else { return };
+        let Some(picked) = task.poll().unwrap_or(Some(None)) else { return };
+        let save = *save;
+        self.window.experiment_dialog = None;
+        match (picked, save) {
+            (Some(path), true) => self.commands.push(StudioCommand::SaveExperimentTo(path)),
+            (Some(path), false) => self.commands.push(StudioCommand::OpenExperiment(path)),
+            (None, _) => {}
+        }
+    }
+
+    pub(super) fn weights_saved(&mut self, result: Result<PathBuf, String>) {
+        if let Err(reason) = result {
+            self.messages.error =
+                Some(format!("The experiment was saved, but its weights were not: {reason}"));
+        }
+    }
+
+    /// Each row's place on the boundary plot, and the plane when the view is PCA.
+    pub(super) fn view_coordinates(&self) -> (Vec<[f64; 2]>, Option<GridPlane>) {
+        let (x, y) = self.view_axes();
+        view_coordinates(&self.input.data, x, y, self.settings.view.pca)
+    }
+
+    /// The two feature columns shown, kept within the data.
+    pub(super) fn view_axes(&self) -> (usize, usize) {
+        let d = self.input.data.n_features();
+        let x = self.settings.view.x.min(d.saturating_sub(1));
+        let y = self.settings.view.y.min(d.saturating_sub(1));
+        if x == y { (0, 1.min(d.saturating_sub(1))) } else { (x, y) }
+    }
+
+    pub(super) fn refresh_view(&mut self) {
+        let (coords, _) = self.view_coordinates();
+        self.views.boundary.set_points(&self.input.data, &self.input.split, &coords);
+    }
+
+    pub(super) fn grid_spec(&self) -> Option<GridSpec> {
+        if self.input.data.n_features() == 1 {
+            return GridSpec::along_one_feature(&self.input.data, GRID_RESOLUTION * 2);
+        }
+        let (coords, plane) = self.view_coordinates();
+        let (x, y) = self.view_axes();
+        let mut grid = GridSpec::covering(&coords, x, y, GRID_RESOLUTION)?;
+        if plane.is_some() {
+            grid.plane = plane;
+        } else if (x, y) == (0, 1) {
+            // Engineered columns follow from the two base axes only.
+            grid.derived = self.active_features();
+        }
+        Some(grid)
+    }
+}

@@ -1,0 +1,277 @@
+//! Drawing the studio: the toolbar, the controls panel, the central model and data views and the
+//! side view. Clicks become `StudioCommand`s; nothing here changes the model or the data.
+
+use std::sync::Arc;
+
+use super::StudioApp;
+use crate::data::Dataset;
+use crate::models::insight::ModelInsight;
+use crate::training::ExplainTarget;
+use crate::ui::controls::{ControlsContext, Loading, controls_ui};
+use crate::ui::data_view;
+use crate::ui::export;
+use crate::ui::insight_view::InsightContext;
+use crate::ui::network_view::NetworkViewContext;
+use crate::ui::state::{CentralTab, RunStatus, SideView, StudioCommand};
+
+impl StudioApp {
+    pub(super) fn toolbar_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            let playing = self.run.status == RunStatus::Running;
+            let can_train =
+                matches!(self.run.status, RunStatus::Ready | RunStatus::Paused | RunStatus::Running);
+            let label = if playing { "Pause" } else { "Play" };
+            if ui
+                .add_enabled(can_train, egui::Button::new(label).min_size(egui::vec2(64.0, 0.0)))
+                .on_hover_text("Start or pause training (space bar).")
+                .clicked()
+            {
+                self.commands.push(StudioCommand::TogglePlay);
+            }
+            if ui
+                .add_enabled(can_train && !playing, egui::Button::new("Step"))
+                .on_hover_text("Train exactly one epoch: one pass over the training points.")
+                .clicked()
+            {
+                self.commands.push(StudioCommand::Step);
+            }
+            if ui
+                .button("Reset")
+                .on_hover_text("Forget everything learned and start from fresh random weights.")
+                .clicked()
+            {
+                self.commands.push(StudioCommand::Reset);
+            }
+            ui.separator();
+            ui.label(format!("Epoch {}", self.run.epoch));
+            ui.separator();
+            if let Some(record) = &self.run.latest {
+                // Adding 0.0 turns a rounded -0.000 into 0.000.
+                ui.label(format!(
+                    "train loss {:.3}  test loss {:.3}",
+                    record.train_loss + 0.0,
+                    record.test_loss + 0.0
+                ));
+                // Cluster numbers are names, not classes: matching them to labels means nothing.
+                if let Some(acc) = record.test_accuracy
+                    && !self.settings.model.kind.is_clustering()
+                {
+                    ui.label(format!("test accuracy {:.1}%", acc * 100.0));
+                }
+                if let Some(r2) = record.test_r2 {
+                    ui.label(format!("test R² {r2:.3}"));
+                }
+                ui.separator();
+            }
+            ui.label(self.run.status.label());
+        });
+    }
+
+    pub(super) fn central_ui(&mut self, ui: &mut egui::Ui) {
+        if let Some(error) = &self.messages.error {
+            ui.colored_label(ui.visuals().error_fg_color, error);
+        }
+        if let Some(notice) = &self.messages.notice {
+            ui.colored_label(ui.visuals().warn_fg_color, notice);
+        }
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut self.views.tab, CentralTab::Model, "Model view")
+                .on_hover_text("The decision boundary and the training curves.");
+            ui.selectable_value(&mut self.views.tab, CentralTab::Data, "Data view")
+                .on_hover_text("The rows, the columns and the class balance of the data.");
+        });
+        if self.views.tab == CentralTab::Data {
+            let file = self.input.file.as_ref();
+            data_view::summary_ui(
+                ui,
+                &self.input.data,
+                file.map(|f| f.columns.as_slice()),
+                file.map_or(&[][..], |f| f.warnings.as_slice()),
+            );
+            ui.separator();
+            if matches!(self.input.data.input_shape, crate::data::InputShape::Image { .. }) {
+                data_view::image_gallery_ui(ui, &self.input.data, 30);
+                ui.separator();
+            }
+            data_view::table_ui(ui, &self.input.data);
+            return;
+        }
+        let data = Arc::clone(&self.input.data);
+        let names = &data.feature_names;
+        let (xi, yi) = self.view_axes();
+        let (x_name, y_name) = if self.settings.view.pca && data.n_features() > 2 {
+            ("principal component 1", "principal component 2")
+        } else if data.n_features() == 1 {
+            (names[0].as_str(), data.target_name.as_str())
+        } else {
+            (names.get(xi).map_or("x", String::as_str), names.get(yi).map_or("y", String::as_str))
+        };
+        let available = ui.available_size();
+        let mut hovered = None;
+        ui.horizontal_top(|ui| {
+            let boundary_width = (available.x * 0.55).max(200.0);
+            ui.allocate_ui(egui::vec2(boundary_width, available.y), |ui| {
+                ui.vertical(|ui| {
+                    let mut wants_png = false;
+                    ui.horizontal(|ui| {
+                        ui.strong("Decision boundary").on_hover_text(
+                            "The shading is the model's answer at every place: the stronger the colour, the surer it is. \
+                             Filled dots are training points, hollow diamonds are test points.",
+                        );
+                        wants_png = export::png_button(ui);
+                    });
+                    if self.input.data.n_features() == 1 {
+                        ui.label("A single feature: each point sits at its target value; the line is the model's answer along the feature.");
+                    } else if data.n_features() > 2 {
+                        self.view_picker_ui(ui, &data);
+                        if !self.settings.view.pca {
+                            ui.label(format!(
+                                "The shading holds the other {} features at their mean.",
+                                data.n_features() - 2
+                            ));
+                        }
+                    }
+                    self.boundary_extras_ui(ui);
+                    let overlay = self.boundary_overlay();
+                    let pointer = self.views.boundary.ui(ui, x_name, y_name, &overlay);
+                    self.after_boundary(ui, &pointer, wants_png);
+                    hovered = pointer.hovered;
+                    if let Some(class) = self.settings.paint_class {
+                        if let Some([x, y]) = pointer.left_click {
+                            self.commands.push(StudioCommand::AddPoint { x, y, class });
+                        }
+                        if let Some([x, y]) = pointer.right_click {
+                            self.commands.push(StudioCommand::RemovePoint { x, y });
+                        }
+                    } else if let Some(point) = pointer.left_click
+                        && self.settings.model.kind.is_network()
+                    {
+                        // "Why this prediction?" for the pinned row (the star), or the clicked
+                        // place when no row is near; answered in the side view.
+                        let target = self.pinned_row().map_or(ExplainTarget::Point(point), ExplainTarget::Row);
+                        self.commands.push(StudioCommand::Explain(target));
+                    }
+                });
+            });
+            ui.vertical(|ui| {
+                let mut wants_learned_png = false;
+                ui.horizontal(|ui| {
+                    ui.selectable_value(&mut self.views.side_view, SideView::Curves, "Curves")
+                        .on_hover_text("Loss and accuracy on the training and test points, epoch by epoch.");
+                    ui.selectable_value(&mut self.views.side_view, SideView::Metrics, "Metrics")
+                        .on_hover_text("The confusion matrix and per-class scores on the test points.");
+                    ui.selectable_value(&mut self.views.side_view, SideView::Learned, "What it learned")
+                        .on_hover_text("Inside the model: the tree, the weights, the importances.");
+                    // The curves and metrics have a button per plot; this one saves the visible view.
+                    wants_learned_png = self.views.side_view == SideView::Learned && export::png_button(ui);
+                });
+                let shown = egui::ScrollArea::vertical()
+                    .id_salt("side_view")
+                    .show(ui, |ui| self.side_view_ui(ui, available.y));
+                if wants_learned_png {
+                    self.views.exporter.save_png(ui.ctx(), "what-it-learned", shown.inner_rect);
+                }
+            });
+        });
+        if hovered.is_some() {
+            self.views.hovered = hovered;
+        }
+    }
+
+    pub(super) fn side_view_ui(&mut self, ui: &mut egui::Ui, available_height: f32) {
+        match self.views.side_view {
+            SideView::Curves => self.curves_view_ui(ui, available_height),
+            SideView::Metrics => self.metrics_view_ui(ui),
+            SideView::Learned => match self.run.insight.clone() {
+                Some(insight) => {
+                    let insight = insight.as_ref();
+                    self.why_ui(ui, insight);
+                    let path = self.highlighted_tree_path(insight);
+                    let context = InsightContext {
+                        feature_names: &self.input.data.feature_names,
+                        class_names: self.input.data.class_names(),
+                        scaler: self.run.scaler.as_ref(),
+                        highlight: &path,
+                    };
+                    self.views.insight_view.ui(ui, insight, &context);
+                }
+                None if self.settings.model.kind.is_network() => {
+                    let context =
+                        NetworkViewContext { data: &self.input.data, trained: self.run.worker.is_some() };
+                    if let Some(target) = self.views.network_view.ui(ui, &context) {
+                        self.commands.push(StudioCommand::Explain(target));
+                    }
+                }
+                None => {
+                    ui.label("Train the model to see what it learned.");
+                }
+            },
+        }
+    }
+
+    /// Axis pickers and the PCA option for data with more than two features.
+    pub(super) fn view_picker_ui(&mut self, ui: &mut egui::Ui, data: &Dataset) {
+        let mut view = self.settings.view;
+        ui.horizontal(|ui| {
+            ui.checkbox(&mut view.pca, "PCA plane").on_hover_text(
+                "Show the data on its first two principal components: the flat view that keeps the most spread. \
+                 The shading is the model's answer on that plane.",
+            );
+            if !view.pca {
+                for (label, axis) in [("x axis", &mut view.x), ("y axis", &mut view.y)] {
+                    let current = data.feature_names.get(*axis).cloned().unwrap_or_default();
+                    egui::ComboBox::from_label(label).selected_text(current).height(300.0).show_ui(ui, |ui| {
+                        for (index, name) in data.feature_names.iter().enumerate() {
+                            ui.selectable_value(axis, index, name);
+                        }
+                    });
+                }
+            }
+        });
+        if view != self.settings.view {
+            self.settings.view = view;
+            self.commands.push(StudioCommand::ChangeView);
+        }
+    }
+
+    /// Tree nodes on the path of the point under the pointer (other features at their mean).
+    pub(super) fn hovered_tree_path(&self, insight: &ModelInsight) -> Vec<usize> {
+        let (ModelInsight::Tree(tree), Some([x, y]), Some(scaler)) =
+            (insight, self.views.hovered, &self.run.scaler)
+        else {
+            return Vec::new();
+        };
+        let mut raw = scaler.mean.clone();
+        if raw.len() < 2 || self.settings.view.pca {
+            return Vec::new();
+        }
+        let (xi, yi) = self.view_axes();
+        raw[xi] = x;
+        raw[yi] = y;
+        let mut row = Vec::with_capacity(raw.len());
+        scaler.transform_row(&raw, &mut row);
+        tree.decision_path(&row)
+    }
+
+    /// The left panel: data, features, model and network builder.
+    pub(super) fn controls_panel_ui(&mut self, ui: &mut egui::Ui) {
+        let context = ControlsContext {
+            parameters: self.run.parameters,
+            file_name: self.input.file.as_ref().map(|f| f.source.name.as_str()),
+            file_columns: self.input.file.as_ref().map(|f| f.columns.as_slice()),
+            loading: self.input.pending_load.as_ref().map(|p| Loading {
+                name: p.name.as_str(),
+                seconds: p.seconds(),
+                fraction: p.fraction(),
+                pass: p.pass(),
+            }),
+            two_d: self.input.base.n_features() == 2
+                && self.input.base.input_shape == crate::data::InputShape::Vector,
+            data: &self.input.data,
+            paintable: self.input.base.n_features() == 2 && self.input.base.labels().is_some(),
+            presentation: self.window.preferences.presentation,
+        };
+        let commands = controls_ui(ui, &mut self.settings, &context, &mut self.views.builder);
+        self.commands.extend(commands);
+    }
+}

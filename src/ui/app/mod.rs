@@ -1,0 +1,391 @@
+//! The studio: lays out the panels, turns clicks into commands and worker events into views.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::background::{BackgroundTasks, Task};
+use super::boundary::BoundaryView;
+use super::curves::TrainingCurves;
+use super::desktop::{Log, MenuContext, Preferences};
+use super::export::PlotExporter;
+use super::insight_view::InsightView;
+use super::lessons_view::LessonsStudio;
+use super::loading::{CsvSource, PendingLoad};
+use super::network_builder::BuilderState;
+use super::network_view::NetworkView;
+use super::rewind::Rewind;
+use super::state::{CentralTab, RunStatus, SideView, StudioCommand, StudioSettings};
+use crate::data::csv_loader::{ColumnReport, TaskOverride};
+use crate::data::{Dataset, Split, Standardizer};
+use crate::models::insight::ModelInsight;
+use crate::training::{EpochRecord, Scores, TrainingWorker};
+
+mod commands;
+mod debug_views;
+mod layout;
+
+/// Grid cells per side of the decision-boundary heatmap.
+const GRID_RESOLUTION: usize = 64;
+
+/// The CSV file in use and what the loader said about it.
+struct LoadedFile {
+    source: CsvSource,
+    columns: Vec<ColumnReport>,
+    warnings: Vec<String>,
+    /// The task choice the file was loaded with, restored when a reload with another fails.
+    task: Option<TaskOverride>,
+}
+
+/// The studio. Its state comes in a few groups, each with one concern; `commands.rs` changes
+/// them, `layout.rs` draws them.
+pub struct StudioApp {
+    settings: StudioSettings,
+    input: DataState,
+    run: RunState,
+    views: Views,
+    messages: Messages,
+    window: WindowState,
+    /// The Lessons menu, the lesson and duel windows.
+    lessons: LessonsStudio,
+    /// Clicks of this frame, handled together at its end.
+    commands: Vec<StudioCommand>,
+    /// Where loading, dialogs and exports run.
+    tasks: BackgroundTasks,
+    ctx: egui::Context,
+}
+
+/// The data in use and where it came from.
+struct DataState {
+    /// The data as generated or loaded; `data` adds the engineered features to it.
+    base: Arc<Dataset>,
+    data: Arc<Dataset>,
+    split: Split,
+    file: Option<LoadedFile>,
+    pending_load: Option<PendingLoad>,
+    file_dialog: Option<Task<Option<PathBuf>>>,
+}
+
+/// The model being trained and what its worker reported last.
+#[derive(Default)]
+struct RunState {
+    worker: Option<TrainingWorker>,
+    status: RunStatus,
+    epoch: usize,
+    parameters: Option<usize>,
+    latest: Option<EpochRecord>,
+    scaler: Option<Standardizer>,
+    scores: Option<Arc<Scores>>,
+    insight: Option<Arc<ModelInsight>>,
+    /// Saved weights the next model starts from (an opened experiment's network).
+    pending_weights: Option<PathBuf>,
+    /// A `SaveNetwork` sent to the worker and not yet answered.
+    saving_weights: bool,
+}
+
+/// The views and their own state.
+struct Views {
+    tab: CentralTab,
+    side_view: SideView,
+    curves: TrainingCurves,
+    boundary: BoundaryView,
+    insight_view: InsightView,
+    network_view: NetworkView,
+    /// The boundary-plot point under the pointer, in the data's units.
+    hovered: Option<[f64; 2]>,
+    builder: BuilderState,
+    /// Pinned point and k-means stepping (see `debug_views`).
+    debug: debug_views::DebugState,
+    /// Snapshots for the rewind timeline.
+    rewind: Rewind,
+    /// "Save PNG" / "Save CSV" on the plots.
+    exporter: PlotExporter,
+}
+
+impl Views {
+    fn new(exporter: PlotExporter) -> Self {
+        Self {
+            tab: CentralTab::default(),
+            side_view: SideView::default(),
+            curves: TrainingCurves::default(),
+            boundary: BoundaryView::default(),
+            insight_view: InsightView::default(),
+            network_view: NetworkView::default(),
+            hovered: None,
+            builder: BuilderState::default(),
+            debug: debug_views::DebugState::default(),
+            rewind: Rewind::default(),
+            exporter,
+        }
+    }
+}
+
+/// What the studio tells the user.
+#[derive(Default)]
+struct Messages {
+    notice: Option<String>,
+    error: Option<String>,
+    log: Log,
+    /// The last error and notice copied into the log, so each is logged once.
+    logged: (Option<String>, Option<String>),
+}
+
+/// The window around the studio: preferences, the experiment file, dialogs.
+#[derive(Default)]
+struct WindowState {
+    preferences: Preferences,
+    /// The experiment file last saved or opened; Save writes back to it.
+    experiment_path: Option<PathBuf>,
+    /// An open or save dialog in the background: (saving?, its answer).
+    experiment_dialog: Option<(bool, Task<Option<PathBuf>>)>,
+    show_help: bool,
+    window_title: String,
+}
+
+/// The storage key of the app preferences (theme, presentation mode, recent files).
+const PREFERENCES_KEY: &str = "preferences";
+
+impl StudioApp {
+    pub fn new(cc: &eframe::CreationContext<'_>) -> Self {
+        Self::restore(&cc.egui_ctx, cc.storage)
+    }
+
+    /// The studio as the last session left it; what cannot be read falls back to defaults with
+    /// a notice.
+    pub fn restore(ctx: &egui::Context, storage: Option<&dyn eframe::Storage>) -> Self {
+        let (settings, notice) = match storage {
+            Some(storage) => match storage.get_string(eframe::APP_KEY) {
+                Some(text) => match serde_json::from_str::<StudioSettings>(&text) {
+                    Ok(settings) => (settings, None),
+                    Err(_) => (
+                        StudioSettings::default(),
+                        Some("The saved session could not be read (it may come from an older version); starting fresh.".into()),
+                    ),
+                },
+                None => (StudioSettings::default(), None),
+            },
+            None => (StudioSettings::default(), None),
+        };
+        let preferences = storage
+            .and_then(|storage| storage.get_string(PREFERENCES_KEY))
+            .and_then(|text| serde_json::from_str::<Preferences>(&text).ok())
+            .unwrap_or_default();
+        let mut app = Self::with_settings(ctx, settings, notice);
+        (app.views.tab, app.views.side_view) = (preferences.tab, preferences.side_view);
+        app.set_preferences(ctx, preferences);
+        app
+    }
+
+    /// A studio with the given settings, as a test or `learnscope gui` would open it.
+    pub fn with_settings(ctx: &egui::Context, settings: StudioSettings, notice: Option<String>) -> Self {
+        let repaint = ctx.clone();
+        let tasks = BackgroundTasks::new(Arc::new(move || repaint.request_repaint()));
+        let data = Arc::new(settings.dataset.generate(&settings.generator));
+        let mut app = Self {
+            input: DataState {
+                base: Arc::clone(&data),
+                data,
+                split: Split { train: Vec::new(), test: Vec::new(), warning: None },
+                file: None,
+                pending_load: None,
+                file_dialog: None,
+            },
+            settings,
+            run: RunState::default(),
+            views: Views::new(PlotExporter::new(tasks.clone())),
+            messages: Messages { notice, ..Messages::default() },
+            window: WindowState::default(),
+            lessons: LessonsStudio::new(tasks.clone()),
+            commands: Vec::new(),
+            tasks,
+            ctx: ctx.clone(),
+        };
+        match app.settings.csv_path.clone() {
+            // Show the built-in data until the remembered file has loaded in the background.
+            Some(path) => {
+                app.settings.csv_path = None;
+                app.regenerate_data();
+                app.load_path(path);
+            }
+            None => app.regenerate_data(),
+        }
+        app
+    }
+
+    /// Theme, presentation mode and recent files; applied to the UI at once.
+    pub fn set_preferences(&mut self, ctx: &egui::Context, preferences: Preferences) {
+        preferences.apply(ctx);
+        self.window.preferences = preferences;
+    }
+
+    pub fn preferences(&self) -> &Preferences {
+        &self.window.preferences
+    }
+
+    pub fn log(&self) -> &Log {
+        &self.messages.log
+    }
+
+    /// The experiment file in use, if it was saved or opened.
+    pub fn experiment_path(&self) -> Option<&std::path::Path> {
+        self.window.experiment_path.as_deref()
+    }
+
+    /// True until the worker has written the weights of the last save.
+    pub fn is_saving(&self) -> bool {
+        self.run.saving_weights
+    }
+
+    /// The window title: the open experiment's name, or the data in use.
+    pub fn title(&self) -> String {
+        match &self.window.experiment_path {
+            Some(path) => {
+                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                format!("{name} - Learnscope")
+            }
+            None => "Learnscope".to_string(),
+        }
+    }
+
+    /// True while a file is loading.
+    pub fn is_loading(&self) -> bool {
+        self.input.pending_load.is_some()
+    }
+
+    pub fn data(&self) -> &Dataset {
+        &self.input.data
+    }
+
+    pub fn tab(&self) -> CentralTab {
+        self.views.tab
+    }
+
+    pub fn set_tab(&mut self, tab: CentralTab) {
+        self.views.tab = tab;
+    }
+
+    pub fn lessons(&self) -> &LessonsStudio {
+        &self.lessons
+    }
+
+    pub fn lessons_mut(&mut self) -> &mut LessonsStudio {
+        &mut self.lessons
+    }
+
+    pub fn settings(&self) -> &StudioSettings {
+        &self.settings
+    }
+
+    /// For tests and scripted lessons: change settings, then call `refit` or `reset_model`.
+    pub fn settings_mut(&mut self) -> &mut StudioSettings {
+        &mut self.settings
+    }
+
+    pub fn status(&self) -> RunStatus {
+        self.run.status
+    }
+
+    pub fn epoch(&self) -> usize {
+        self.run.epoch
+    }
+
+    /// The latest look inside the network, and how many have arrived this run.
+    pub fn network_insight(&self) -> Option<&crate::models::network::snapshot::NetworkInsight> {
+        self.views.network_view.insight()
+    }
+
+    pub fn network_snapshots(&self) -> usize {
+        self.views.network_view.snapshots()
+    }
+
+    /// The last "why this prediction?" answer for a network.
+    pub fn network_explanation(&self) -> Option<&crate::models::network::explain::Explanation> {
+        self.views.network_view.explanation()
+    }
+
+    /// Points on the loss plot.
+    pub fn loss_points(&self) -> usize {
+        self.views.curves.len()
+    }
+
+    /// Decision-grid snapshots drawn since the last reset.
+    pub fn boundary_refreshes(&self) -> u64 {
+        self.views.boundary.refreshes
+    }
+
+    pub fn latest(&self) -> Option<&EpochRecord> {
+        self.run.latest.as_ref()
+    }
+
+    pub fn error(&self) -> Option<&str> {
+        self.messages.error.as_deref()
+    }
+}
+
+impl eframe::App for StudioApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        self.poll_loading();
+        self.views.exporter.poll();
+        self.drain_events(&ctx);
+        let dropped: Vec<PathBuf> =
+            ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
+        if let Some(path) = dropped.into_iter().next() {
+            self.commands.push(StudioCommand::LoadPath(path));
+        }
+        self.poll_experiment_dialog();
+        let shortcuts = super::desktop::shortcuts(&ctx);
+        self.commands.extend(shortcuts);
+        self.window.preferences.follow_zoom(&ctx);
+        egui::Panel::top("menu_bar").show(ui, |ui| {
+            let context = MenuContext {
+                preferences: &self.window.preferences,
+                experiment: self.window.experiment_path.as_deref(),
+                problems: self.messages.log.problems(),
+                lessons: &self.lessons,
+            };
+            let commands = super::desktop::menu_bar_ui(ui, &context);
+            self.commands.extend(commands);
+        });
+        egui::Panel::top("toolbar").show(ui, |ui| self.toolbar_ui(ui));
+        if self.window.preferences.show_log {
+            egui::Panel::bottom("log").resizable(true).show(ui, |ui| self.messages.log.panel_ui(ui));
+        }
+        egui::Panel::left("controls")
+            .resizable(true)
+            .default_size(330.0)
+            .max_size(420.0)
+            .show(ui, |ui| egui::ScrollArea::vertical().show(ui, |ui| self.controls_panel_ui(ui)));
+        egui::CentralPanel::default().show(ui, |ui| self.central_ui(ui));
+        // The panels' and menus' commands first, so a window they open is drawn this frame...
+        self.handle_commands();
+        let lesson_commands = self.lessons.windows_ui(&ctx);
+        self.commands.extend(lesson_commands.into_iter().map(StudioCommand::Lesson));
+        // ...then the floating windows' own.
+        self.handle_commands();
+        if self.input.pending_load.is_some() {
+            // Keep the elapsed-time label moving while the loader works.
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        }
+        self.log_messages();
+        self.messages.log.notifications_ui(&ctx);
+        let mut show_help = self.window.show_help;
+        super::desktop::help_window_ui(&ctx, &mut show_help);
+        self.window.show_help = show_help;
+        let title = self.title();
+        if title != self.window.window_title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.window.window_title = title;
+        }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        if let Ok(text) = serde_json::to_string(&self.settings) {
+            storage.set_string(eframe::APP_KEY, text);
+        }
+        (self.window.preferences.tab, self.window.preferences.side_view) =
+            (self.views.tab, self.views.side_view);
+        if let Ok(text) = serde_json::to_string(&self.window.preferences) {
+            storage.set_string(PREFERENCES_KEY, text);
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! The studio's vocabulary, shared by the app, its panels and the menus: the settings it
+//! remembers, the commands a click becomes, the tabs and views, the run status and the theme.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::csv_loader::{CsvOptions, MissingPolicy, TaskOverride};
+use crate::data::features::EngineeredFeature;
+use crate::data::{BuiltinDataset, GeneratorSettings};
+use crate::models::ModelConfig;
+use crate::training::ExplainTarget;
+
+/// What the studio remembers between runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StudioSettings {
+    pub dataset: BuiltinDataset,
+    pub generator: GeneratorSettings,
+    pub test_fraction: f64,
+    pub model: ModelConfig,
+    /// A CSV file in use instead of the built-in data set, reloaded on the next start.
+    pub csv_path: Option<PathBuf>,
+    /// The CSV column to predict; `None` means the last column.
+    pub csv_target: Option<String>,
+    /// Classes or a quantity for the CSV target; `None` infers it from the column.
+    pub csv_task: Option<TaskOverride>,
+    /// Fill missing CSV cells with the column mean instead of dropping their rows.
+    pub impute_missing: bool,
+    /// Hand-made inputs added to 2-D data (x², y², xy, sin x, sin y, r, θ).
+    pub features: Vec<EngineeredFeature>,
+    /// Which features the boundary plot shows (data with more than two features).
+    pub view: ViewAxes,
+    /// Clicking the boundary plot paints points of this class; `None` leaves the plot to pan and zoom.
+    #[serde(skip)]
+    pub paint_class: Option<u32>,
+}
+
+impl Default for StudioSettings {
+    fn default() -> Self {
+        Self {
+            dataset: BuiltinDataset::Moons,
+            generator: GeneratorSettings::default(),
+            test_fraction: 0.2,
+            model: ModelConfig::default(),
+            csv_path: None,
+            csv_target: None,
+            csv_task: None,
+            impute_missing: false,
+            features: Vec::new(),
+            view: ViewAxes::default(),
+            paint_class: None,
+        }
+    }
+}
+
+impl StudioSettings {
+    pub fn csv_options(&self) -> CsvOptions {
+        CsvOptions {
+            target: self.csv_target.clone(),
+            missing: if self.impute_missing { MissingPolicy::ImputeMean } else { MissingPolicy::DropRows },
+            task: self.csv_task,
+        }
+    }
+}
+
+/// The plane the boundary plot shows: two feature axes, or the first two principal components.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ViewAxes {
+    pub x: usize,
+    pub y: usize,
+    pub pca: bool,
+}
+
+impl Default for ViewAxes {
+    fn default() -> Self {
+        Self { x: 0, y: 1, pca: false }
+    }
+}
+
+/// Things the user asked for; handled in one place at the end of a frame.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StudioCommand {
+    TogglePlay,
+    Step,
+    Reset,
+    RegenerateData,
+    SetLearningRate(f64),
+    /// Go back from a CSV file to the chosen built-in data set.
+    UseBuiltin,
+    /// The boundary plot's axes (or the PCA option) changed.
+    ChangeView,
+    OpenFileDialog,
+    LoadPath(PathBuf),
+    /// Parse the current file again (a new target or missing-cell policy).
+    ReloadCsv,
+    /// The engineered-feature toggles changed.
+    ApplyFeatures,
+    /// Paint a point of a class onto 2-D data (left click on the plot).
+    AddPoint {
+        x: f64,
+        y: f64,
+        class: u32,
+    },
+    /// Erase the point nearest to this place (right click on the plot).
+    RemovePoint {
+        x: f64,
+        y: f64,
+    },
+    CancelLoad,
+    OpenExperimentDialog,
+    OpenExperiment(PathBuf),
+    SaveExperiment,
+    SaveExperimentAs,
+    SaveExperimentTo(PathBuf),
+    TogglePresentation,
+    SetTheme(ThemeChoice),
+    ToggleLog,
+    ShowHelp,
+    /// "Why this prediction?" for a network's row or plot point; answered in the side view.
+    Explain(ExplainTarget),
+    /// Something asked of the lessons: the menu, the lesson window, the duel.
+    Lesson(LessonCommand),
+}
+
+/// Which view fills the right-hand column of the model view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum SideView {
+    #[default]
+    Curves,
+    Metrics,
+    Learned,
+}
+
+/// Which view fills the central panel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum CentralTab {
+    #[default]
+    Model,
+    Data,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RunStatus {
+    #[default]
+    Ready,
+    Running,
+    Paused,
+    Finished,
+    Failed,
+}
+
+impl RunStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            RunStatus::Ready => "Ready",
+            RunStatus::Running => "Training…",
+            RunStatus::Paused => "Paused",
+            RunStatus::Finished => "Finished",
+            RunStatus::Failed => "Stopped by an error",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ThemeChoice {
+    /// Follow the operating system's light or dark setting.
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+impl ThemeChoice {
+    pub const ALL: [ThemeChoice; 3] = [ThemeChoice::System, ThemeChoice::Light, ThemeChoice::Dark];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ThemeChoice::System => "Follow the system",
+            ThemeChoice::Light => "Light",
+            ThemeChoice::Dark => "Dark",
+        }
+    }
+
+    pub fn preference(self) -> egui::ThemePreference {
+        match self {
+            ThemeChoice::System => egui::ThemePreference::System,
+            ThemeChoice::Light => egui::ThemePreference::Light,
+            ThemeChoice::Dark => egui::ThemePreference::Dark,
+        }
+    }
+}
+
+/// What the Lessons menu asks for; handled by `LessonsStudio::handle`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LessonCommand {
+    OpenBuiltin(String),
+    OpenFileDialog,
+    OpenPath(PathBuf),
+    SaveAsDialog,
+    SavePath(PathBuf),
+    ExportDialog,
+    ExportTo(PathBuf),
+    Run,
+    Cancel,
+    ShowDuel,
+}

@@ -1,4 +1,5 @@
-//! End-to-end tests of the `learnscope` binary, one test binary for all of them: every extra
+//! End-to-end tests of the `learnscope` binary (and the layout rules of `src/`), one test binary
+//! for all of them: every extra
 //! binary links the whole of egui, candle and smartcore again, which costs CI minutes and disk.
 
 #[path = "../common/mod.rs"]
@@ -7,5 +8,6 @@ mod common;
 mod classical;
 mod data;
 mod general;
+mod layout;
 mod lessons;
 mod network;

@@ -3,6 +3,7 @@
 use std::sync::atomic::AtomicBool;
 
 use super::{Progress, figure, measure_model};
+use crate::data::{Dataset, Split};
 use crate::lessons::duel::{Measured, rows_table};
 use crate::lessons::{
     ChartSeries, LessonData, LessonError, LessonModel, LessonReport, ReportChart, ReportTable, SeriesStyle,
@@ -43,35 +44,8 @@ pub(super) fn explain(
     };
 
     // The tree: its rule path, thresholds back in the data's own units.
-    let scaler = tree_fit.session.scaler();
-    let mut standardized = Vec::new();
-    scaler.transform_row(&raw, &mut standardized);
-    let Some(ModelInsight::Tree(insight)) = tree_fit.session.learner().insight() else {
-        return Err(LessonError::Invalid(format!("'{}' must be a decision_tree", tree.label())));
-    };
-    let path = insight.decision_path(&standardized);
-    let mut rules = Vec::new();
-    for pair in path.windows(2) {
-        let node = &insight.nodes[pair[0]];
-        let Some(f) = node.feature else { continue };
-        let threshold = node.threshold * scaler.scale[f] + scaler.mean[f];
-        let op = if Some(pair[1]) == node.left { "<=" } else { ">" };
-        rules.push(vec![
-            (rules.len() + 1).to_string(),
-            format!("{} {op} {threshold:.3}  (this point: {:.3})", names[f], raw[f]),
-            node.samples.to_string(),
-        ]);
-    }
-    let leaf = path.last().map(|&i| &insight.nodes[i]);
     let tree_class = predict(&tree_fit, &tree.label())?;
-    if let Some(leaf) = leaf {
-        let share = leaf.value.get(tree_class as usize).copied().unwrap_or(0.0);
-        rules.push(vec![
-            "leaf".into(),
-            format!("-> {} ({:.0}% of the training rows here)", class_name(tree_class), share * 100.0),
-            leaf.samples.to_string(),
-        ]);
-    }
+    let rules = tree_rule_path(&tree_fit, tree, &raw, names, &class_name(tree_class), tree_class)?;
 
     // The network: the gradient of its answer with respect to each input.
     let net = net_fit
@@ -126,38 +100,7 @@ pub(super) fn explain(
         top.1 * 100.0
     );
     // The test points by class, with the explained point on top (2-D data).
-    let mut charts = Vec::new();
-    if data.n_features() == 2
-        && let Some(labels) = data.labels()
-    {
-        let mut series: Vec<ChartSeries> = class_names
-            .iter()
-            .map(|c| ChartSeries {
-                name: format!("class {c}"),
-                points: Vec::new(),
-                band: Vec::new(),
-                style: SeriesStyle::Points,
-            })
-            .collect();
-        for &i in &split.test {
-            let r = data.row(i);
-            series[labels[i] as usize].points.push([r[0], r[1]]);
-        }
-        series.push(ChartSeries {
-            name: "explained point".into(),
-            points: vec![[raw[0], raw[1]]],
-            band: Vec::new(),
-            style: SeriesStyle::Points,
-        });
-        charts.push(ReportChart {
-            title: "The explained point among the test rows".into(),
-            x_label: names[0].clone(),
-            y_label: names[1].clone(),
-            log_x: false,
-            series,
-            heatmap: None,
-        });
-    }
+    let charts: Vec<ReportChart> = explained_point_chart(&data, &split, &raw).into_iter().collect();
     Ok(LessonReport {
         finding,
         tables: vec![
@@ -179,5 +122,78 @@ pub(super) fn explain(
         charts,
         figures,
         ..Default::default()
+    })
+}
+
+/// The rules on the tree's path for this row, thresholds in the data's own units, then the leaf.
+fn tree_rule_path(
+    tree_fit: &Measured,
+    tree: &LessonModel,
+    raw: &[f64],
+    names: &[String],
+    tree_class_name: &str,
+    tree_class: u32,
+) -> Result<Vec<Vec<String>>, LessonError> {
+    let scaler = tree_fit.session.scaler();
+    let mut standardized = Vec::new();
+    scaler.transform_row(raw, &mut standardized);
+    let Some(ModelInsight::Tree(insight)) = tree_fit.session.learner().insight() else {
+        return Err(LessonError::Invalid(format!("'{}' must be a decision_tree", tree.label())));
+    };
+    let path = insight.decision_path(&standardized);
+    let mut rules = Vec::new();
+    for pair in path.windows(2) {
+        let node = &insight.nodes[pair[0]];
+        let Some(f) = node.feature else { continue };
+        let threshold = node.threshold * scaler.scale[f] + scaler.mean[f];
+        let op = if Some(pair[1]) == node.left { "<=" } else { ">" };
+        rules.push(vec![
+            (rules.len() + 1).to_string(),
+            format!("{} {op} {threshold:.3}  (this point: {:.3})", names[f], raw[f]),
+            node.samples.to_string(),
+        ]);
+    }
+    if let Some(leaf) = path.last().map(|&i| &insight.nodes[i]) {
+        let share = leaf.value.get(tree_class as usize).copied().unwrap_or(0.0);
+        rules.push(vec![
+            "leaf".into(),
+            format!("-> {tree_class_name} ({:.0}% of the training rows here)", share * 100.0),
+            leaf.samples.to_string(),
+        ]);
+    }
+    Ok(rules)
+}
+
+/// The test points by class with the explained point on top, for 2-D class data.
+fn explained_point_chart(data: &Dataset, split: &Split, raw: &[f64]) -> Option<ReportChart> {
+    let labels = data.labels().filter(|_| data.n_features() == 2)?;
+    let names = &data.feature_names;
+    let mut series: Vec<ChartSeries> = data
+        .class_names()
+        .iter()
+        .map(|c| ChartSeries {
+            name: format!("class {c}"),
+            points: Vec::new(),
+            band: Vec::new(),
+            style: SeriesStyle::Points,
+        })
+        .collect();
+    for &i in &split.test {
+        let r = data.row(i);
+        series[labels[i] as usize].points.push([r[0], r[1]]);
+    }
+    series.push(ChartSeries {
+        name: "explained point".into(),
+        points: vec![[raw[0], raw[1]]],
+        band: Vec::new(),
+        style: SeriesStyle::Points,
+    });
+    Some(ReportChart {
+        title: "The explained point among the test rows".into(),
+        x_label: names[0].clone(),
+        y_label: names[1].clone(),
+        log_x: false,
+        series,
+        heatmap: None,
     })
 }

@@ -4,6 +4,7 @@
 //! `ui` imports egui. The CLI (`cli`) and the studio drive the same `training::TrainingWorker`.
 
 pub mod bench;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
 pub mod data;
 pub mod evaluation;

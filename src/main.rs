@@ -1,3 +1,4 @@
+#[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {
     // Tiny networks train fastest on one thread: splitting a 8x8 matmul across cores costs more
     // than it saves. Set before any thread starts; a user's own setting wins.
@@ -9,8 +10,15 @@ fn main() -> std::process::ExitCode {
     learnscope::cli::main()
 }
 
+/// The browser build: the studio on the page's canvas (see web/).
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    learnscope::ui::web::start();
+}
+
 /// `learnscope inspect ... | head` must end quietly when the reader goes away, as other command-line
 /// tools do, instead of panicking inside `println!` (Rust ignores SIGPIPE by default).
+#[cfg(not(target_arch = "wasm32"))]
 fn restore_default_sigpipe() {
     #[cfg(unix)]
     {

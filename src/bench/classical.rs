@@ -2,7 +2,7 @@
 //! peer_sklearn.py (median of 3 fits, data loading and preparation excluded).
 
 use std::path::Path;
-use std::time::Instant;
+use web_time::Instant;
 
 use super::BenchReport;
 use crate::data::Standardizer;

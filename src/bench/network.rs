@@ -2,7 +2,7 @@
 //! docstring). Only training (or the forward pass, W4) is timed, as the peer does.
 
 use std::path::Path;
-use std::time::Instant;
+use web_time::Instant;
 
 use super::BenchReport;
 use crate::data::{Dataset, InputShape, Task};

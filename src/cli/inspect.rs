@@ -46,7 +46,7 @@ pub fn run(args: &InspectArgs) -> Result<(), CliError> {
         .data
         .as_ref()
         .ok_or_else(|| CliError::Usage("inspect needs a file: --data FILE.csv".into()))?;
-    let started = std::time::Instant::now();
+    let started = web_time::Instant::now();
     let crate::data::csv_loader::LoadedCsv { dataset, columns, rows, dropped_rows, warnings } =
         load_file(path, &args.data)?;
     let load_seconds = started.elapsed().as_secs_f64();

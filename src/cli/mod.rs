@@ -54,6 +54,27 @@ pub enum Command {
     LearningCurve(learning_curve::LearningCurveArgs),
     /// Run an ML-vs-DL lesson (built in or from a file); --list shows them.
     Lesson(lesson::LessonArgs),
+    /// Open the studio on a share link (the studio's File > Copy share link).
+    Open(OpenArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct OpenArgs {
+    /// The link, or just its fragment (#learnscope=1.…).
+    pub link: String,
+    /// Check the link and print its set-up as JSON instead of opening the studio.
+    #[arg(long)]
+    pub check: bool,
+}
+
+fn run_open(args: &OpenArgs) -> Result<(), CliError> {
+    let setup = crate::ui::share::SharedSetup::from_link(&args.link)
+        .map_err(|e| CliError::Usage(format!("this link could not be opened: {e}")))?;
+    if args.check {
+        return print_json(&setup);
+    }
+    let start = crate::ui::StudioStart { link: Some(args.link.clone()), ..Default::default() };
+    crate::ui::run_studio(start).map_err(CliError::Failure)
 }
 
 #[derive(Args, Debug)]
@@ -95,6 +116,7 @@ impl GuiArgs {
             target: self.target.clone(),
             model: self.model.as_deref().and_then(crate::models::ModelKind::from_name),
             net,
+            link: None,
         })
     }
 }
@@ -193,6 +215,7 @@ pub fn main() -> ExitCode {
         Some(Command::Compare(args)) => compare::run(args),
         Some(Command::LearningCurve(args)) => learning_curve::run(args),
         Some(Command::Lesson(args)) => lesson::run(args),
+        Some(Command::Open(args)) => run_open(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,7 +5,7 @@
 
 pub mod learning_curve;
 
-use std::time::Instant;
+use web_time::Instant;
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;

@@ -42,6 +42,22 @@ pub fn export_report(report: &LessonReport, folder: &Path) -> Result<Vec<PathBuf
     Ok(written)
 }
 
+/// The files `export_report` writes, as (name, contents): the charts as PNG, then `report.md`.
+/// The browser offers each as a download.
+pub fn report_files(report: &LessonReport) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let mut files = Vec::new();
+    for (index, chart) in report.charts.iter().enumerate() {
+        let pixels = rasterize_chart(chart, CHART_WIDTH, CHART_HEIGHT);
+        files.push((
+            format!("chart-{}.png", index + 1),
+            crate::files::encode_png(CHART_WIDTH, CHART_HEIGHT, &pixels)?,
+        ));
+    }
+    let names: Vec<String> = files.iter().map(|(name, _)| name.clone()).collect();
+    files.push(("report.md".to_string(), markdown_with_charts(report, &names).into_bytes()));
+    Ok(files)
+}
+
 /// Draws every chart into `folder` (created if needed) as `{prefix}chart-1.png`… Returns the
 /// files written and their names, for the Markdown to link.
 pub fn write_charts(

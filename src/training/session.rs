@@ -2,7 +2,7 @@
 //! The worker runs one on a thread; lessons and the CLI drive it directly.
 
 use std::sync::Arc;
-use std::time::Instant;
+use web_time::Instant;
 
 use crate::data::{Dataset, Split, Standardizer, Task};
 use crate::metrics::{self, Evaluation};

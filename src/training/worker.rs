@@ -2,9 +2,10 @@
 //! events, for the studio, the CLI and the tests alike.
 
 use std::sync::Arc;
-use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::time::Duration;
+
+use web_time::Instant;
 
 use crate::data::{Standardizer, Task};
 use crate::models::ModelError;
@@ -67,17 +68,24 @@ pub enum TrainEvent {
 /// Called after each event so a sleeping UI wakes up (`request_repaint` in the studio).
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
 
-/// A training run on its own thread.
+/// A training run on its own thread; in the browser, which has no threads, it trains in short
+/// slices whenever the UI drains its events.
 pub struct TrainingWorker {
     commands: Sender<WorkerCommand>,
     events: Receiver<TrainEvent>,
-    thread: Option<JoinHandle<()>>,
+    #[cfg(not(target_arch = "wasm32"))]
+    thread: Option<std::thread::JoinHandle<()>>,
+    #[cfg(target_arch = "wasm32")]
+    slices: std::cell::RefCell<Option<(WorkerLoop, Receiver<WorkerCommand>)>>,
 }
 
 /// How often a running worker refreshes the decision grid (≥ 10 per second).
 const GRID_INTERVAL: Duration = Duration::from_millis(66);
 /// How often a running worker refreshes the network snapshot (it costs a few grid passes).
 const NETWORK_INTERVAL: Duration = Duration::from_millis(250);
+/// In the browser: training time per frame, leaving the rest of a 60 Hz frame to drawing.
+#[cfg(target_arch = "wasm32")]
+const SLICE: Duration = Duration::from_millis(6);
 
 impl TrainingWorker {
     pub fn spawn(job: TrainJob, waker: Waker) -> Self {
@@ -90,14 +98,35 @@ impl TrainingWorker {
         Self::spawn_inner(job, Some(saved), waker)
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     fn spawn_inner(job: TrainJob, saved: Option<std::path::PathBuf>, waker: Waker) -> Self {
         let (command_tx, command_rx) = mpsc::channel();
         let (event_tx, event_rx) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("training-worker".into())
-            .spawn(move || run_worker(job, saved, command_rx, event_tx, waker))
+            .spawn(move || {
+                let report = (event_tx.clone(), Arc::clone(&waker));
+                let run =
+                    std::panic::AssertUnwindSafe(|| run_worker(job, saved, command_rx, event_tx, waker));
+                // A panic is reported with its message, so the studio never waits on a dead worker.
+                if let Err(panic) = std::panic::catch_unwind(run) {
+                    let _ = report.0.send(TrainEvent::Failed(ModelError::Failed(format!(
+                        "the training worker stopped: {}",
+                        panic_message(panic.as_ref())
+                    ))));
+                    (report.1)();
+                }
+            })
             .expect("spawning a thread only fails when the OS is out of resources");
         Self { commands: command_tx, events: event_rx, thread: Some(thread) }
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    fn spawn_inner(job: TrainJob, saved: Option<std::path::PathBuf>, waker: Waker) -> Self {
+        let (command_tx, command_rx) = mpsc::channel();
+        let (event_tx, event_rx) = mpsc::channel();
+        let started = start(job, saved, event_tx, waker).map(|worker| (worker, command_rx));
+        Self { commands: command_tx, events: event_rx, slices: std::cell::RefCell::new(started) }
     }
 
     pub fn send(&self, command: WorkerCommand) {
@@ -105,19 +134,70 @@ impl TrainingWorker {
         let _ = self.commands.send(command);
     }
 
-    /// Events that have arrived, without waiting.
+    /// Events that have arrived, without waiting (in the browser, after a slice of training).
     pub fn drain(&self) -> Vec<TrainEvent> {
+        #[cfg(target_arch = "wasm32")]
+        self.train_slice(SLICE);
         self.events.try_iter().collect()
     }
 
     /// Blocks until the next event; `None` once the worker is gone.
     pub fn recv(&self) -> Option<TrainEvent> {
-        self.events.recv().ok()
+        self.recv_timeout(Duration::MAX)
     }
 
     /// Blocks until the next event or the timeout.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn recv_timeout(&self, timeout: Duration) -> Option<TrainEvent> {
         self.events.recv_timeout(timeout).ok()
+    }
+
+    /// Trains slice after slice until an event arrives or the timeout passes.
+    #[cfg(target_arch = "wasm32")]
+    pub fn recv_timeout(&self, timeout: Duration) -> Option<TrainEvent> {
+        let started = Instant::now();
+        loop {
+            if let Ok(event) = self.events.try_recv() {
+                return Some(event);
+            }
+            if self.slices.borrow().is_none() || started.elapsed() >= timeout {
+                return None;
+            }
+            self.train_slice(SLICE);
+        }
+    }
+
+    /// Handles the commands that arrived and trains for at most `budget` (an epoch is never cut).
+    #[cfg(target_arch = "wasm32")]
+    fn train_slice(&self, budget: Duration) {
+        let mut slot = self.slices.borrow_mut();
+        let Some((worker, commands)) = slot.as_mut() else { return };
+        let deadline = Instant::now() + budget;
+        loop {
+            let mut step_once = false;
+            for command in commands.try_iter().collect::<Vec<_>>() {
+                match worker.handle(command) {
+                    Handled::Continue => {}
+                    Handled::StepOnce => step_once = true,
+                    Handled::Stop => {
+                        *slot = None;
+                        return;
+                    }
+                }
+            }
+            if !(worker.running || step_once) {
+                return;
+            }
+            if !worker.train_once(step_once) {
+                *slot = None;
+                return;
+            }
+            if Instant::now() >= deadline {
+                break;
+            }
+        }
+        // More to train: the UI comes back next frame.
+        worker.wake();
     }
 }
 
@@ -125,8 +205,19 @@ impl Drop for TrainingWorker {
     fn drop(&mut self) {
         let _ = self.commands.send(WorkerCommand::Stop);
         // Detach rather than join: an epoch in progress must never freeze the UI thread.
+        #[cfg(not(target_arch = "wasm32"))]
         drop(self.thread.take());
     }
+}
+
+/// The text of a panic's payload.
+#[cfg(not(target_arch = "wasm32"))]
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "an internal error".to_string())
 }
 
 /// A session around a saved network, behind the standardization it was trained with.
@@ -146,6 +237,7 @@ fn save_network(session: &TrainingSession, path: &std::path::Path) -> Result<std
         .map_err(|e| e.to_string())
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn run_worker(
     job: TrainJob,
     saved: Option<std::path::PathBuf>,
@@ -153,6 +245,30 @@ fn run_worker(
     events: Sender<TrainEvent>,
     waker: Waker,
 ) {
+    let Some(mut worker) = start(job, saved, events, waker) else { return };
+    while let Some(pending) = worker.next_commands(&commands) {
+        let mut step_once = false;
+        for command in pending {
+            match worker.handle(command) {
+                Handled::Continue => {}
+                Handled::StepOnce => step_once = true,
+                Handled::Stop => return,
+            }
+        }
+        if (worker.running || step_once) && !worker.train_once(step_once) {
+            return;
+        }
+    }
+}
+
+/// Builds the session (fresh or from saved weights) and reports it; `None` when it failed, which
+/// has been reported too.
+fn start(
+    job: TrainJob,
+    saved: Option<std::path::PathBuf>,
+    events: Sender<TrainEvent>,
+    waker: Waker,
+) -> Option<WorkerLoop> {
     let emit = |event: TrainEvent| {
         let delivered = events.send(event).is_ok();
         waker();
@@ -166,7 +282,7 @@ fn run_worker(
         Ok(session) => session,
         Err(e) => {
             emit(TrainEvent::Failed(e));
-            return;
+            return None;
         }
     };
     emit(TrainEvent::Ready {
@@ -184,12 +300,12 @@ fn run_worker(
             }
             Err(e) => {
                 emit(TrainEvent::Failed(e));
-                return;
+                return None;
             }
         }
     }
     let mut worker = WorkerLoop {
-        job: &job,
+        job,
         session,
         events,
         waker,
@@ -203,19 +319,7 @@ fn run_worker(
     if worker.session.learner().is_iterative() {
         worker.send_views();
     }
-    while let Some(pending) = worker.next_commands(&commands) {
-        let mut step_once = false;
-        for command in pending {
-            match worker.handle(command) {
-                Handled::Continue => {}
-                Handled::StepOnce => step_once = true,
-                Handled::Stop => return,
-            }
-        }
-        if (worker.running || step_once) && !worker.train_once(step_once) {
-            return;
-        }
-    }
+    Some(worker)
 }
 
 /// What a command asks of the loop.
@@ -225,9 +329,9 @@ enum Handled {
     Stop,
 }
 
-/// The worker thread's state between two commands.
-struct WorkerLoop<'a> {
-    job: &'a TrainJob,
+/// The worker's state between two commands.
+struct WorkerLoop {
+    job: TrainJob,
     session: TrainingSession,
     events: Sender<TrainEvent>,
     waker: Waker,
@@ -240,7 +344,12 @@ struct WorkerLoop<'a> {
     network_cost: Duration,
 }
 
-impl WorkerLoop<'_> {
+impl WorkerLoop {
+    #[cfg(target_arch = "wasm32")]
+    fn wake(&self) {
+        (self.waker)();
+    }
+
     /// Sends an event and wakes the UI; false once nobody listens.
     fn emit(&self, event: TrainEvent) -> bool {
         let delivered = self.events.send(event).is_ok();
@@ -249,6 +358,7 @@ impl WorkerLoop<'_> {
     }
 
     /// Commands that arrived: all waiting ones while training, else the next one (blocking).
+    #[cfg(not(target_arch = "wasm32"))]
     /// `None` once the owner is gone.
     fn next_commands(&self, commands: &Receiver<WorkerCommand>) -> Option<Vec<WorkerCommand>> {
         if !self.running {
@@ -258,8 +368,8 @@ impl WorkerLoop<'_> {
         loop {
             match commands.try_recv() {
                 Ok(c) => pending.push(c),
-                Err(TryRecvError::Empty) => return Some(pending),
-                Err(TryRecvError::Disconnected) => return None,
+                Err(mpsc::TryRecvError::Empty) => return Some(pending),
+                Err(mpsc::TryRecvError::Disconnected) => return None,
             }
         }
     }

@@ -3,13 +3,15 @@
 //! cancelled, and wakes the UI once when its result is ready; panels poll their `Task` once per
 //! frame. The training worker has its own thread and channel (`training::TrainingWorker`).
 //!
-//! This is the seam a browser build swaps: `BackgroundTasks::spawn` is the only function here
-//! that knows how work runs.
+//! This is the seam the browser build swaps: there, without threads, `spawn` runs the work at
+//! once between two frames and `spawn_local` awaits the browser's asynchronous dialogs.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::sync::{Arc, Mutex, Weak};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use web_time::Instant;
 
 use crate::training::Waker;
 
@@ -129,18 +131,55 @@ impl BackgroundTasks {
         }
         let context =
             TaskContext { control: Arc::clone(&control), waker: Arc::clone(&self.waker), _alive: alive };
-        let spawned = std::thread::Builder::new().name(name.clone()).spawn(move || {
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let spawned = std::thread::Builder::new().name(name.clone()).spawn(move || {
+                let _wake = WakeOnDrop(Arc::clone(&context.waker));
+                let value = work(&context);
+                // No longer running once the result is out.
+                drop(context);
+                // A receiver dropped by a cancel has nothing left to hear.
+                let _ = sender.send(value);
+            });
+            if spawned.is_err() {
+                // The sender is gone with the closure: `poll` reports that the work did not run.
+                (self.waker)();
+            }
+        }
+        // The browser has no threads: the work runs now, between two frames.
+        #[cfg(target_arch = "wasm32")]
+        {
             let _wake = WakeOnDrop(Arc::clone(&context.waker));
             let value = work(&context);
-            // No longer running once the result is out.
             drop(context);
-            // A receiver dropped by a cancel has nothing left to hear.
+            let _ = sender.send(value);
+        }
+        Task { name, started: Instant::now(), result, control }
+    }
+
+    /// Runs a future on the browser's event loop (its file dialogs are asynchronous); the UI is
+    /// woken when its result is ready.
+    #[cfg(target_arch = "wasm32")]
+    pub fn spawn_local<T: 'static>(
+        &self,
+        name: impl Into<String>,
+        work: impl std::future::Future<Output = T> + 'static,
+    ) -> Task<T> {
+        let name = name.into();
+        let control = Arc::new(TaskControl::default());
+        let (sender, result) = mpsc::channel();
+        let alive = Arc::new(());
+        if let Ok(mut running) = self.running.lock() {
+            running.retain(|(_, task)| task.strong_count() > 0);
+            running.push((name.clone(), Arc::downgrade(&alive)));
+        }
+        let waker = Arc::clone(&self.waker);
+        wasm_bindgen_futures::spawn_local(async move {
+            let _wake = WakeOnDrop(waker);
+            let value = work.await;
+            drop(alive);
             let _ = sender.send(value);
         });
-        if spawned.is_err() {
-            // The sender is gone with the closure: `poll` reports that the work did not run.
-            (self.waker)();
-        }
         Task { name, started: Instant::now(), result, control }
     }
 

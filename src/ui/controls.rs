@@ -27,6 +27,15 @@ pub struct ControlsContext<'a> {
     pub paintable: bool,
     /// Presentation mode: advanced controls are hidden.
     pub presentation: bool,
+    /// Controls a share link hid (names from `share::HIDEABLE`).
+    pub hidden: &'a [String],
+}
+
+impl ControlsContext<'_> {
+    /// False for a control a share link hid.
+    fn shows(&self, control: &str) -> bool {
+        !self.hidden.iter().any(|h| h == control)
+    }
 }
 
 /// A file being loaded in the background.
@@ -52,7 +61,7 @@ pub fn controls_ui(
     csv_options_ui(ui, settings, context, &mut commands);
     let data_changed = generator_ui(ui, settings, context);
     paint_and_features_ui(ui, settings, context, &mut commands);
-    let model_changed = model_kind_ui(ui, settings)
+    let model_changed = model_kind_ui(ui, settings, context)
         | network_ui(ui, settings, context, &mut commands, builder)
         | advanced_network_ui(ui, settings, context);
     if let Some(parameters) = context.parameters {
@@ -81,6 +90,12 @@ fn data_source_ui(
     commands: &mut Vec<StudioCommand>,
 ) {
     ui.heading("Data");
+    if !context.shows("data") {
+        ui.label(
+            context.file_name.map_or_else(|| settings.dataset.name().to_string(), |f| format!("file: {f}")),
+        );
+        return;
+    }
     let selected =
         context.file_name.map_or_else(|| settings.dataset.name().to_string(), |f| format!("file: {f}"));
     egui::ComboBox::from_label("Data set")
@@ -199,15 +214,19 @@ fn generator_ui(ui: &mut egui::Ui, settings: &mut StudioSettings, context: &Cont
     let mut changed = false;
     // Samples and noise shape generated data only: a file or a shipped table has its own rows.
     let generated = context.file_name.is_none() && settings.dataset.is_generated();
-    if generated {
+    if generated && context.shows("samples") {
         changed |= ui
             .add(egui::Slider::new(&mut settings.generator.samples, 20..=2000).text("Samples"))
             .on_hover_text("How many points to generate. More data usually helps a model generalize.")
             .changed();
+    }
+    if generated && context.shows("noise") {
         changed |= ui
             .add(egui::Slider::new(&mut settings.generator.noise, 0.0..=0.6).text("Noise"))
             .on_hover_text("How much random jitter is added to each point. Noisy data is harder to separate.")
             .changed();
+    }
+    if generated && context.shows("samples") {
         if matches!(settings.dataset, BuiltinDataset::Blobs | BuiltinDataset::Spiral) {
             changed |= ui
                 .add(egui::Slider::new(&mut settings.generator.classes, 2..=6).text("Classes"))
@@ -215,7 +234,7 @@ fn generator_ui(ui: &mut egui::Ui, settings: &mut StudioSettings, context: &Cont
                 .changed();
         }
     }
-    if !context.presentation {
+    if !context.presentation && context.shows("test_share") {
         changed |= ui
             .add(egui::Slider::new(&mut settings.test_fraction, 0.1..=0.5).text("Test share"))
             .on_hover_text(
@@ -230,7 +249,7 @@ fn generator_ui(ui: &mut egui::Ui, settings: &mut StudioSettings, context: &Cont
     } else {
         ("New split", "Draw a new train/test split with a new seed: the same rows, shared out differently.")
     };
-    if ui.button(label).on_hover_text(tip).clicked() {
+    if context.shows("regenerate") && ui.button(label).on_hover_text(tip).clicked() {
         settings.generator.seed = settings.generator.seed.wrapping_add(1);
         changed = true;
     }
@@ -244,7 +263,7 @@ fn paint_and_features_ui(
     context: &ControlsContext<'_>,
     commands: &mut Vec<StudioCommand>,
 ) {
-    if context.paintable {
+    if context.paintable && context.shows("paint") {
         let names = context.data.class_names();
         let current = settings
             .paint_class
@@ -263,7 +282,7 @@ fn paint_and_features_ui(
                  Watch how the model reacts to each new point.",
             );
     }
-    if context.two_d {
+    if context.two_d && context.shows("features") {
         ui.label("Extra inputs").on_hover_text(
             "Hand-made features computed from x and y. A straight-line model can draw curved boundaries \
              when it is given x² or r; a network can learn such features by itself.",
@@ -289,11 +308,14 @@ fn paint_and_features_ui(
 
 /// The model kind and a classical model's hyper-parameters.
 /// Returns whether the change needs new data or a fresh model.
-fn model_kind_ui(ui: &mut egui::Ui, settings: &mut StudioSettings) -> bool {
+fn model_kind_ui(ui: &mut egui::Ui, settings: &mut StudioSettings, context: &ControlsContext<'_>) -> bool {
     let mut changed = false;
     ui.separator();
     ui.heading("Model");
-    egui::ComboBox::from_label("Model kind")
+    if !context.shows("model") {
+        ui.label(settings.model.kind.label());
+    } else {
+        egui::ComboBox::from_label("Model kind")
         .selected_text(settings.model.kind.label())
         .height(480.0)
         .show_ui(ui, |ui| {
@@ -312,7 +334,8 @@ fn model_kind_ui(ui: &mut egui::Ui, settings: &mut StudioSettings) -> bool {
             "Classical models fit a fixed recipe (a line, a tree, a margin, neighbours) to the data, usually in one shot. \
              A neural network learns its own features, layer by layer, by gradient descent.",
         );
-    if !settings.model.kind.is_network() {
+    }
+    if !settings.model.kind.is_network() && context.shows("params") {
         let change = params_ui(ui, settings.model.kind, &mut settings.model.params);
         if change.committed {
             changed = true;
@@ -335,11 +358,17 @@ fn network_ui(
         let spec = settings.model.network.get_or_insert_with(|| {
             crate::models::network::NetworkSpec::mlp(&settings.model.hidden_layers, settings.model.activation)
         });
-        ui.label("Layers").on_hover_text(
-            "Stack layers from the input (top) to the output (added for you). Each row shows the shape it \
-             hands on and how many numbers it learns.",
-        );
-        changed |= builder_ui(ui, spec, context.data, builder);
+        if context.shows("layers") {
+            ui.label("Layers").on_hover_text(
+                "Stack layers from the input (top) to the output (added for you). Each row shows the shape it \
+                 hands on and how many numbers it learns.",
+            );
+            changed |= builder_ui(ui, spec, context.data, builder);
+        } else {
+            ui.label(format!("Network: {spec}"));
+        }
+    }
+    if settings.model.kind.is_network() && context.shows("learning_rate") {
         let lr = ui
             .add(
                 egui::Slider::new(&mut settings.model.learning_rate, 0.0001..=1.0)
@@ -364,7 +393,7 @@ fn advanced_network_ui(
     context: &ControlsContext<'_>,
 ) -> bool {
     let mut changed = false;
-    if settings.model.kind.is_network() && !context.presentation {
+    if settings.model.kind.is_network() && !context.presentation && context.shows("advanced") {
         changed |= ui
             .add(
                 egui::Slider::new(&mut settings.model.batch_size, 1..=256)

@@ -3,13 +3,14 @@
 //! the window icon. Everything here returns commands; `app.rs` carries them out.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use web_time::Instant;
 
 use serde::{Deserialize, Serialize};
 
 use super::background::{BackgroundTasks, Task};
 use super::state::{CentralTab, SideView, StudioCommand, ThemeChoice};
-use crate::experiment::EXTENSION;
 
 /// Zoom of the whole UI in presentation mode, for a projector at the back of a classroom.
 pub const PRESENTATION_ZOOM: f32 = 1.5;
@@ -303,6 +304,20 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, context: &MenuContext<'_>) -> Vec<StudioCo
             if ui.button("Open CSV...").on_hover_text("Load your own table of data.").clicked() {
                 commands.push(StudioCommand::OpenFileDialog);
             }
+            ui.separator();
+            if ui
+                .button("Copy share link")
+                .on_hover_text(
+                    "Copy a link that holds this set-up: the data settings, the model and the open lesson. \
+                     Opened in the browser (or with File > Open link), it shows the same studio.",
+                )
+                .clicked()
+            {
+                commands.push(StudioCommand::CopyLink);
+            }
+            if ui.button("Open link...").on_hover_text("Paste a share link to open its set-up.").clicked() {
+                commands.push(StudioCommand::ShowOpenLink);
+            }
         });
         ui.menu_button("View", |ui| {
             let mut presentation = context.preferences.presentation;
@@ -361,20 +376,24 @@ pub fn help_window_ui(ctx: &egui::Context, open: &mut bool) {
     });
 }
 
-/// A native Open or Save dialog for experiments, in the background so the UI keeps drawing.
-pub fn experiment_dialog_in_background(save: bool, tasks: &BackgroundTasks) -> Task<Option<PathBuf>> {
-    tasks.spawn("experiment-dialog", move |_| {
-        let dialog = rfd::FileDialog::new().add_filter("Learnscope experiments", &["json"]);
-        if save {
-            dialog
+/// The desktop's Save dialog for an experiment, in the background so the UI keeps drawing.
+pub fn save_experiment_dialog(tasks: &BackgroundTasks) -> Task<Option<PathBuf>> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        tasks.spawn("experiment-dialog", move |_| {
+            rfd::FileDialog::new()
+                .add_filter("Learnscope experiments", &["json"])
                 .set_title("Save the experiment")
-                .set_file_name(format!("experiment.{EXTENSION}"))
+                .set_file_name(format!("experiment.{}", crate::experiment::EXTENSION))
                 .save_file()
                 .map(crate::experiment::with_extension)
-        } else {
-            dialog.set_title("Open an experiment").pick_file()
-        }
-    })
+        })
+    }
+    // The browser downloads the experiment instead (`StudioApp::download_experiment`).
+    #[cfg(target_arch = "wasm32")]
+    {
+        tasks.spawn("experiment-dialog", |_| None)
+    }
 }
 
 /// The window icon, decoded from the PNG in `assets/`.

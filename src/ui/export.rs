@@ -17,10 +17,10 @@
 //! ```
 //!
 //! `save_png` asks egui for a screenshot of the next frame (`Context::request_screenshot`),
-//! crops it to `rect × pixels_per_point` (`crop_screenshot`), then asks for a path with the
-//! native save dialog as a background task and writes the file there with
-//! `files::write_png`; nothing blocks the UI thread. `write_metrics_csv` writes the history
-//! atomically and is what tests call directly.
+//! crops it to `rect × pixels_per_point` (`crop_screenshot`), then encodes it and asks where to
+//! save it in a background task (`platform::save_bytes`; a download in the browser); nothing
+//! blocks the UI thread. `write_metrics_csv` writes the history atomically and is what tests
+//! call directly.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -28,7 +28,8 @@ use std::sync::{Arc, Mutex};
 use egui::{ColorImage, Rect};
 
 use super::background::{BackgroundTasks, Task};
-use crate::files::{WriteError, write_bytes_atomically, write_png};
+use super::platform::save_bytes;
+use crate::files::{WriteError, encode_png, write_bytes_atomically};
 use crate::training::EpochRecord;
 
 /// How a save ended: the path written, or a message for the user.
@@ -73,8 +74,8 @@ impl PlotExporter {
         ctx.request_screenshot(move |image| {
             let task = match crop_screenshot(&image, rect, pixels_per_point) {
                 Some((width, height, rgba)) => {
-                    ask_and_write(&tasks, format!("{name}.png"), ("PNG images", "png"), move |path| {
-                        write_png(path, width, height, &rgba)
+                    save_bytes(&tasks, format!("{name}.png"), ("PNG images", "png"), move || {
+                        encode_png(width, height, &rgba)
                     })
                 }
                 None => tasks.spawn("save-dialog", move |_| {
@@ -90,8 +91,8 @@ impl PlotExporter {
 
     /// Asks where to save the metrics history, then writes it as CSV.
     pub fn save_metrics_csv(&self, name: &str, records: Vec<EpochRecord>) {
-        let task = ask_and_write(&self.tasks, format!("{name}.csv"), ("CSV tables", "csv"), move |path| {
-            write_metrics_csv(path, &records)
+        let task = save_bytes(&self.tasks, format!("{name}.csv"), ("CSV tables", "csv"), move || {
+            Ok(metrics_csv(&records).into_bytes())
         });
         if let Ok(mut pending) = self.pending.lock() {
             pending.push(task);
@@ -122,28 +123,6 @@ pub fn csv_button(ui: &mut egui::Ui) -> bool {
     ui.small_button("Save CSV")
         .on_hover_text("Save the metrics history (one row per epoch shown on the curves) as CSV.")
         .clicked()
-}
-
-/// Opens the save dialog as a background task and writes the file there.
-fn ask_and_write(
-    tasks: &BackgroundTasks,
-    default_name: String,
-    filter: (&'static str, &'static str),
-    write: impl FnOnce(&Path) -> Result<(), WriteError> + Send + 'static,
-) -> Task<SaveOutcome> {
-    tasks.spawn("save-dialog", move |_| {
-        let picked = rfd::FileDialog::new()
-            .set_title("Save as")
-            .set_file_name(&default_name)
-            .add_filter(filter.0, &[filter.1])
-            .save_file();
-        match picked {
-            Some(path) => write(&path).map(|()| path).map_err(|e| e.to_string()),
-            None => Err(format!(
-                "{default_name} was not saved: no file was chosen (or no save dialog could open here)"
-            )),
-        }
-    })
 }
 
 /// The part of a screenshot under `rect` (in points), as RGBA bytes: `(width, height, bytes)`.

@@ -6,12 +6,14 @@ use std::path::{Path, PathBuf};
 
 use super::background::{BackgroundTasks, Task};
 use super::duel_view::DuelView;
+use super::platform::{PickedFile, pick_file, save_bytes};
 use super::report_view::ReportView;
 use super::state::LessonCommand;
 use crate::data::BuiltinDataset;
+#[cfg(not(target_arch = "wasm32"))]
 use crate::lessons::export::export_report;
 use crate::lessons::{
-    Experiment, Lesson, LessonError, LessonModel, LessonReport, RunOptions, builtin_lessons, load_lesson,
+    Experiment, Lesson, LessonError, LessonModel, LessonReport, RunOptions, builtin_lessons, parse_lesson,
     run_lesson, save_lesson,
 };
 use crate::models::ModelKind;
@@ -37,8 +39,10 @@ enum RunOutcome {
 
 /// Background file work: a dialog, then reading or writing.
 enum FileTask {
+    /// The dialog, before the chosen file is read.
+    Pick(Task<Option<PickedFile>>),
     Open(Task<Option<Result<(Lesson, PathBuf), String>>>),
-    Save(Task<Option<Result<PathBuf, String>>>),
+    Save(Task<Result<PathBuf, String>>),
     Export(Task<Option<Result<Vec<PathBuf>, String>>>),
 }
 
@@ -194,14 +198,21 @@ impl LessonsStudio {
     }
 
     fn open_in_background(&mut self, path: Option<PathBuf>) {
+        match path {
+            Some(path) => self.read_in_background(PickedFile::Path(path)),
+            None => {
+                let task = pick_file(&self.tasks, "Open a lesson", ("Learnscope lessons", &["json"]));
+                self.file_task = Some(FileTask::Pick(task));
+            }
+        }
+    }
+
+    fn read_in_background(&mut self, picked: PickedFile) {
         let task = self.tasks.spawn("lesson-open", move |_| {
-            let path = path.or_else(|| {
-                rfd::FileDialog::new()
-                    .set_title("Open a lesson")
-                    .add_filter("Learnscope lessons", &["json"])
-                    .pick_file()
-            });
-            path.map(|path| load_lesson(&path).map(|l| (l, path)).map_err(|e| e.to_string()))
+            let path = picked.path();
+            let lesson =
+                picked.read_text().and_then(|text| parse_lesson(&path, &text).map_err(|e| e.to_string()));
+            Some(lesson.map(|lesson| (lesson, path)))
         });
         self.file_task = Some(FileTask::Open(task));
     }
@@ -211,16 +222,21 @@ impl LessonsStudio {
             self.notice = Some("Open a lesson first; then Save lesson as... writes your edited copy.".into());
             return;
         };
-        let task = self.tasks.spawn("lesson-save", move |_| {
-            let path = path.or_else(|| {
-                rfd::FileDialog::new()
-                    .set_title("Save the lesson as")
-                    .set_file_name(format!("{}.json", lesson.id))
-                    .add_filter("Learnscope lessons", &["json"])
-                    .save_file()
-            });
-            path.map(|path| save_lesson(&lesson, &path).map(|_| path).map_err(|e| e.to_string()))
-        });
+        let task = match path {
+            Some(path) => self.tasks.spawn("lesson-save", move |_| {
+                save_lesson(&lesson, &path).map(|_| path).map_err(|e| e.to_string())
+            }),
+            None => save_bytes(
+                &self.tasks,
+                format!("{}.json", lesson.id),
+                ("Learnscope lessons", "json"),
+                move || {
+                    serde_json::to_string_pretty(&lesson)
+                        .map(|text| format!("{text}\n").into_bytes())
+                        .map_err(|e| e.to_string())
+                },
+            ),
+        };
         self.file_task = Some(FileTask::Save(task));
     }
 
@@ -231,10 +247,25 @@ impl LessonsStudio {
             return;
         };
         let task = self.tasks.spawn("report-export", move |_| {
+            #[cfg(not(target_arch = "wasm32"))]
             let folder = folder.or_else(|| {
                 rfd::FileDialog::new().set_title("Export the report into a folder").pick_folder()
             });
-            folder.map(|folder| export_report(&report, &folder))
+            #[cfg(not(target_arch = "wasm32"))]
+            return folder.map(|folder| export_report(&report, &folder));
+            // The browser has no folders to write to: each file is a download.
+            #[cfg(target_arch = "wasm32")]
+            {
+                let _ = folder;
+                Some(crate::lessons::export::report_files(&report).and_then(|files| {
+                    files
+                        .into_iter()
+                        .map(|(name, bytes)| {
+                            super::web::download(&name, &bytes).map(|()| PathBuf::from(name))
+                        })
+                        .collect()
+                }))
+            }
         });
         self.file_task = Some(FileTask::Export(task));
     }
@@ -280,6 +311,18 @@ impl LessonsStudio {
     fn poll_file_task(&mut self) {
         let no_choice = "No file was chosen. If no dialog appeared, this system has no file-dialog service.";
         match &self.file_task {
+            Some(FileTask::Pick(task)) => match task.poll() {
+                Ok(Some(Some(picked))) => self.read_in_background(picked),
+                Ok(Some(None)) => {
+                    self.file_task = None;
+                    self.notice = Some(no_choice.into());
+                }
+                Ok(None) => {}
+                Err(message) => {
+                    self.file_task = None;
+                    self.error = Some(message);
+                }
+            },
             Some(FileTask::Open(task)) => match task.poll() {
                 Ok(Some(Some(Ok((lesson, path))))) => {
                     self.file_task = None;
@@ -300,18 +343,14 @@ impl LessonsStudio {
                 }
             },
             Some(FileTask::Save(task)) => match task.poll() {
-                Ok(Some(Some(Ok(path)))) => {
+                Ok(Some(Ok(path))) => {
                     self.file_task = None;
                     self.notice = Some(format!("Saved the lesson to {}", path.display()));
                     self.path = Some(path);
                 }
-                Ok(Some(Some(Err(message)))) => {
+                Ok(Some(Err(message))) => {
                     self.file_task = None;
                     self.error = Some(format!("The lesson could not be saved. {message}"));
-                }
-                Ok(Some(None)) => {
-                    self.file_task = None;
-                    self.notice = Some(no_choice.into());
                 }
                 Ok(None) => {}
                 Err(message) => {

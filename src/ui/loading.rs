@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::background::{BackgroundTasks, Task};
-use crate::data::csv_loader::{CsvOptions, LoadProgress, LoadedCsv, load_csv_watched};
+use super::platform::{self, PickedFile};
+use crate::data::csv_loader::{CsvOptions, LoadProgress, LoadedCsv, load_csv_bytes, load_csv_watched};
 
 /// The file the user brought in, read again (streamed, never held whole) when another target or
 /// missing-value policy is picked.
@@ -14,6 +15,8 @@ use crate::data::csv_loader::{CsvOptions, LoadProgress, LoadedCsv, load_csv_watc
 pub struct CsvSource {
     pub name: String,
     pub path: PathBuf,
+    /// The contents, for a file the browser handed over (it has no path to read again).
+    pub bytes: Option<Arc<[u8]>>,
 }
 
 pub enum LoadOutcome {
@@ -65,6 +68,8 @@ impl PendingLoad {
 pub enum LoadRequest {
     Path(PathBuf),
     Source(CsvSource),
+    /// A file picked or dropped in the browser.
+    Picked(PickedFile),
 }
 
 fn file_name(path: &Path) -> String {
@@ -75,6 +80,7 @@ pub fn load_in_background(request: LoadRequest, options: CsvOptions, tasks: &Bac
     let name = match &request {
         LoadRequest::Path(path) => file_name(path),
         LoadRequest::Source(source) => source.name.clone(),
+        LoadRequest::Picked(picked) => picked.name(),
     };
     let task_name = name.clone();
     let progress = Arc::new(LoadProgress::default());
@@ -82,9 +88,20 @@ pub fn load_in_background(request: LoadRequest, options: CsvOptions, tasks: &Bac
     let (task_progress, task_total) = (Arc::clone(&progress), Arc::clone(&total_bytes));
     let task = tasks.spawn("csv-loader", move |_| {
         let source = match request {
-            LoadRequest::Path(path) => CsvSource { name: task_name, path },
+            LoadRequest::Path(path) | LoadRequest::Picked(PickedFile::Path(path)) => {
+                CsvSource { name: task_name, path, bytes: None }
+            }
+            LoadRequest::Picked(PickedFile::Bytes { name, bytes }) => {
+                CsvSource { path: PathBuf::from(&name), name, bytes: Some(bytes) }
+            }
             LoadRequest::Source(source) => source,
         };
+        if let Some(bytes) = &source.bytes {
+            return match load_csv_bytes(&source.name, bytes, &options) {
+                Ok(loaded) => LoadOutcome::Loaded(source, Box::new(loaded)),
+                Err(e) => LoadOutcome::Failed(e.to_string()),
+            };
+        }
         match std::fs::metadata(&source.path) {
             Ok(meta) => task_total.store(meta.len(), Ordering::Relaxed),
             Err(e) => return LoadOutcome::Failed(format!("{}: {e}", source.path.display())),
@@ -97,13 +114,8 @@ pub fn load_in_background(request: LoadRequest, options: CsvOptions, tasks: &Bac
     PendingLoad { name, task, progress, total_bytes }
 }
 
-/// Opens the native file dialog in the background; the chosen path is the task's result.
-/// Where no dialog service runs, the result is `None` at once.
-pub fn pick_file_in_background(tasks: &BackgroundTasks) -> Task<Option<PathBuf>> {
-    tasks.spawn("file-dialog", |_| {
-        rfd::FileDialog::new()
-            .set_title("Open a CSV file")
-            .add_filter("CSV tables", &["csv", "tsv", "txt"])
-            .pick_file()
-    })
+/// Asks for a CSV file in the background; the task's result is the file, or `None` when none
+/// was chosen (where no dialog service runs, at once).
+pub fn pick_file_in_background(tasks: &BackgroundTasks) -> Task<Option<PickedFile>> {
+    platform::pick_file(tasks, "Open a CSV file", ("CSV tables", &["csv", "tsv", "txt"]))
 }

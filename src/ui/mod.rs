@@ -18,9 +18,13 @@ pub mod network_builder;
 mod network_view;
 mod palette;
 mod params_panel;
+pub mod platform;
 mod report_view;
 mod rewind;
+pub mod share;
 pub mod state;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 
 pub use app::StudioApp;
 pub use state::{CentralTab, RunStatus, SideView, StudioCommand, StudioSettings, ThemeChoice, ViewAxes};
@@ -35,9 +39,12 @@ pub struct StudioStart {
     pub target: Option<String>,
     pub model: Option<crate::models::ModelKind>,
     pub net: Option<crate::models::network::NetworkSpec>,
+    /// A share link to open (`learnscope open LINK`).
+    pub link: Option<String>,
 }
 
 /// Opens the studio window and blocks until it closes.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn run_studio(start: StudioStart) -> Result<(), String> {
     let options = eframe::NativeOptions {
         renderer: eframe::Renderer::Glow,

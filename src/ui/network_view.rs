@@ -60,7 +60,7 @@ pub struct NetworkView {
     snapshots: usize,
     /// The explanation shown predates the latest snapshot; asked again at most once a second.
     explanation_stale: bool,
-    last_request: Option<std::time::Instant>,
+    last_request: Option<web_time::Instant>,
 }
 
 struct LayerTextures {
@@ -329,7 +329,7 @@ impl NetworkView {
         }
         if request.is_some() {
             self.explanation_stale = false;
-            self.last_request = Some(std::time::Instant::now());
+            self.last_request = Some(web_time::Instant::now());
         }
         egui::CollapsingHeader::new("Weight and gradient histograms")
             .default_open(false)

@@ -10,6 +10,7 @@ use crate::data::features::EngineeredFeature;
 use crate::data::{BuiltinDataset, GeneratorSettings};
 use crate::models::ModelConfig;
 use crate::training::ExplainTarget;
+use crate::ui::platform::PickedFile;
 
 /// What the studio remembers between runs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -55,6 +56,39 @@ impl Default for StudioSettings {
 }
 
 impl StudioSettings {
+    /// Every count, size and rate within sane bounds, for settings read from outside (a share
+    /// link, an experiment file); the message names the field.
+    pub fn check(&self) -> Result<(), String> {
+        let g = &self.generator;
+        if !(2..=100_000).contains(&g.samples) {
+            return Err(format!("samples: {} generated points; give 2 to 100000", g.samples));
+        }
+        if !(g.noise.is_finite() && (0.0..=5.0).contains(&g.noise)) {
+            return Err(format!("noise: {}; give 0 to 5", g.noise));
+        }
+        if !(2..=12).contains(&g.classes) {
+            return Err(format!("classes: {}; give 2 to 12", g.classes));
+        }
+        if !(self.test_fraction.is_finite() && (0.05..=0.9).contains(&self.test_fraction)) {
+            return Err(format!("test share: {}; give 0.05 to 0.9", self.test_fraction));
+        }
+        let model = &self.model;
+        if !(model.learning_rate.is_finite() && model.learning_rate > 0.0 && model.learning_rate <= 10.0) {
+            return Err(format!("learning rate: {}; give a number above 0, at most 10", model.learning_rate));
+        }
+        if !(1..=65_536).contains(&model.batch_size) {
+            return Err(format!("batch size: {}; give 1 to 65536", model.batch_size));
+        }
+        if model.hidden_layers.len() > 16 || model.hidden_layers.iter().any(|&u| !(1..=4096).contains(&u)) {
+            return Err("hidden layers: at most 16, each of 1 to 4096 units".into());
+        }
+        if let Some(network) = &model.network {
+            network.check().map_err(|e| format!("network: {e}"))?;
+        }
+        crate::models::params::validate(model.kind, &model.params).map_err(|e| format!("parameters: {e}"))?;
+        Ok(())
+    }
+
     pub fn csv_options(&self) -> CsvOptions {
         CsvOptions {
             target: self.csv_target.clone(),
@@ -93,6 +127,8 @@ pub enum StudioCommand {
     ChangeView,
     OpenFileDialog,
     LoadPath(PathBuf),
+    /// A file picked in a dialog or dropped on the window (in the browser, with its bytes).
+    LoadPicked(PickedFile),
     /// Parse the current file again (a new target or missing-cell policy).
     ReloadCsv,
     /// The engineered-feature toggles changed.
@@ -111,6 +147,7 @@ pub enum StudioCommand {
     CancelLoad,
     OpenExperimentDialog,
     OpenExperiment(PathBuf),
+    OpenExperimentPicked(PickedFile),
     SaveExperiment,
     SaveExperimentAs,
     SaveExperimentTo(PathBuf),
@@ -118,6 +155,11 @@ pub enum StudioCommand {
     SetTheme(ThemeChoice),
     ToggleLog,
     ShowHelp,
+    /// Copy the share link of the set-up on screen.
+    CopyLink,
+    /// Show the window where a share link is pasted.
+    ShowOpenLink,
+    OpenLink(String),
     /// "Why this prediction?" for a network's row or plot point; answered in the side view.
     Explain(ExplainTarget),
     /// Something asked of the lessons: the menu, the lesson window, the duel.

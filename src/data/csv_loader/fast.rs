@@ -95,14 +95,16 @@ pub(super) fn read_rows_fast(
         }
         next.clear();
         next.extend_from_slice(&pending[cut..]);
-        let (mark, a, b, next_eof) = std::thread::scope(|scope| {
-            let helper = scope.spawn(|| parse_plain_rows(file, second_half, delimiter, 0, &mut filling));
-            rows.append(&waiting);
-            let mark = rows.mark();
-            let a = parse_plain_rows(file, first_half, delimiter, line, rows);
-            let next_eof = if eof { Ok(true) } else { fill(&mut next, text, FAST_CHUNK) };
-            (mark, a, helper.join(), next_eof)
-        });
+        let (b, (mark, a, next_eof)) = beside(
+            || parse_plain_rows(file, second_half, delimiter, 0, &mut filling),
+            || {
+                rows.append(&waiting);
+                let mark = rows.mark();
+                let a = parse_plain_rows(file, first_half, delimiter, line, rows);
+                let next_eof = if eof { Ok(true) } else { fill(&mut next, text, FAST_CHUNK) };
+                (mark, a, next_eof)
+            },
+        );
         waiting.clear();
         let next_eof = next_eof.map_err(io)?;
         let b = b.unwrap_or_else(|_| {
@@ -305,4 +307,25 @@ pub(super) fn scan_number(bytes: &[u8], from: usize, delimiter: u8) -> (Option<f
     }
     // `+ 0.0` turns -0 into 0, as `parse_cell` does; inf and NaN are the general parser's.
     if value.is_finite() { (Some(value + 0.0), Some(end)) } else { (None, Some(end)) }
+}
+
+/// Runs `helper` on a second thread while this one runs `main`; in the browser, which has no
+/// threads, one after the other.
+fn beside<B: Send, A>(
+    helper: impl FnOnce() -> B + Send,
+    main: impl FnOnce() -> A,
+) -> (std::thread::Result<B>, A) {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::thread::scope(|scope| {
+            let handle = scope.spawn(helper);
+            let a = main();
+            (handle.join(), a)
+        })
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        let b = helper();
+        (Ok(b), main())
+    }
 }

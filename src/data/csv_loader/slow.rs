@@ -10,7 +10,7 @@ use super::source::{Source, Watched, csv_reader, open_text, parse_error};
 use super::table::{Rows, Table};
 
 /// Rows through the csv reader: one thread splits records (and checks their shape), this one
-/// parses numbers.
+/// parses numbers (in the browser, one after the other).
 pub(super) fn read_rows_slow<R: Read + Send>(
     file: &str,
     reader: &mut csv::Reader<Watched<R>>,
@@ -18,26 +18,52 @@ pub(super) fn read_rows_slow<R: Read + Send>(
     rows: &mut Rows,
 ) -> Result<(), CsvError> {
     let expected = names.len();
-    let (rows_to_parse, batches) = mpsc::sync_channel::<Result<Batch, CsvError>>(4);
-    let (spare_batches, spares) = mpsc::channel::<Batch>();
-    std::thread::scope(|scope| {
-        scope.spawn(|| split_rows(file, reader, expected, rows_to_parse, spares));
-        for message in batches {
-            let batch = message?;
-            parse_rows(
-                file,
-                &batch,
-                names,
-                &mut rows.numbers,
-                &mut rows.text_columns,
-                &mut rows.missing,
-                &mut rows.lines,
-            )?;
-            // The splitter may reuse the buffers; it may also be gone already.
-            let _ = spare_batches.send(batch);
+    let mut parse = |batch: &Batch| {
+        parse_rows(
+            file,
+            batch,
+            names,
+            &mut rows.numbers,
+            &mut rows.text_columns,
+            &mut rows.missing,
+            &mut rows.lines,
+        )
+    };
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let (rows_to_parse, batches) = mpsc::sync_channel::<Result<Batch, CsvError>>(4);
+        let (spare_batches, spares) = mpsc::channel::<Batch>();
+        std::thread::scope(|scope| {
+            let send = move |batch| rows_to_parse.send(batch).is_ok();
+            scope.spawn(|| split_rows(file, reader, expected, send, spares));
+            for message in batches {
+                let batch = message?;
+                parse(&batch)?;
+                // The splitter may reuse the buffers; it may also be gone already.
+                let _ = spare_batches.send(batch);
+            }
+            Ok::<(), CsvError>(())
+        })
+    }
+    // In the browser, which has no threads: split everything, then parse.
+    #[cfg(target_arch = "wasm32")]
+    {
+        let mut split = Vec::new();
+        split_rows(
+            file,
+            reader,
+            expected,
+            |batch| {
+                split.push(batch);
+                true
+            },
+            mpsc::channel().1,
+        );
+        for message in split {
+            parse(&message?)?;
         }
-        Ok::<(), CsvError>(())
-    })
+        Ok(())
+    }
 }
 
 /// Data rows on their way from the splitting thread to the parsing one.
@@ -59,7 +85,7 @@ fn split_rows<R: Read>(
     file: &str,
     reader: &mut csv::Reader<Watched<R>>,
     expected: usize,
-    rows: mpsc::SyncSender<Result<Batch, CsvError>>,
+    mut send: impl FnMut(Result<Batch, CsvError>) -> bool,
     spares: mpsc::Receiver<Batch>,
 ) {
     let mut record = csv::ByteRecord::new();
@@ -99,17 +125,17 @@ fn split_rows<R: Read>(
             next.bytes.clear();
             next.ends.clear();
             next.lines.clear();
-            if !batch.lines.is_empty() && rows.send(Ok(std::mem::replace(&mut batch, next))).is_err() {
+            if !batch.lines.is_empty() && !send(Ok(std::mem::replace(&mut batch, next))) {
                 return; // The parser stopped at a problem of its own.
             }
         }
         if let Some(problem) = problem {
-            let _ = rows.send(Err(problem));
+            send(Err(problem));
             return;
         }
     }
     if !batch.lines.is_empty() {
-        let _ = rows.send(Ok(batch));
+        send(Ok(batch));
     }
 }
 

@@ -98,23 +98,31 @@ impl Learner for RandomForestModel {
         };
         let threads = std::thread::available_parallelism().map_or(1, |c| c.get()).min(self.trees_wanted);
         let wanted = self.trees_wanted;
-        let mut grown: Vec<(usize, Tree)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads)
-                .map(|w| {
-                    let grow = &grow;
-                    scope
-                        .spawn(move || (w..wanted).step_by(threads).map(|t| (t, grow(t))).collect::<Vec<_>>())
-                })
-                .collect();
-            let mut all = Vec::with_capacity(wanted);
-            for h in handles {
-                match h.join() {
-                    Ok(trees) => all.extend(trees),
-                    Err(_) => return Err(ModelError::Failed("growing a tree of the forest failed".into())),
+        // One tree after another where there is one core (or, in the browser, no threads).
+        let mut grown: Vec<(usize, Tree)> = if threads <= 1 {
+            (0..wanted).map(|t| (t, grow(t))).collect()
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..threads)
+                    .map(|w| {
+                        let grow = &grow;
+                        scope.spawn(move || {
+                            (w..wanted).step_by(threads).map(|t| (t, grow(t))).collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                let mut all = Vec::with_capacity(wanted);
+                for h in handles {
+                    match h.join() {
+                        Ok(trees) => all.extend(trees),
+                        Err(_) => {
+                            return Err(ModelError::Failed("growing a tree of the forest failed".into()));
+                        }
+                    }
                 }
-            }
-            Ok(all)
-        })?;
+                Ok(all)
+            })?
+        };
         grown.sort_by_key(|(t, _)| *t);
         self.fitted =
             Some(Forest { trees: grown.into_iter().map(|(_, t)| t).collect(), outputs, n_features: d });

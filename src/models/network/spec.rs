@@ -235,6 +235,8 @@ pub struct NetworkSpec {
 pub enum SpecError {
     #[error("layer {index} '{text}': {reason}")]
     BadLayer { index: usize, text: String, reason: String },
+    #[error("the network has {found} layers; at most {max} are allowed")]
+    TooManyLayers { found: usize, max: usize },
 }
 
 /// Ready-made specs for the builder's preset menu.
@@ -296,10 +298,20 @@ impl NetworkSpec {
         Self { layers, options: NetworkOptions::default() }
     }
 
+    /// Checks a spec that did not come through `parse` (an experiment file, a link) by the same
+    /// rules.
+    pub fn check(&self) -> Result<(), SpecError> {
+        Self::parse(&self.to_string()).map(|_| ())
+    }
+
     /// Parses the compact form, e.g. `conv2d(8,3) relu maxpool(2) flatten dense(32) relu`.
     pub fn parse(text: &str) -> Result<Self, SpecError> {
+        let tokens = tokens(text);
+        if tokens.len() > MAX_LAYERS {
+            return Err(SpecError::TooManyLayers { found: tokens.len(), max: MAX_LAYERS });
+        }
         let mut layers = Vec::new();
-        for (i, token) in tokens(text).into_iter().enumerate() {
+        for (i, token) in tokens.into_iter().enumerate() {
             layers.push(parse_layer(i + 1, &token)?);
         }
         Ok(Self { layers, options: NetworkOptions::default() })
@@ -318,8 +330,10 @@ fn parse_layer(index: usize, token: &str) -> Result<LayerSpec, SpecError> {
     };
     let count = |args: &[&str], i: usize, what: &str, min: usize| -> Result<usize, SpecError> {
         let text = args.get(i).copied().unwrap_or("");
+        let max = largest(what);
         match text.parse::<usize>() {
-            Ok(n) if n >= min => Ok(n),
+            Ok(n) if n >= min && n <= max => Ok(n),
+            Ok(n) if n > max => Err(bad(format!("the {what} must be at most {max}"))),
             Ok(_) => Err(bad(format!("the {what} must be at least {min}"))),
             Err(_) => Err(bad(format!("'{text}' is not a whole number for the {what}"))),
         }
@@ -379,6 +393,21 @@ fn parse_layer(index: usize, token: &str) -> Result<LayerSpec, SpecError> {
     };
     Ok(layer)
 }
+
+/// The largest value a layer argument may take: far above what a lesson needs, far below what
+/// would exhaust memory.
+fn largest(what: &str) -> usize {
+    match what {
+        "number of units" => 4096,
+        "number of filters" => 512,
+        "hidden size" => 1024,
+        "kernel size" | "window size" => 32,
+        _ => 16,
+    }
+}
+
+/// The most layers a network may have.
+pub const MAX_LAYERS: usize = 64;
 
 fn example(name: &str) -> &'static str {
     match name {

@@ -4,9 +4,10 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::{GRID_RESOLUTION, LoadedFile, StudioApp};
+use super::{ExperimentDialog, GRID_RESOLUTION, LoadedFile, StudioApp};
 use crate::data::features::{EngineeredFeature, add_features};
 use crate::data::{BuiltinDataset, Dataset, Split, Target, stratified_split};
+use crate::experiment::ExperimentFile;
 use crate::models::ModelConfig;
 use crate::training::{
     GridPlane, GridSpec, TrainEvent, TrainJob, TrainingWorker, WorkerCommand, view_coordinates,
@@ -15,6 +16,7 @@ use crate::ui::desktop::LogLevel;
 use crate::ui::loading::PendingLoad;
 use crate::ui::loading::{LoadOutcome, LoadRequest, load_in_background, pick_file_in_background};
 use crate::ui::network_builder::shape_report;
+use crate::ui::platform::{HAS_FILE_SYSTEM, PickedFile, pick_file, save_bytes};
 use crate::ui::state::{RunStatus, SideView, StudioCommand, StudioSettings, ViewAxes};
 
 impl StudioApp {
@@ -51,13 +53,24 @@ impl StudioApp {
 
     /// Opens a saved experiment; a damaged or foreign file leaves the studio as it was, with a message.
     pub fn open_experiment(&mut self, path: PathBuf) {
-        let experiment = match crate::experiment::load::<StudioSettings>(&path) {
-            Ok(experiment) => experiment,
-            Err(e) => {
-                self.messages.error = Some(e.to_string());
-                return;
-            }
-        };
+        match crate::experiment::load::<StudioSettings>(&path) {
+            Ok(experiment) => self.apply_experiment(path, experiment),
+            Err(e) => self.messages.error = Some(e.to_string()),
+        }
+    }
+
+    /// Opens an experiment the browser handed over (or one picked on the desktop).
+    pub fn open_picked_experiment(&mut self, picked: PickedFile) {
+        let parsed = picked.read_text().and_then(|text| {
+            crate::experiment::parse::<StudioSettings>(&picked.path(), &text).map_err(|e| e.to_string())
+        });
+        match parsed {
+            Ok(experiment) => self.apply_experiment(picked.path(), experiment),
+            Err(message) => self.messages.error = Some(message),
+        }
+    }
+
+    fn apply_experiment(&mut self, path: PathBuf, experiment: ExperimentFile<StudioSettings>) {
         let view = experiment.settings.view;
         self.settings = experiment.settings;
         self.settings.paint_class = None;
@@ -94,6 +107,33 @@ impl StudioApp {
         self.settings.csv_path = None;
         self.input.file = None;
         self.regenerate_data();
+    }
+
+    /// Starts loading a file the user picked or dropped.
+    pub fn load_picked(&mut self, picked: PickedFile) {
+        match picked {
+            PickedFile::Path(path) => self.load_path(path),
+            bytes => {
+                // Another file: its own columns decide the target.
+                self.settings.csv_target = None;
+                self.settings.csv_task = None;
+                let options = self.settings.csv_options();
+                self.input.pending_load =
+                    Some(load_in_background(LoadRequest::Picked(bytes), options, &self.tasks));
+            }
+        }
+    }
+
+    /// The experiment as a download (the browser has no file system to save it in).
+    fn download_experiment(&mut self) {
+        let from_file = self.input.file.as_ref().is_some_and(|f| f.source.bytes.is_none());
+        let data = (!from_file).then(|| Dataset::clone(&self.input.base));
+        let experiment = ExperimentFile::new(self.settings.clone(), data);
+        let name = format!("experiment.{}", crate::experiment::EXTENSION);
+        let task = save_bytes(&self.tasks, name, ("Learnscope experiments", "json"), move || {
+            serde_json::to_vec_pretty(&experiment).map_err(|e| e.to_string())
+        });
+        self.window.experiment_dialog = Some(ExperimentDialog::Download(task));
     }
 
     /// Starts loading a CSV file in the background, as the file dialog and drag-and-drop do.
@@ -168,7 +208,7 @@ impl StudioApp {
         {
             self.input.file_dialog = None;
             match picked {
-                Some(path) => self.load_path(path),
+                Some(picked) => self.load_picked(picked),
                 None => {
                     self.messages.notice = Some(
                         "No file was chosen. If no file dialog appeared, drag a CSV file onto the window instead.".into(),
@@ -180,7 +220,8 @@ impl StudioApp {
         self.input.pending_load = None;
         match outcome {
             LoadOutcome::Loaded(source, loaded) => {
-                self.settings.csv_path = Some(source.path.clone());
+                // A browser's file has no path to load again next time.
+                self.settings.csv_path = source.bytes.is_none().then(|| source.path.clone());
                 self.settings.csv_target = Some(loaded.dataset.target_name.clone());
                 self.messages.notice = None;
                 self.input.file = Some(LoadedFile {
@@ -205,6 +246,10 @@ impl StudioApp {
 
     /// Opens the data and model `learnscope gui` was given; classical models fit at once.
     pub fn apply_start(&mut self, start: crate::ui::StudioStart) {
+        if let Some(link) = start.link {
+            self.open_link(&link);
+            return;
+        }
         if let Some(dataset) = start.dataset {
             self.open_builtin(dataset);
         }
@@ -384,6 +429,8 @@ impl StudioApp {
                 }
             }
             StudioCommand::LoadPath(path) => self.load_path(path),
+            StudioCommand::LoadPicked(picked) => self.load_picked(picked),
+            StudioCommand::OpenExperimentPicked(picked) => self.open_picked_experiment(picked),
             StudioCommand::ReloadCsv => {
                 if let Some(file) = &self.input.file {
                     let request = LoadRequest::Source(file.source.clone());
@@ -399,13 +446,20 @@ impl StudioApp {
             }
             StudioCommand::AddPoint { x, y, class } => self.add_point(x, y, class),
             StudioCommand::RemovePoint { x, y } => self.remove_point(x, y),
-            StudioCommand::OpenExperimentDialog | StudioCommand::SaveExperimentAs => {
-                if self.window.experiment_dialog.is_none() {
-                    let save = command == StudioCommand::SaveExperimentAs;
-                    let dialog = crate::ui::desktop::experiment_dialog_in_background(save, &self.tasks);
-                    self.window.experiment_dialog = Some((save, dialog));
+            StudioCommand::OpenExperimentDialog if self.window.experiment_dialog.is_none() => {
+                let filter = ("Learnscope experiments", &["json"][..]);
+                let task = pick_file(&self.tasks, "Open an experiment", filter);
+                self.window.experiment_dialog = Some(ExperimentDialog::Open(task));
+            }
+            StudioCommand::SaveExperimentAs if self.window.experiment_dialog.is_none() => {
+                if HAS_FILE_SYSTEM {
+                    let task = crate::ui::desktop::save_experiment_dialog(&self.tasks);
+                    self.window.experiment_dialog = Some(ExperimentDialog::SaveAs(task));
+                } else {
+                    self.download_experiment();
                 }
             }
+            StudioCommand::OpenExperimentDialog | StudioCommand::SaveExperimentAs => {}
             StudioCommand::OpenExperiment(path) => self.open_experiment(path),
             StudioCommand::SaveExperiment => match self.window.experiment_path.clone() {
                 Some(path) => self.save_experiment(path),
@@ -424,6 +478,13 @@ impl StudioApp {
             }
             StudioCommand::ToggleLog => self.window.preferences.show_log = !self.window.preferences.show_log,
             StudioCommand::ShowHelp => self.window.show_help = true,
+            StudioCommand::CopyLink => {
+                let link = self.share_link();
+                self.ctx.copy_text(link.clone());
+                self.messages.log.push(LogLevel::Info, format!("Copied the share link: {link}"));
+            }
+            StudioCommand::ShowOpenLink => self.window.link_text = Some(String::new()),
+            StudioCommand::OpenLink(link) => self.open_link(&link),
             StudioCommand::Explain(target) => {
                 self.send(WorkerCommand::Explain(target));
                 self.views.side_view = SideView::Learned;
@@ -499,15 +560,33 @@ impl StudioApp {
     }
 
     pub(super) fn poll_experiment_dialog(&mut self) {
-        let Some((save, task)) = &self.window.experiment_dialog else { return };
-        let Some(picked) = task.poll().unwrap_or(Some(None)) else { return };
-        let save = *save;
-        self.window.experiment_dialog = None;
-        match (picked, save) {
-            (Some(path), true) => self.commands.push(StudioCommand::SaveExperimentTo(path)),
-            (Some(path), false) => self.commands.push(StudioCommand::OpenExperiment(path)),
-            (None, _) => {}
+        // A dialog that died counts as no choice.
+        match &self.window.experiment_dialog {
+            Some(ExperimentDialog::Open(task)) => {
+                let Some(picked) = task.poll().unwrap_or(Some(None)) else { return };
+                if let Some(picked) = picked {
+                    self.commands.push(StudioCommand::OpenExperimentPicked(picked));
+                }
+            }
+            Some(ExperimentDialog::SaveAs(task)) => {
+                let Some(path) = task.poll().unwrap_or(Some(None)) else { return };
+                if let Some(path) = path {
+                    self.commands.push(StudioCommand::SaveExperimentTo(path));
+                }
+            }
+            Some(ExperimentDialog::Download(task)) => {
+                let Some(outcome) = task.poll().unwrap_or_else(|e| Some(Err(e))) else { return };
+                match outcome {
+                    Ok(name) => self
+                        .messages
+                        .log
+                        .push(LogLevel::Info, format!("Saved the experiment as {}", name.display())),
+                    Err(e) => self.messages.error = Some(format!("The experiment was not saved: {e}")),
+                }
+            }
+            None => return,
         }
+        self.window.experiment_dialog = None;
     }
 
     pub(super) fn weights_saved(&mut self, result: Result<PathBuf, String>) {

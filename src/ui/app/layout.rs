@@ -253,6 +253,26 @@ impl StudioApp {
         tree.decision_path(&row)
     }
 
+    /// File > Open link: a field to paste a share link into; returns the link when opened.
+    pub(super) fn open_link_window_ui(&mut self, ctx: &egui::Context) -> Option<String> {
+        let text = self.window.link_text.as_mut()?;
+        let mut open = true;
+        let mut chosen = None;
+        egui::Window::new("Open link").open(&mut open).collapsible(false).show(ctx, |ui| {
+            ui.label("Paste a share link (File > Copy share link makes one):");
+            ui.add(
+                egui::TextEdit::singleline(text).desired_width(420.0).hint_text("http://…#learnscope=1.…"),
+            );
+            if ui.button("Open").clicked() {
+                chosen = Some(text.trim().to_string());
+            }
+        });
+        if !open || chosen.is_some() {
+            self.window.link_text = None;
+        }
+        chosen
+    }
+
     /// The left panel: data, features, model and network builder.
     pub(super) fn controls_panel_ui(&mut self, ui: &mut egui::Ui) {
         let context = ControlsContext {
@@ -270,6 +290,7 @@ impl StudioApp {
             data: &self.input.data,
             paintable: self.input.base.n_features() == 2 && self.input.base.labels().is_some(),
             presentation: self.window.preferences.presentation,
+            hidden: &self.views.hidden,
         };
         let commands = controls_ui(ui, &mut self.settings, &context, &mut self.views.builder);
         self.commands.extend(commands);

@@ -13,6 +13,7 @@ use super::lessons_view::LessonsStudio;
 use super::loading::{CsvSource, PendingLoad};
 use super::network_builder::BuilderState;
 use super::network_view::NetworkView;
+use super::platform::PickedFile;
 use super::rewind::Rewind;
 use super::state::{CentralTab, RunStatus, SideView, StudioCommand, StudioSettings};
 use crate::data::csv_loader::{ColumnReport, TaskOverride};
@@ -23,6 +24,7 @@ use crate::training::{EpochRecord, Scores, TrainingWorker};
 mod commands;
 mod debug_views;
 mod layout;
+mod share;
 
 /// Grid cells per side of the decision-boundary heatmap.
 const GRID_RESOLUTION: usize = 64;
@@ -62,7 +64,7 @@ struct DataState {
     split: Split,
     file: Option<LoadedFile>,
     pending_load: Option<PendingLoad>,
-    file_dialog: Option<Task<Option<PathBuf>>>,
+    file_dialog: Option<Task<Option<PickedFile>>>,
 }
 
 /// The model being trained and what its worker reported last.
@@ -99,6 +101,8 @@ struct Views {
     rewind: Rewind,
     /// "Save PNG" / "Save CSV" on the plots.
     exporter: PlotExporter,
+    /// Controls a share link asked to hide (names from `share::HIDEABLE`).
+    hidden: Vec<String>,
 }
 
 impl Views {
@@ -115,6 +119,7 @@ impl Views {
             debug: debug_views::DebugState::default(),
             rewind: Rewind::default(),
             exporter,
+            hidden: Vec::new(),
         }
     }
 }
@@ -129,16 +134,27 @@ struct Messages {
     logged: (Option<String>, Option<String>),
 }
 
+/// Opening or saving an experiment file, in the background.
+enum ExperimentDialog {
+    Open(Task<Option<PickedFile>>),
+    /// The desktop's save dialog: where to write the experiment and its weights.
+    SaveAs(Task<Option<PathBuf>>),
+    /// The browser's download of the experiment.
+    Download(Task<Result<PathBuf, String>>),
+}
+
 /// The window around the studio: preferences, the experiment file, dialogs.
 #[derive(Default)]
 struct WindowState {
     preferences: Preferences,
     /// The experiment file last saved or opened; Save writes back to it.
     experiment_path: Option<PathBuf>,
-    /// An open or save dialog in the background: (saving?, its answer).
-    experiment_dialog: Option<(bool, Task<Option<PathBuf>>)>,
+    /// An open or save dialog (or a download) in the background.
+    experiment_dialog: Option<ExperimentDialog>,
     show_help: bool,
     window_title: String,
+    /// The Open link window's text, while it is open.
+    link_text: Option<String>,
 }
 
 /// The storage key of the app preferences (theme, presentation mode, recent files).
@@ -235,6 +251,28 @@ impl StudioApp {
         self.run.saving_weights
     }
 
+    /// The browser tab's title: the data, the model, and how training goes.
+    #[cfg(target_arch = "wasm32")]
+    fn page_title(&self) -> String {
+        let data = self
+            .input
+            .file
+            .as_ref()
+            .map_or_else(|| self.settings.dataset.name().to_string(), |f| f.source.name.clone());
+        let mut title = format!(
+            "Learnscope · {data} · {} · {}",
+            self.settings.model.kind.name(),
+            self.run.status.label()
+        );
+        if let Some(record) = &self.run.latest {
+            title += &format!(" · epoch {}", record.epoch);
+            if let Some(accuracy) = record.test_accuracy {
+                title += &format!(" · test accuracy {:.3}", accuracy);
+            }
+        }
+        title
+    }
+
     /// The window title: the open experiment's name, or the data in use.
     pub fn title(&self) -> String {
         match &self.window.experiment_path {
@@ -327,10 +365,14 @@ impl eframe::App for StudioApp {
         self.poll_loading();
         self.views.exporter.poll();
         self.drain_events(&ctx);
-        let dropped: Vec<PathBuf> =
-            ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
-        if let Some(path) = dropped.into_iter().next() {
-            self.commands.push(StudioCommand::LoadPath(path));
+        // A dropped file has a path on the desktop; in the browser its bytes are read first.
+        if let Some(file) = ctx.input(|i| i.raw.dropped_files.first().cloned()) {
+            #[cfg(not(target_arch = "wasm32"))]
+            self.commands.push(StudioCommand::LoadPath(file.path().to_path_buf()));
+            #[cfg(target_arch = "wasm32")]
+            {
+                self.input.file_dialog = Some(super::platform::read_dropped(&self.tasks, file));
+            }
         }
         self.poll_experiment_dialog();
         let shortcuts = super::desktop::shortcuts(&ctx);
@@ -368,11 +410,28 @@ impl eframe::App for StudioApp {
         }
         self.log_messages();
         self.messages.log.notifications_ui(&ctx);
+        if let Some(link) = self.open_link_window_ui(&ctx) {
+            self.commands.push(StudioCommand::OpenLink(link));
+        }
         let mut show_help = self.window.show_help;
         super::desktop::help_window_ui(&ctx, &mut show_help);
         self.window.show_help = show_help;
+        // In the browser the tab's title follows the training (the page test reads it too).
+        #[cfg(target_arch = "wasm32")]
+        let title = self.page_title();
+        #[cfg(not(target_arch = "wasm32"))]
         let title = self.title();
         if title != self.window.window_title {
+            #[cfg(target_arch = "wasm32")]
+            {
+                if self.window.window_title.is_empty() {
+                    super::web::log(&format!(
+                        "learnscope: first frame at {:.0} ms",
+                        super::web::page_milliseconds()
+                    ));
+                }
+                super::web::set_title(&title);
+            }
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
             self.window.window_title = title;
         }

@@ -1,7 +1,6 @@
 //! Bench workloads W5–W8: the classical models on the files of make_bench_data.py, timed like
 //! peer_sklearn.py (median of 3 fits, data loading and preparation excluded).
 
-use std::path::Path;
 use web_time::Instant;
 
 use super::BenchReport;
@@ -36,10 +35,10 @@ fn workload(key: &str) -> Option<(&'static str, ModelKind, Vec<(&'static str, Pa
     })
 }
 
-pub fn run(key: &str, data_dir: &Path, report: &mut BenchReport) -> Result<(), String> {
+pub fn run(key: &str, files: super::BenchFiles<'_>, report: &mut BenchReport) -> Result<(), String> {
     let (file, kind, params) =
         workload(key).ok_or_else(|| format!("workload {key} is not a classical one"))?;
-    let data = super::load(data_dir, file)?;
+    let data = files(file)?;
     let rows: Vec<usize> = (0..data.rows()).collect();
     // The peers fit on the file's values as they are: no standardization here.
     let prepared: PreparedData =

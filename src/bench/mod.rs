@@ -7,33 +7,39 @@ pub mod network;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::data::Dataset;
+
 /// Every workload key, in the order they run.
 pub const WORKLOADS: [&str; 8] = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8"];
 
 /// Seconds per workload plus extra figures such as `W3_test_accuracy`.
 pub type BenchReport = BTreeMap<String, f64>;
 
+/// Reads one bench file by name (`moons500.csv`...) into a data set.
+pub type BenchFiles<'a> = &'a dyn Fn(&str) -> Result<Dataset, String>;
+
 /// Runs the chosen workloads on the CSV files in `data_dir` (written by make_bench_data.py).
 pub fn run(data_dir: &Path, only: &[String]) -> Result<BenchReport, String> {
+    run_with(&|file| load(data_dir, file), only)
+}
+
+/// Runs the chosen workloads on files `files` reads (a folder, or what a web page fetched).
+pub fn run_with(files: BenchFiles<'_>, only: &[String]) -> Result<BenchReport, String> {
     let mut report = BenchReport::new();
     for key in WORKLOADS {
         if !only.is_empty() && !only.iter().any(|o| o.eq_ignore_ascii_case(key)) {
             continue;
         }
-        run_workload(key, data_dir, &mut report)?;
+        match key {
+            "W1" | "W2" | "W3" | "W4" => network::run(key, files, &mut report)?,
+            _ => classical::run(key, files, &mut report)?,
+        }
     }
     Ok(report)
 }
 
-fn run_workload(key: &str, data_dir: &Path, report: &mut BenchReport) -> Result<(), String> {
-    match key {
-        "W1" | "W2" | "W3" | "W4" => network::run(key, data_dir, report),
-        _ => classical::run(key, data_dir, report),
-    }
-}
-
 /// Loads one of the bench CSV files (features first, integer `target` last).
-pub fn load(data_dir: &Path, file: &str) -> Result<crate::data::Dataset, String> {
+pub fn load(data_dir: &Path, file: &str) -> Result<Dataset, String> {
     let path = data_dir.join(file);
     crate::data::csv_loader::load_csv(&path, &Default::default())
         .map(|loaded| loaded.dataset)

@@ -1,7 +1,6 @@
 //! Workloads W1–W4: the network half of ../shared/bench (definitions in peer_torch.py's
 //! docstring). Only training (or the forward pass, W4) is timed, as the peer does.
 
-use std::path::Path;
 use web_time::Instant;
 
 use super::BenchReport;
@@ -9,19 +8,19 @@ use crate::data::{Dataset, InputShape, Task};
 use crate::models::network::{NetworkLearner, NetworkSpec, OptimizerKind, TrainSettings};
 use crate::models::{Learner, PreparedData};
 
-pub fn run(key: &str, data_dir: &Path, report: &mut BenchReport) -> Result<(), String> {
+pub fn run(key: &str, files: super::BenchFiles<'_>, report: &mut BenchReport) -> Result<(), String> {
     match key {
         "W1" => {
-            let data = prepared(&super::load(data_dir, "moons500.csv")?);
+            let data = prepared(&files("moons500.csv")?);
             report.insert(key.into(), moons_training(&data, data.rows(), 2000)?);
         }
         "W2" => {
-            let data = prepared(&super::load(data_dir, "moons500.csv")?);
+            let data = prepared(&files("moons500.csv")?);
             report.insert(key.into(), moons_training(&data, 10, 2000)?);
         }
         "W3" => {
-            let train = prepared(&super::load(data_dir, "digits_train.csv")?);
-            let test = prepared(&super::load(data_dir, "digits_test.csv")?);
+            let train = prepared(&files("digits_train.csv")?);
+            let test = prepared(&files("digits_test.csv")?);
             let (seconds, accuracy) = digits_training(&train, &test)?;
             report.insert(key.into(), seconds);
             report.insert("W3_test_accuracy".into(), accuracy);

@@ -215,10 +215,11 @@ fn level_color(ui: &egui::Ui, level: LogLevel) -> egui::Color32 {
 }
 
 /// Keyboard shortcuts, as listed in Help > Keyboard shortcuts.
-pub const SHORTCUTS: [(&str, &str); 9] = [
+pub const SHORTCUTS: [(&str, &str); 10] = [
     ("Space", "play or pause training"),
     ("S", "train one step (epoch)"),
     ("R", "reset the model to fresh weights"),
+    ("O", "open a CSV file"),
     ("Ctrl+O", "open an experiment"),
     ("Ctrl+S", "save the experiment"),
     ("Ctrl+Shift+S", "save the experiment under a new name"),
@@ -252,6 +253,9 @@ pub fn shortcuts(ctx: &egui::Context) -> Vec<StudioCommand> {
         }
         if input.consume_key(Modifiers::NONE, Key::Space) {
             commands.push(StudioCommand::TogglePlay);
+        }
+        if input.consume_key(Modifiers::NONE, Key::O) {
+            commands.push(StudioCommand::OpenFileDialog);
         }
         if input.consume_key(Modifiers::NONE, Key::S) {
             commands.push(StudioCommand::Step);

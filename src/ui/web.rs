@@ -90,3 +90,41 @@ pub fn page_milliseconds() -> f64 {
 pub fn log(line: &str) {
     web_sys::console::log_1(&JsValue::from_str(line));
 }
+
+/// Runs benchmark workloads (`learnscope bench`'s W1–W8) in the page on files the page fetched
+/// (`names[i]` holds `texts[i]`); returns the report as JSON. The browser test calls it to put
+/// the page beside the native binary on the same data.
+#[wasm_bindgen]
+pub fn bench_in_page(workloads: &str, names: Vec<String>, texts: Vec<String>) -> Result<String, JsValue> {
+    let files = |file: &str| {
+        let index = names.iter().position(|n| n == file).ok_or_else(|| format!("{file} was not given"))?;
+        crate::data::csv_loader::load_csv_bytes(file, texts[index].as_bytes(), &Default::default())
+            .map(|loaded| loaded.dataset)
+            .map_err(|e| e.to_string())
+    };
+    let only: Vec<String> = workloads.split(',').map(|w| w.trim().to_string()).collect();
+    let report = crate::bench::run_with(&files, &only).map_err(|e| JsValue::from_str(&e))?;
+    serde_json::to_string(&report).map_err(|e| JsValue::from_str(&e.to_string()))
+}
+
+thread_local! {
+    /// How long the studio's last frames took to lay out and handle (ms), newest last.
+    static FRAME_TIMES: std::cell::RefCell<std::collections::VecDeque<f64>> = Default::default();
+}
+
+/// Keeps the time one frame of the studio took.
+pub fn record_frame(milliseconds: f64) {
+    FRAME_TIMES.with(|times| {
+        let mut times = times.borrow_mut();
+        if times.len() == 600 {
+            times.pop_front();
+        }
+        times.push_back(milliseconds);
+    });
+}
+
+/// The studio's last frame times in milliseconds (up to 600), for the browser test's figures.
+#[wasm_bindgen]
+pub fn frame_times_ms() -> Vec<f64> {
+    FRAME_TIMES.with(|times| times.borrow().iter().copied().collect())
+}

@@ -106,3 +106,15 @@ fn gui_refuses_bad_arguments_before_opening_a_window() {
     assert_usage_error(&["gui", "--net", "dense(8) swish"], "layer 2 'swish'");
     assert_usage_error(&["gui", "--model", "gpt"], "invalid value 'gpt'");
 }
+
+#[test]
+fn open_checks_a_share_link_and_refuses_a_broken_one() {
+    // {"settings":{"dataset":"circles","model":{"kind":"svm"}},"hide":["noise"]}
+    let link = "http://localhost:8000/#learnscope=1.eyJzZXR0aW5ncyI6eyJkYXRhc2V0IjoiY2lyY2xlcyIsIm1vZGVsIjp7ImtpbmQiOiJzdm0ifX0sImhpZGUiOlsibm9pc2UiXX0";
+    let setup = json_of(&learnscope(&["open", "--check", link]));
+    assert_eq!(setup["settings"]["dataset"], "circles");
+    assert_eq!(setup["settings"]["model"]["kind"], "svm");
+    assert_eq!(setup["hide"][0], "noise");
+    assert_usage_error(&["open", "--check", "http://localhost:8000/#learnscope=1.!!"], "damaged");
+    assert_usage_error(&["open", "--check", "https://example.org/"], "no Learnscope set-up");
+}

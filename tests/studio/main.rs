@@ -9,5 +9,6 @@ mod desktop;
 mod lessons;
 mod network;
 mod network_views;
+mod share;
 mod ui;
 mod views;

@@ -361,6 +361,8 @@ impl StudioApp {
 
 impl eframe::App for StudioApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        #[cfg(target_arch = "wasm32")]
+        let frame_started = web_time::Instant::now();
         let ctx = ui.ctx().clone();
         self.poll_loading();
         self.views.exporter.poll();
@@ -421,6 +423,8 @@ impl eframe::App for StudioApp {
         let title = self.page_title();
         #[cfg(not(target_arch = "wasm32"))]
         let title = self.title();
+        #[cfg(target_arch = "wasm32")]
+        super::web::record_frame(frame_started.elapsed().as_secs_f64() * 1000.0);
         if title != self.window.window_title {
             #[cfg(target_arch = "wasm32")]
             {

@@ -170,6 +170,7 @@ pub fn write_metrics_csv(path: &Path, records: &[EpochRecord]) -> Result<(), Wri
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::files::write_png;
     use egui::{Color32, pos2};
 
     #[test]

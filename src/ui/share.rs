@@ -151,7 +151,7 @@ mod tests {
             (&encode("[1,2"), "cannot be read"),
             (&encode(r#"{"settings":{"generator":{"samples":1000000000000}}}"#), "samples"),
             (&encode(r#"{"settings":{"model":{"learning_rate":-1}}}"#), "learning rate"),
-            (&encode(r#"{"settings":{"model":{"network":{"layers":[{"Dense":{"units":0}}]}}}}"#), "layer 1"),
+            (&encode(r#"{"settings":{"model":{"network":{"layers":[{"dense":{"units":0}}]}}}}"#), "layer 1"),
             (&encode(r#"{"settings":{"model":{"hidden_layers":[100000000]}}}"#), "hidden"),
             (&encode(r#"{"hide":["everything"]}"#), "hide"),
             (&encode(r#"{"points":[[0,0,0],[1e999,0,1]]}"#), "cannot be read"),

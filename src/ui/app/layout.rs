@@ -259,10 +259,14 @@ impl StudioApp {
         let mut open = true;
         let mut chosen = None;
         egui::Window::new("Open link").open(&mut open).collapsible(false).show(ctx, |ui| {
-            ui.label("Paste a share link (File > Copy share link makes one):");
-            ui.add(
-                egui::TextEdit::singleline(text).desired_width(420.0).hint_text("http://…#learnscope=1.…"),
-            );
+            ui.label("Paste a share link (File > Copy share link makes one).");
+            ui.horizontal(|ui| {
+                let label = ui.label("Link:");
+                let field = egui::TextEdit::singleline(text)
+                    .desired_width(420.0)
+                    .hint_text("http://…#learnscope=1.…");
+                ui.add(field).labelled_by(label.id);
+            });
             if ui.button("Open").clicked() {
                 chosen = Some(text.trim().to_string());
             }

@@ -151,6 +151,22 @@ try {
   const shared = await titleUntil((t) => t.includes("circles") && t.includes("svm"), 60);
   check(shared.includes("circles") && shared.includes("svm"), `a share link opens its set-up (title: ${shared})`);
   await page.screenshot({ path: `${out}/shared.png` });
+  // 6. A lesson from a link runs in a web worker: the page keeps drawing while it runs.
+  const lesson = Buffer.from(JSON.stringify({ lesson: "feature-engineering" })).toString("base64url");
+  await page.goto("about:blank");
+  await page.goto(`${base}#learnscope=1.${lesson}`);
+  await titleUntil((t) => t.includes("lesson feature-engineering open"), 60);
+  await page.waitForTimeout(500);
+  // "Run lesson" in the lesson window, where the link opens it (web/test-output/lesson.png).
+  await page.screenshot({ path: `${out}/lesson.png` });
+  await page.mouse.click(405, 415);
+  const during = await intervals();
+  const ran = await titleUntil((t) => t.includes("lesson feature-engineering done"), 120);
+  check(ran.includes("done"), `a lesson runs in the page (title: ${ran})`);
+  figure("frame_interval_max_while_a_lesson_runs", Math.max(...during), "ms");
+  check(Math.max(...during) < 1000, "the page keeps drawing while the lesson runs (no frame over 1 s)");
+  await page.screenshot({ path: `${out}/lesson-report.png` });
+
   // A fresh browser (no session kept from the visits above) opens a broken link.
   const fresh = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
   await fresh.goto(`${base}#learnscope=1.%%%broken`);

@@ -21,6 +21,10 @@ pub struct TaskControl {
     cancelled: AtomicBool,
     /// Share done (0 to 1) and what it is doing now.
     progress: Mutex<(f32, String)>,
+    /// In the browser: the web worker running the task, stopped by a cancel.
+    /// (The browser has one thread, so the wrapper's check never fires.)
+    #[cfg(target_arch = "wasm32")]
+    worker: Mutex<Option<send_wrapper::SendWrapper<web_sys::Worker>>>,
 }
 
 /// Handed to the work: report progress, notice a cancel.
@@ -95,6 +99,10 @@ impl<T> Task<T> {
     /// Asks the work to stop at its next check; its result, if any, is not awaited.
     pub fn cancel(&self) {
         self.control.cancelled.store(true, Ordering::Relaxed);
+        #[cfg(target_arch = "wasm32")]
+        if let Some(worker) = self.control.worker.lock().ok().and_then(|mut w| w.take()) {
+            worker.terminate();
+        }
     }
 }
 
@@ -180,6 +188,70 @@ impl BackgroundTasks {
             drop(alive);
             let _ = sender.send(value);
         });
+        Task { name, started: Instant::now(), result, control }
+    }
+
+    /// Runs long work (a lesson) in a web worker, `web/worker.js`, which runs the same wasm
+    /// (`web::run_in_worker(kind, input)`), so the page keeps drawing. Progress arrives as the
+    /// task's progress; the result (JSON text, or a message) goes through `decode`. A cancel
+    /// stops the worker.
+    #[cfg(target_arch = "wasm32")]
+    pub fn spawn_in_worker<T: 'static>(
+        &self,
+        name: impl Into<String>,
+        kind: &str,
+        input: String,
+        decode: impl Fn(Result<String, String>) -> T + 'static,
+    ) -> Task<T> {
+        use wasm_bindgen::JsCast as _;
+        use wasm_bindgen::JsValue;
+        use wasm_bindgen::closure::Closure;
+        let name = name.into();
+        let control = Arc::new(TaskControl::default());
+        let (sender, result) = mpsc::channel();
+        let options = web_sys::WorkerOptions::new();
+        options.set_type(web_sys::WorkerType::Module);
+        let worker = match web_sys::Worker::new_with_options("./worker.js", &options) {
+            Ok(worker) => worker,
+            Err(e) => {
+                let _ = sender.send(decode(Err(format!("{name} could not start a web worker: {e:?}"))));
+                (self.waker)();
+                return Task { name, started: Instant::now(), result, control };
+            }
+        };
+        let (waker, shared) = (Arc::clone(&self.waker), Arc::clone(&control));
+        let on_message =
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+                let data = event.data();
+                let field = |key: &str| {
+                    js_sys::Reflect::get(&data, &JsValue::from_str(key)).ok().filter(|v| !v.is_undefined())
+                };
+                if let Some(progress) = field("progress") {
+                    let progress = js_sys::Array::from(&progress);
+                    let fraction = progress.get(0).as_f64().unwrap_or(0.0) as f32;
+                    if let Ok(mut shown) = shared.progress.lock() {
+                        *shown = (fraction.clamp(0.0, 1.0), progress.get(1).as_string().unwrap_or_default());
+                    }
+                } else if let Some(text) = field("result") {
+                    let _ = sender.send(decode(Ok(text.as_string().unwrap_or_default())));
+                } else {
+                    let message = field("error")
+                        .and_then(|e| e.as_string())
+                        .unwrap_or_else(|| "the web worker failed".into());
+                    let _ = sender.send(decode(Err(message)));
+                }
+                waker();
+            });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        // The handler lives as long as the page; one per task started.
+        on_message.forget();
+        let request = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&request, &"kind".into(), &kind.into());
+        let _ = js_sys::Reflect::set(&request, &"input".into(), &input.into());
+        let _ = worker.post_message(&request);
+        if let Ok(mut slot) = control.worker.lock() {
+            *slot = Some(send_wrapper::SendWrapper::new(worker));
+        }
         Task { name, started: Instant::now(), result, control }
     }
 

@@ -13,9 +13,10 @@ use crate::data::BuiltinDataset;
 #[cfg(not(target_arch = "wasm32"))]
 use crate::lessons::export::export_report;
 use crate::lessons::{
-    Experiment, Lesson, LessonError, LessonModel, LessonReport, RunOptions, builtin_lessons, parse_lesson,
-    run_lesson, save_lesson,
+    Experiment, Lesson, LessonModel, LessonReport, RunOptions, builtin_lessons, parse_lesson, save_lesson,
 };
+#[cfg(not(target_arch = "wasm32"))]
+use crate::lessons::{LessonError, run_lesson};
 use crate::models::ModelKind;
 
 /// The six differences between classical machine learning and deep learning, as the menu groups them.
@@ -33,6 +34,8 @@ type LessonRun = Task<RunOutcome>;
 
 enum RunOutcome {
     Report(Box<LessonReport>),
+    /// (In the browser a cancel stops the web worker instead: no outcome arrives.)
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     Cancelled,
     Failed(String),
 }
@@ -150,6 +153,12 @@ impl LessonsStudio {
             LessonCommand::Cancel => {
                 if let Some(run) = &self.run {
                     run.cancel();
+                    // In the browser the lesson's web worker is stopped outright: no answer comes.
+                    #[cfg(target_arch = "wasm32")]
+                    {
+                        self.run = None;
+                        self.notice = Some("The lesson was cancelled.".into());
+                    }
                 }
             }
             LessonCommand::ShowDuel => {
@@ -187,14 +196,28 @@ impl LessonsStudio {
         self.error = None;
         self.notice = None;
         let options = RunOptions { quick: self.quick };
-        self.run = Some(self.tasks.spawn("lesson-run", move |task| {
+        #[cfg(not(target_arch = "wasm32"))]
+        let run = self.tasks.spawn("lesson-run", move |task| {
             let report_progress = |fraction: f32, stage: &str| task.report(fraction, stage);
             match run_lesson(&lesson, &options, &report_progress, task.cancel_flag()) {
                 Ok(report) => RunOutcome::Report(Box::new(report)),
                 Err(LessonError::Cancelled) => RunOutcome::Cancelled,
                 Err(e) => RunOutcome::Failed(format!("The lesson stopped: {e}")),
             }
-        }));
+        });
+        // The browser runs the lesson in a web worker, so the page keeps drawing.
+        #[cfg(target_arch = "wasm32")]
+        let run = {
+            let input = serde_json::json!({ "lesson": lesson, "quick": options.quick }).to_string();
+            self.tasks.spawn_in_worker("lesson-run", "lesson", input, |outcome| match outcome {
+                Ok(json) => match serde_json::from_str::<LessonReport>(&json) {
+                    Ok(report) => RunOutcome::Report(Box::new(report)),
+                    Err(e) => RunOutcome::Failed(format!("The lesson's report could not be read: {e}")),
+                },
+                Err(message) => RunOutcome::Failed(format!("The lesson stopped: {message}")),
+            })
+        };
+        self.run = Some(run);
     }
 
     fn open_in_background(&mut self, path: Option<PathBuf>) {

@@ -128,3 +128,30 @@ pub fn record_frame(milliseconds: f64) {
 pub fn frame_times_ms() -> Vec<f64> {
     FRAME_TIMES.with(|times| times.borrow().iter().copied().collect())
 }
+
+/// The work `web/worker.js` runs for `BackgroundTasks::spawn_in_worker`, by kind; `progress` is
+/// called with (share done, stage). Returns JSON text.
+#[wasm_bindgen]
+pub fn run_in_worker(kind: &str, input: &str, progress: &js_sys::Function) -> Result<String, JsValue> {
+    let fail = |e: String| JsValue::from_str(&e);
+    match kind {
+        "lesson" => {
+            #[derive(serde::Deserialize)]
+            struct LessonRequest {
+                lesson: crate::lessons::Lesson,
+                quick: bool,
+            }
+            let request: LessonRequest = serde_json::from_str(input).map_err(|e| fail(e.to_string()))?;
+            let report_progress = |fraction: f32, stage: &str| {
+                let _ = progress.call2(&JsValue::NULL, &JsValue::from(fraction), &JsValue::from_str(stage));
+            };
+            // The page cancels by stopping the worker.
+            let never = std::sync::atomic::AtomicBool::new(false);
+            let options = crate::lessons::RunOptions { quick: request.quick };
+            let report = crate::lessons::run_lesson(&request.lesson, &options, &report_progress, &never)
+                .map_err(|e| fail(e.to_string()))?;
+            serde_json::to_string(&report).map_err(|e| fail(e.to_string()))
+        }
+        other => Err(fail(format!("no worker task named {other}"))),
+    }
+}

@@ -270,6 +270,16 @@ impl StudioApp {
                 title += &format!(" · test accuracy {:.3}", accuracy);
             }
         }
+        if let Some(lesson) = self.lessons.lesson() {
+            let state = if self.lessons.is_running() {
+                "running"
+            } else if self.lessons.report().is_some() {
+                "done"
+            } else {
+                "open"
+            };
+            title += &format!(" · lesson {} {state}", lesson.id);
+        }
         title
     }
 

@@ -2,6 +2,7 @@
 
 use super::StudioApp;
 use crate::data::{Dataset, Target};
+use crate::ui::desktop::LogLevel;
 use crate::ui::share::{MAX_POINTS, SharedSetup};
 use crate::ui::state::{LessonCommand, StudioCommand};
 
@@ -76,7 +77,7 @@ impl StudioApp {
         if let Some(id) = setup.lesson {
             self.commands.push(StudioCommand::Lesson(LessonCommand::OpenBuiltin(id)));
         }
-        self.messages.notice = Some("Opened the set-up from the link.".into());
+        self.messages.log.push(LogLevel::Info, "Opened the set-up from the link".to_string());
         self.restart_classical();
     }
 }

@@ -3,11 +3,12 @@
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
 
 use super::{DataError, Dataset, Target};
 
 /// Row indices of the training and test sets.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Split {
     pub train: Vec<usize>,
     pub test: Vec<usize>,

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use web_time::Instant;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{LessonError, ReportTable};
 use crate::data::{Dataset, Split};
@@ -18,7 +18,7 @@ use crate::models::{Learner, ModelConfig};
 use crate::training::{DecisionGrid, GridSpec, TrainJob, TrainingSession};
 
 /// One contender of a duel (or one row of a cost table).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Contender {
     /// The name in the table.
     pub label: String,

@@ -9,7 +9,9 @@ use super::boundary::{BoundaryOverlay, BoundaryView};
 use super::report_view::table_ui;
 use crate::data::{BuiltinDataset, Dataset, GeneratorSettings, Split, stratified_split};
 use crate::lessons::ReportTable;
-use crate::lessons::duel::{Contender, duel, rows_table};
+#[cfg(not(target_arch = "wasm32"))]
+use crate::lessons::duel::duel;
+use crate::lessons::duel::{Contender, rows_table};
 use crate::models::{ModelConfig, ModelKind};
 use crate::training::{GridSpec, TrainEvent, TrainJob, TrainingWorker, WorkerCommand};
 
@@ -292,11 +294,26 @@ impl DuelView {
             })
             .collect();
         let cancel = Arc::clone(&self.cancel);
-        tasks.spawn("duel-table", move |_| {
-            duel(&data, &split, &contenders, true, None, &|_, _| {}, &cancel)
-                .map(|outcome| outcome.table("Duel"))
-                .map_err(|e| format!("The comparison could not be measured: {e}"))
-        })
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            tasks.spawn("duel-table", move |_| {
+                duel(&data, &split, &contenders, true, None, &|_, _| {}, &cancel)
+                    .map(|outcome| outcome.table("Duel"))
+                    .map_err(|e| format!("The comparison could not be measured: {e}"))
+            })
+        }
+        // The browser measures in a web worker, so the page keeps drawing.
+        #[cfg(target_arch = "wasm32")]
+        {
+            let _ = cancel;
+            let input =
+                serde_json::json!({ "data": *data, "split": split, "contenders": contenders }).to_string();
+            tasks.spawn_in_worker("duel-table", "duel-table", input, |outcome| {
+                outcome
+                    .and_then(|json| serde_json::from_str::<ReportTable>(&json).map_err(|e| e.to_string()))
+                    .map_err(|e| format!("The comparison could not be measured: {e}"))
+            })
+        }
     }
 
     pub fn ui(&mut self, ui: &mut egui::Ui, tasks: &BackgroundTasks) {

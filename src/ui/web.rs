@@ -152,6 +152,28 @@ pub fn run_in_worker(kind: &str, input: &str, progress: &js_sys::Function) -> Re
                 .map_err(|e| fail(e.to_string()))?;
             serde_json::to_string(&report).map_err(|e| fail(e.to_string()))
         }
+        "duel-table" => {
+            #[derive(serde::Deserialize)]
+            struct DuelRequest {
+                data: crate::data::Dataset,
+                split: crate::data::Split,
+                contenders: Vec<crate::lessons::duel::Contender>,
+            }
+            let request: DuelRequest = serde_json::from_str(input).map_err(|e| fail(e.to_string()))?;
+            let data = std::sync::Arc::new(request.data);
+            let never = std::sync::atomic::AtomicBool::new(false);
+            let duel = crate::lessons::duel(
+                &data,
+                &request.split,
+                &request.contenders,
+                true,
+                None,
+                &|_, _| {},
+                &never,
+            )
+            .map_err(|e| fail(e.to_string()))?;
+            serde_json::to_string(&duel.table("Duel")).map_err(|e| fail(e.to_string()))
+        }
         other => Err(fail(format!("no worker task named {other}"))),
     }
 }

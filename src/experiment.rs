@@ -51,6 +51,8 @@ pub enum ExperimentError {
     Damaged { path: PathBuf, line: usize, column: usize, reason: String },
     #[error("{} was saved by a newer Learnscope (format version {version}); update Learnscope to open it", path.display())]
     Newer { path: PathBuf, version: u64 },
+    #[error("{}: {reason}. The studio carries on with what it had.", path.display())]
+    Invalid { path: PathBuf, reason: String },
     #[error(transparent)]
     Write(#[from] WriteError),
 }
@@ -118,7 +120,14 @@ pub fn parse<S: DeserializeOwned>(path: &Path, text: &str) -> Result<ExperimentF
         return Err(ExperimentError::Newer { path: path.to_path_buf(), version });
     }
     // Parse the text again (not the value) so a bad field reports its line and column.
-    serde_json::from_str(text).map_err(damaged)
+    let experiment: ExperimentFile<S> = serde_json::from_str(text).map_err(damaged)?;
+    if let Some(data) = &experiment.data {
+        data.check().map_err(|e| ExperimentError::Invalid {
+            path: path.to_path_buf(),
+            reason: format!("its data: {e}"),
+        })?;
+    }
+    Ok(experiment)
 }
 
 #[cfg(test)]

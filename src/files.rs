@@ -88,8 +88,15 @@ mod tests {
 
     #[test]
     fn png_round_trips_its_size() {
-        let bytes = encode_png(3, 2, &[255; 24]).unwrap();
-        assert_eq!(&bytes[1..4], b"PNG");
+        let rgba: Vec<u8> = (0..24).map(|i| i * 10).collect();
+        let bytes = encode_png(3, 2, &rgba).unwrap();
+        // Decoded again: the same size and the same pixels.
+        let mut reader = png::Decoder::new(std::io::Cursor::new(bytes)).read_info().unwrap();
+        let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+        let frame = reader.next_frame(&mut pixels).unwrap();
+        assert_eq!((frame.width, frame.height), (3, 2));
+        assert_eq!(frame.color_type, png::ColorType::Rgba);
+        assert_eq!(&pixels[..frame.buffer_size()], &rgba[..]);
         assert!(encode_png(3, 2, &[0; 5]).is_err());
     }
 }

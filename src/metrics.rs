@@ -110,6 +110,18 @@ pub fn per_class_scores(confusion: &[Vec<usize>]) -> Vec<ClassScores> {
         .collect()
 }
 
+/// Macro-averaged F1 as scikit-learn's `f1_score(average="macro")` defines it: the mean over the
+/// classes that occur in the true labels or the predictions, not over classes absent from both.
+pub fn macro_f1(confusion: &[Vec<usize>]) -> f64 {
+    let k = confusion.len();
+    let scores = per_class_scores(confusion);
+    let present: Vec<f64> = (0..k)
+        .filter(|&c| scores[c].support > 0 || (0..k).any(|r| confusion[r][c] > 0))
+        .map(|c| scores[c].f1)
+        .collect();
+    if present.is_empty() { f64::NAN } else { present.iter().sum::<f64>() / present.len() as f64 }
+}
+
 pub fn mean_absolute_error(predicted: &[f64], actual: &[f64]) -> f64 {
     if actual.is_empty() {
         return f64::NAN;
@@ -152,6 +164,18 @@ pub fn inertia(features: &[f64], n_features: usize, centroids: &[f64]) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn macro_f1_leaves_out_classes_absent_from_truth_and_predictions() {
+        // Three classes, the third never seen nor predicted on this test set. scikit-learn:
+        // f1_score([0,0,1,1], [0,1,1,1], average="macro") = (2/3 + 4/5) / 2 = 0.7333...
+        let confusion = vec![vec![1, 1, 0], vec![0, 2, 0], vec![0, 0, 0]];
+        assert!((macro_f1(&confusion) - (2.0 / 3.0 + 0.8) / 2.0).abs() < 1e-12);
+        // A class predicted but never true counts, with an F1 of 0.
+        let confusion = vec![vec![1, 0, 1], vec![0, 2, 0], vec![0, 0, 0]];
+        let expected = (2.0 / 3.0 + 1.0 + 0.0) / 3.0;
+        assert!((macro_f1(&confusion) - expected).abs() < 1e-12);
+    }
+
     use super::*;
 
     #[test]

@@ -10,8 +10,8 @@ use super::{CliError, print_json};
 use std::path::Path;
 
 use crate::data::{Dataset, Standardizer, Task, stratified_split};
-use crate::models::ModelConfig;
 use crate::models::network::NetworkLearner;
+use crate::models::{Learner, ModelConfig};
 use crate::training::{EpochRecord, TrainJob, TrainingSession, score};
 
 #[derive(Args, Debug)]
@@ -78,6 +78,14 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
                 dataset.task().name()
             )));
         }
+        if saved.task == Task::Classification && saved.classes != dataset.class_count() {
+            return Err(CliError::Usage(format!(
+                "{} was trained on {} classes, but this data has {}: its answers would name the wrong classes",
+                path.display(),
+                saved.classes,
+                dataset.class_count()
+            )));
+        }
         let model = ModelConfig {
             kind: crate::models::ModelKind::Mlp,
             network: Some(saved.spec.clone()),
@@ -85,6 +93,9 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
             seed: args.data.seed,
             ..ModelConfig::default()
         };
+        // Training further goes on at the learning rate asked for (--lr), not the saved one.
+        let mut net = net;
+        net.set_learning_rate(args.model.lr);
         let start =
             Start::Loaded { net: Box::new(net), scaler: saved.scaler, evaluate_only: args.model.evaluate };
         train(dataset, &args.data, model, epochs, start, args.save.as_deref())?

@@ -59,8 +59,11 @@ impl InputShape {
     pub fn values(self) -> Option<usize> {
         match self {
             InputShape::Vector => None,
-            InputShape::Image { channels, height, width } => Some(channels * height * width),
-            InputShape::Sequence { steps, channels } => Some(steps * channels),
+            // Saturating: a shape read from a file may hold absurd sizes, which must not overflow.
+            InputShape::Image { channels, height, width } => {
+                Some(channels.saturating_mul(height).saturating_mul(width))
+            }
+            InputShape::Sequence { steps, channels } => Some(steps.saturating_mul(channels)),
         }
     }
 }
@@ -100,18 +103,33 @@ impl Dataset {
         target: Target,
         target_name: impl Into<String>,
     ) -> Result<Self, DataError> {
-        let n_features = feature_names.len();
-        let rows = match &target {
+        let dataset = Self {
+            name: name.into(),
+            feature_names,
+            features,
+            target,
+            target_name: target_name.into(),
+            input_shape: InputShape::Vector,
+        };
+        dataset.check()?;
+        Ok(dataset)
+    }
+
+    /// `new`'s checks, and the row shape's, for a data set read from a file (an experiment):
+    /// serde builds it without them.
+    pub fn check(&self) -> Result<(), DataError> {
+        let n_features = self.feature_names.len();
+        let rows = match &self.target {
             Target::Classes { labels, .. } => labels.len(),
             Target::Values(values) => values.len(),
         };
-        if features.len() != rows * n_features {
+        if rows.checked_mul(n_features) != Some(self.features.len()) {
             return Err(DataError::Invalid(format!(
                 "{} feature values do not fill {rows} rows of {n_features} features",
-                features.len()
+                self.features.len()
             )));
         }
-        if let Target::Classes { labels, class_names } = &target
+        if let Target::Classes { labels, class_names } = &self.target
             && let Some(bad) = labels.iter().find(|&&l| l as usize >= class_names.len())
         {
             return Err(DataError::Invalid(format!(
@@ -119,14 +137,22 @@ impl Dataset {
                 class_names.len()
             )));
         }
-        Ok(Self {
-            name: name.into(),
-            feature_names,
-            features,
-            target,
-            target_name: target_name.into(),
-            input_shape: InputShape::Vector,
-        })
+        let needed = match self.input_shape {
+            InputShape::Vector => None,
+            InputShape::Image { channels, height, width } => {
+                Some(channels.checked_mul(height).and_then(|v| v.checked_mul(width)))
+            }
+            InputShape::Sequence { steps, channels } => Some(steps.checked_mul(channels)),
+        };
+        if let Some(needed) = needed
+            && needed != Some(n_features)
+        {
+            return Err(DataError::Invalid(format!(
+                "rows laid out as {:?} do not match the {n_features} features",
+                self.input_shape
+            )));
+        }
+        Ok(())
     }
 
     /// Declares the rows to be images or sequences; refuses a shape that does not fit the width.

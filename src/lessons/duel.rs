@@ -146,8 +146,8 @@ pub fn measure(
     let f1 = session
         .test_scores()
         .map_err(fail)?
-        .and_then(|s| s.per_class)
-        .map(|per_class| per_class.iter().map(|c| c.f1).sum::<f64>() / per_class.len().max(1) as f64)
+        .and_then(|s| s.confusion_matrix)
+        .map(|confusion| crate::metrics::macro_f1(&confusion))
         .unwrap_or(f64::NAN);
     let test = crate::training::prepare(data, &split.test, session.scaler());
     let predict_ms_per_1000 =

@@ -348,7 +348,103 @@ pub fn parse_lesson(path: &Path, text: &str) -> Result<Lesson, LessonError> {
     if lesson.id.trim().is_empty() {
         return Err(fail("'id' must not be empty".into()));
     }
+    check_bounds(&lesson).map_err(fail)?;
     Ok(lesson)
+}
+
+/// Every count, size and rate of a lesson within bounds a class can run (a typo such as 10^12
+/// samples or steps must get a message, not an abort or an endless run); the message names the field.
+fn check_bounds(lesson: &Lesson) -> Result<(), String> {
+    fn within<T: PartialOrd + std::fmt::Display>(
+        field: &str,
+        value: T,
+        low: T,
+        high: T,
+    ) -> Result<(), String> {
+        if value >= low && value <= high {
+            Ok(())
+        } else {
+            Err(format!("'{field}' is {value}; give {low} to {high}"))
+        }
+    }
+    let check_data = |data: &LessonData, at: &str| -> Result<(), String> {
+        within(&format!("{at}samples"), data.samples, 2, 100_000)?;
+        within(&format!("{at}quick_samples"), data.quick_samples.unwrap_or(2), 2, 100_000)?;
+        within(&format!("{at}noise"), if data.noise.is_finite() { data.noise } else { -1.0 }, 0.0, 5.0)?;
+        within(&format!("{at}classes"), data.classes, 2, 12)?;
+        let test = if data.test_fraction.is_finite() { data.test_fraction } else { -1.0 };
+        within(&format!("{at}test_fraction"), test, 0.05, 0.9)
+    };
+    let check_models = |models: &[LessonModel]| -> Result<(), String> {
+        within("models (count)", models.len(), 1, 16)?;
+        for (i, model) in models.iter().enumerate() {
+            let at = format!("models[{}].", i + 1);
+            within(&format!("{at}epochs"), model.epochs, 0, 100_000)?;
+            within(&format!("{at}quick_epochs"), model.quick_epochs.unwrap_or(1), 0, 100_000)?;
+            within(&format!("{at}batch_size"), model.batch_size, 0, 65_536)?;
+            let lr = if model.learning_rate.is_finite() { model.learning_rate } else { -1.0 };
+            within(&format!("{at}learning_rate"), lr, 0.0, 10.0)?;
+            within(&format!("{at}layers (count)"), model.layers.len(), 0, 16)?;
+            if let Some(units) = model.layers.iter().find(|&&u| !(1..=4096).contains(&u)) {
+                return Err(format!("'{at}layers' holds a layer of {units} units; give 1 to 4096"));
+            }
+            if let Some(net) = &model.net {
+                NetworkSpec::parse(net).map_err(|e| format!("'{at}net': {e}"))?;
+            }
+        }
+        Ok(())
+    };
+    check_data(&lesson.data, "data.")?;
+    match &lesson.experiment {
+        Experiment::LearningCurve { models, sizes, seeds, quick_sizes, quick_seeds, .. } => {
+            check_models(models)?;
+            within("sizes (count)", sizes.len(), 1, 40)?;
+            within("quick_sizes (count)", quick_sizes.len(), 0, 40)?;
+            if let Some(size) = sizes.iter().chain(quick_sizes).find(|&&n| !(2..=1_000_000).contains(&n)) {
+                return Err(format!("'sizes' holds {size}; give 2 to 1000000"));
+            }
+            within("seeds", *seeds, 1, 50)?;
+            within("quick_seeds", quick_seeds.unwrap_or(1), 1, 50)
+        }
+        Experiment::Comparison { parts } => {
+            within("parts (count)", parts.len(), 1, 8)?;
+            for (i, part) in parts.iter().enumerate() {
+                if let Some(data) = &part.data {
+                    check_data(data, &format!("parts[{}].data.", i + 1))?;
+                }
+                check_models(&part.models)?;
+            }
+            Ok(())
+        }
+        Experiment::Cost { models } | Experiment::GradientFlow { models } => check_models(models),
+        Experiment::Explain { tree, network, point } => {
+            check_models(&[tree.clone(), network.clone()])?;
+            within("point", *point, 0, 100_000)
+        }
+        Experiment::LossSurface { learning_rate, steps, start, span, resolution } => {
+            within(
+                "learning_rate",
+                if learning_rate.is_finite() { *learning_rate } else { -1.0 },
+                1e-9,
+                100.0,
+            )?;
+            within("steps", *steps, 1, 100_000)?;
+            within("span", if span.is_finite() { *span } else { -1.0 }, 1e-6, 1e3)?;
+            within("resolution", *resolution, 2, 256)?;
+            if start.iter().any(|v| !v.is_finite() || v.abs() > 1e3) {
+                return Err("'start' must be two finite numbers within ±1000".into());
+            }
+            Ok(())
+        }
+        Experiment::CrossValidation { models, folds } => {
+            check_models(models)?;
+            within("folds", *folds, 2, 20)
+        }
+        Experiment::EpochsToLoss { models, target_loss } => {
+            check_models(models)?;
+            within("target_loss", if target_loss.is_finite() { *target_loss } else { -1.0 }, 1e-9, 1e3)
+        }
+    }
 }
 
 /// Reads a lesson file.
@@ -388,6 +484,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn lesson_files_with_absurd_sizes_get_a_message_naming_the_field() {
+        let path = Path::new("teacher.json");
+        let mut surface = serde_json::to_value(builtin_lesson("loss-surface").unwrap()).unwrap();
+        surface["experiment"]["steps"] = serde_json::json!(1_000_000_000_000u64);
+        let error = parse_lesson(path, &surface.to_string()).unwrap_err().to_string();
+        assert!(error.contains("teacher.json") && error.contains("'steps'"), "{error}");
+
+        let mut features = serde_json::to_value(builtin_lesson("feature-engineering").unwrap()).unwrap();
+        features["data"]["samples"] = serde_json::json!(1_000_000_000_000u64);
+        let error = parse_lesson(path, &features.to_string()).unwrap_err().to_string();
+        assert!(error.contains("'data.samples'"), "{error}");
+
+        let mut features = serde_json::to_value(builtin_lesson("feature-engineering").unwrap()).unwrap();
+        features["experiment"]["parts"][0]["models"][0]["net"] = serde_json::json!("dense(0)");
+        let error = parse_lesson(path, &features.to_string()).unwrap_err().to_string();
+        assert!(error.contains("'models[1].net'") && error.contains("at least 1"), "{error}");
+    }
+
+    #[test]
     fn every_builtin_lesson_parses_and_every_difference_has_one() {
         let lessons = builtin_lessons();
         for d in 1..=6 {
@@ -398,6 +513,8 @@ mod tests {
             assert!(lesson.explanation.len() > 100, "{}", lesson.id);
         }
         let mut ids: Vec<&str> = lessons.iter().map(|l| l.id.as_str()).collect();
+        // dedup only drops neighbours: sort first, or two equal ids apart would both stay.
+        ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), lessons.len());
     }

@@ -63,6 +63,10 @@ impl ModelConfig {
         task: Task,
         classes: usize,
     ) -> Result<Box<dyn Learner>, ModelError> {
+        if let Some(spec) = &self.network {
+            // A network that did not come through the parser (a file, a link) meets its rules here.
+            spec.check().map_err(|e| ModelError::Unsuitable(format!("the network: {e}")))?;
+        }
         if !self.kind.is_network() {
             let params = params::validate(self.kind, &self.params)?;
             return classical::build(self.kind, &params, task, classes, self.seed);

@@ -600,6 +600,28 @@ mod tests {
     }
 
     #[test]
+    fn a_worker_that_panics_reports_it_with_its_message() {
+        // Rows that do not fill the table (a data set built around `Dataset::new`'s checks)
+        // panic while the rows are prepared; the worker says so instead of vanishing.
+        let mut j = job(ModelKind::Mlp, Some(5));
+        j.grid = None;
+        let mut broken = crate::data::Dataset::clone(&j.dataset);
+        broken.features.truncate(10);
+        j.dataset = Arc::new(broken);
+        let worker = TrainingWorker::spawn(j, Arc::new(|| {}));
+        worker.send(WorkerCommand::Play);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut failure = None;
+        while failure.is_none() && Instant::now() < deadline {
+            if let Some(TrainEvent::Failed(e)) = worker.recv_timeout(Duration::from_millis(200)) {
+                failure = Some(e.to_string());
+            }
+        }
+        let failure = failure.expect("the failure is reported");
+        assert!(failure.starts_with("training failed: the training worker stopped: "), "{failure}");
+    }
+
+    #[test]
     fn divergence_is_reported_with_advice() {
         let mut j = job(ModelKind::Mlp, Some(50));
         j.model.learning_rate = 1e12;

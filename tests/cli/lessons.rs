@@ -223,7 +223,8 @@ fn interpretability_gives_rules_for_the_tree_and_saliency_for_the_network() {
 fn algorithms_the_recurrent_network_reads_sequences_better_than_a_linear_model() {
     let report = run_quick("algorithms");
     assert_eq!(report["tables"].as_array().unwrap().len(), 2);
-    assert!(figure(&report, "cnn_accuracy") > 0.3);
+    // Ten classes, so chance is 0.1; the quick run trains the CNN for a few epochs only.
+    assert!(figure(&report, "cnn_accuracy") > 0.38, "{}", report["finding"]);
     assert!(
         figure(&report, "rnn_accuracy") > figure(&report, "waveforms_logistic_regression_accuracy"),
         "{}",

@@ -108,4 +108,11 @@ fn a_saved_network_is_scored_as_saved_and_trains_further() {
         .unwrap();
     assert_eq!(wrong.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("trained on 2 features"));
+    // Two features again, but three classes: the saved answers would name the wrong classes.
+    let wrong = std::process::Command::new(env!("CARGO_BIN_EXE_learnscope"))
+        .args(["train", "--dataset", "blobs", "--classes", "3", "--load", path_text, "--evaluate"])
+        .output()
+        .unwrap();
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("trained on 2 classes, but this data has 3"));
 }

@@ -9,6 +9,7 @@ mod desktop;
 mod lessons;
 mod network;
 mod network_views;
+mod robustness;
 mod share;
 mod ui;
 mod views;

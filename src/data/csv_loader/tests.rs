@@ -667,7 +667,15 @@ fn garbage_never_panics() {
         b"y\n1\n",
     ];
     for input in inputs {
-        let _ = load_csv_bytes("g.csv", input, &CsvOptions::default());
+        // Each either loads into a usable table or is refused with a message naming the file.
+        match load_csv_bytes("g.csv", input, &CsvOptions::default()) {
+            Ok(loaded) => {
+                let data = loaded.dataset;
+                assert!(data.rows() > 0 && data.n_features() > 0, "{input:?} loaded as an empty table");
+                assert_eq!(data.features.len(), data.rows() * data.n_features(), "{input:?}");
+            }
+            Err(e) => assert!(e.to_string().contains("g.csv"), "{input:?}: {e}"),
+        }
     }
 }
 

@@ -44,9 +44,16 @@ mod tests {
         let (device, warning) = select_device(DeviceChoice::Cpu);
         assert!(device.is_cpu() && warning.is_none());
         let (device, warning) = select_device(DeviceChoice::Cuda);
-        // Without the feature (or a GPU) the answer is the CPU plus a message saying so.
-        if device.is_cpu() {
-            assert!(warning.unwrap().contains("CPU"));
+        // A CUDA device comes with no warning; the CPU instead of it always with one that says why.
+        match (device.is_cuda(), warning) {
+            (true, None) => {}
+            (false, Some(warning)) => {
+                assert!(warning.contains("on the CPU"), "{warning}");
+                if cfg!(not(feature = "cuda")) {
+                    assert!(warning.contains("--features cuda"), "{warning}");
+                }
+            }
+            (cuda, warning) => panic!("cuda device: {cuda}, warning: {warning:?}"),
         }
     }
 }

@@ -119,6 +119,19 @@ pub fn load(path: &Path) -> Result<(NetworkLearner, SavedNetwork), SaveError> {
     if meta.format != FORMAT {
         return Err(format(format!("format {} is not supported (expected {FORMAT})", meta.format)));
     }
+    // Checked like typed network text before anything is built from it.
+    meta.spec.check().map_err(|e| format(format!("spec: {e}")))?;
+    if meta.input_shape.values().is_some_and(|v| v != meta.n_features) || meta.n_features > 1 << 20 {
+        return Err(format(format!(
+            "input_shape {:?} does not fit n_features {}",
+            meta.input_shape, meta.n_features
+        )));
+    }
+    if meta.classes > 10_000
+        || !(meta.settings.learning_rate.is_finite() && meta.settings.learning_rate > 0.0)
+    {
+        return Err(format("classes or learning_rate out of bounds".into()));
+    }
     let mut net = NetworkLearner::build(
         &meta.spec,
         meta.input_shape,

@@ -71,6 +71,11 @@ impl StudioApp {
     }
 
     fn apply_experiment(&mut self, path: PathBuf, experiment: ExperimentFile<StudioSettings>) {
+        if let Err(e) = experiment.settings.check() {
+            self.messages.error =
+                Some(format!("{}: {e}. The studio carries on with what it had.", path.display()));
+            return;
+        }
         let view = experiment.settings.view;
         self.settings = experiment.settings;
         self.settings.paint_class = None;

@@ -171,7 +171,11 @@ impl StudioApp {
         let (settings, notice) = match storage {
             Some(storage) => match storage.get_string(eframe::APP_KEY) {
                 Some(text) => match serde_json::from_str::<StudioSettings>(&text) {
-                    Ok(settings) => (settings, None),
+                    Ok(settings) if settings.check().is_ok() => (settings, None),
+                    Ok(settings) => (
+                        StudioSettings::default(),
+                        settings.check().err().map(|e| format!("The saved session was out of bounds ({e}); starting fresh.")),
+                    ),
                     Err(_) => (
                         StudioSettings::default(),
                         Some("The saved session could not be read (it may come from an older version); starting fresh.".into()),

@@ -78,40 +78,28 @@ try {
   check(distinctBytes(shot) > 40, "the screenshot is not blank");
 
   // 2. The moons network trains through the page (Space is Play), and frames stay quick.
-  const intervals = () =>
+  const intervals = (count) =>
     page.evaluate(
-      () =>
+      (count) =>
         new Promise((done) => {
           const times = [];
           let last = performance.now();
           const tick = (now) => {
             times.push(now - last);
             last = now;
-            if (times.length < 120) requestAnimationFrame(tick);
+            if (times.length < count) requestAnimationFrame(tick);
             else done(times);
           };
           requestAnimationFrame(tick);
         }),
+      count,
     );
   const percentile = (values, p) => [...values].sort((a, b) => a - b)[Math.floor(values.length * p)];
-  const idle = await intervals();
+  const idle = await intervals(120);
   figure("frame_interval_p50_idle", percentile(idle, 0.5), "ms");
   await page.mouse.click(640, 795);
   await page.keyboard.press("Space");
-  const frames = await page.evaluate(
-    () =>
-      new Promise((done) => {
-        const times = [];
-        let last = performance.now();
-        const tick = (now) => {
-          times.push(now - last);
-          last = now;
-          if (times.length < 240) requestAnimationFrame(tick);
-          else done(times);
-        };
-        requestAnimationFrame(tick);
-      }),
-  );
+  const frames = await intervals(240);
   figure("frame_interval_p50_while_training", percentile(frames, 0.5), "ms");
   figure("frame_interval_p95_while_training", percentile(frames, 0.95), "ms");
   // The studio's own work per frame (layout, events, a slice of training), without the
@@ -160,7 +148,7 @@ try {
   // "Run lesson" in the lesson window, where the link opens it (web/test-output/lesson.png).
   await page.screenshot({ path: `${out}/lesson.png` });
   await page.mouse.click(405, 415);
-  const during = await intervals();
+  const during = await intervals(120);
   const ran = await titleUntil((t) => t.includes("lesson feature-engineering done"), 120);
   check(ran.includes("done"), `a lesson runs in the page (title: ${ran})`);
   figure("frame_interval_max_while_a_lesson_runs", Math.max(...during), "ms");

@@ -132,11 +132,7 @@ impl BackgroundTasks {
         let name = name.into();
         let control = Arc::new(TaskControl::default());
         let (sender, result) = mpsc::channel();
-        let alive = Arc::new(());
-        if let Ok(mut running) = self.running.lock() {
-            running.retain(|(_, task)| task.strong_count() > 0);
-            running.push((name.clone(), Arc::downgrade(&alive)));
-        }
+        let alive = self.register(&name);
         let context =
             TaskContext { control: Arc::clone(&control), waker: Arc::clone(&self.waker), _alive: alive };
         #[cfg(not(target_arch = "wasm32"))]
@@ -176,11 +172,7 @@ impl BackgroundTasks {
         let name = name.into();
         let control = Arc::new(TaskControl::default());
         let (sender, result) = mpsc::channel();
-        let alive = Arc::new(());
-        if let Ok(mut running) = self.running.lock() {
-            running.retain(|(_, task)| task.strong_count() > 0);
-            running.push((name.clone(), Arc::downgrade(&alive)));
-        }
+        let alive = self.register(&name);
         let waker = Arc::clone(&self.waker);
         wasm_bindgen_futures::spawn_local(async move {
             let _wake = WakeOnDrop(waker);
@@ -253,6 +245,16 @@ impl BackgroundTasks {
             *slot = Some(send_wrapper::SendWrapper::new(worker));
         }
         Task { name, started: Instant::now(), result, control }
+    }
+
+    /// Counts a task as running while the returned token lives.
+    fn register(&self, name: &str) -> Arc<()> {
+        let alive = Arc::new(());
+        if let Ok(mut running) = self.running.lock() {
+            running.retain(|(_, task)| task.strong_count() > 0);
+            running.push((name.to_string(), Arc::downgrade(&alive)));
+        }
+        alive
     }
 
     /// The names of tasks whose work has not finished, oldest first.

@@ -96,8 +96,8 @@ pub struct DataArgs {
 /// Which model to train (`MODEL` and `TRAINING` in CLI.md).
 #[derive(Args, Debug)]
 pub struct ModelArgs {
-    /// The model kind (not needed with --net).
-    #[arg(long, required_unless_present_any = ["net", "load"], value_parser = PossibleValuesParser::new(ModelKind::ALL.map(|k| k.name())))]
+    /// The model kind (not needed with --net, --load or train's --experiment).
+    #[arg(long, value_parser = PossibleValuesParser::new(ModelKind::ALL.map(|k| k.name())))]
     pub model: Option<String>,
     /// Start from a network saved with --save (PATH.json + PATH.safetensors) and train it further
     /// for --epochs; add --evaluate to only score it (train only).
@@ -265,6 +265,12 @@ pub fn model_config(args: &ModelArgs, seed: u64) -> Result<ModelConfig, CliError
     if args.load.is_some() {
         return Err(CliError::Usage(
             "--load continues or scores one saved network: use it with `learnscope train`".into(),
+        ));
+    }
+    if args.model.is_none() && args.net.is_none() {
+        // Checked here, not by clap: train's --experiment brings its own model.
+        return Err(CliError::Usage(
+            "the following required arguments were not provided: --model <MODEL> (or --net SPEC)".into(),
         ));
     }
     let (kind, network) = network_choice(args)?;

@@ -4,7 +4,7 @@ use clap::Args;
 use clap::builder::PossibleValuesParser;
 
 use super::args::{DataArgs, load_data};
-use super::train::{Start, train};
+use super::train::{Holdout, Start, train};
 use super::{CliError, print_json};
 use crate::models::network::{Activation, OptimizerKind};
 use crate::models::params::{parse_assignment, specs};
@@ -97,7 +97,8 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
     let dataset = load_data(&args.data)?;
     let mut rows = Vec::with_capacity(configs.len());
     for config in configs {
-        rows.push(train(dataset.clone(), &args.data, config, args.epochs as usize, Start::Fresh, None)?);
+        let holdout = Holdout::of(&args.data);
+        rows.push(train(dataset.clone(), &holdout, config, args.epochs as usize, Start::Fresh, None)?);
     }
     if args.json {
         return print_json(&serde_json::json!({ "rows": rows }));

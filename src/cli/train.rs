@@ -13,6 +13,7 @@ use crate::data::{Dataset, Standardizer, Task, stratified_split};
 use crate::models::network::NetworkLearner;
 use crate::models::{Learner, ModelConfig};
 use crate::training::{EpochRecord, TrainJob, TrainingSession, score};
+use crate::ui::StudioSettings;
 
 #[derive(Args, Debug)]
 pub struct TrainArgs {
@@ -26,6 +27,10 @@ pub struct TrainArgs {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Train a saved studio experiment (NAME.learnscope.json) instead: its data, split and model,
+    /// and its trained network when one was saved with it. --epochs, --evaluate and --save apply.
+    #[arg(long, value_name = "FILE")]
+    pub experiment: Option<std::path::PathBuf>,
 }
 
 /// The JSON of `learnscope train`.
@@ -63,8 +68,13 @@ pub struct TrainReport {
 }
 
 pub fn run(args: &TrainArgs) -> Result<(), CliError> {
-    let dataset = load_data(&args.data)?;
     let epochs = args.model.epochs as usize;
+    if let Some(path) = &args.experiment {
+        let (dataset, holdout, model, start) = experiment_job(path, args)?;
+        let report = train(dataset, &holdout, model, epochs, start, args.save.as_deref())?;
+        return print_report(&report, args.json);
+    }
+    let dataset = load_data(&args.data)?;
     let report = if let Some(path) = &args.model.load {
         let (net, saved) =
             crate::models::network::save::load(path).map_err(|e| CliError::Usage(e.to_string()))?;
@@ -98,13 +108,17 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
         net.set_learning_rate(args.model.lr);
         let start =
             Start::Loaded { net: Box::new(net), scaler: saved.scaler, evaluate_only: args.model.evaluate };
-        train(dataset, &args.data, model, epochs, start, args.save.as_deref())?
+        train(dataset, &Holdout::of(&args.data), model, epochs, start, args.save.as_deref())?
     } else {
         let model = model_config(&args.model, args.data.seed)?;
-        train(dataset, &args.data, model, epochs, Start::Fresh, args.save.as_deref())?
+        train(dataset, &Holdout::of(&args.data), model, epochs, Start::Fresh, args.save.as_deref())?
     };
-    if args.json {
-        return print_json(&report);
+    print_report(&report, args.json)
+}
+
+fn print_report(report: &TrainReport, json: bool) -> Result<(), CliError> {
+    if json {
+        return print_json(report);
     }
     println!("model        {}", report.model);
     println!(
@@ -138,6 +152,58 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+/// How the rows are shared out and prepared: the test share, the seed, and standardization.
+pub struct Holdout {
+    pub test_fraction: f64,
+    pub seed: u64,
+    pub scale: bool,
+}
+
+impl Holdout {
+    pub fn of(data: &DataArgs) -> Self {
+        Self { test_fraction: data.test_fraction, seed: data.seed, scale: !data.no_scale }
+    }
+}
+
+/// A saved experiment as a training job, the way the studio opens it: its rows (kept in the
+/// file, read from its CSV, or generated again from its settings), its engineered features, its
+/// split and model, and its trained network when one was saved beside it.
+fn experiment_job(path: &Path, args: &TrainArgs) -> Result<(Dataset, Holdout, ModelConfig, Start), CliError> {
+    let experiment =
+        crate::experiment::load::<StudioSettings>(path).map_err(|e| CliError::Usage(e.to_string()))?;
+    let settings = experiment.settings;
+    settings.check().map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
+    let base = match (experiment.data, &settings.csv_path) {
+        (Some(data), _) => data,
+        (None, Some(csv)) => {
+            let csv = path.parent().map_or_else(|| csv.clone(), |dir| dir.join(csv));
+            crate::data::csv_loader::load_csv(&csv, &settings.csv_options())
+                .map_err(|e| CliError::Usage(e.to_string()))?
+                .dataset
+        }
+        (None, None) => settings.dataset.generate(&settings.generator),
+    };
+    let features = settings.active_features(&base);
+    let dataset = if features.is_empty() {
+        base
+    } else {
+        crate::data::add_features(&base, &features).map_err(|e| CliError::Usage(e.to_string()))?
+    };
+    let seed = settings.generator.seed;
+    let holdout = Holdout { test_fraction: settings.test_fraction, seed, scale: true };
+    let model = ModelConfig { seed, ..settings.model };
+    let start = match (&experiment.weights, model.kind.is_network()) {
+        (Some(name), true) => {
+            let (mut net, saved) = crate::models::network::save::load(&path.with_file_name(name))
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            net.set_learning_rate(model.learning_rate);
+            Start::Loaded { net: Box::new(net), scaler: saved.scaler, evaluate_only: args.model.evaluate }
+        }
+        _ => Start::Fresh,
+    };
+    Ok((dataset, holdout, model, start))
+}
+
 /// Where a run starts from.
 pub enum Start {
     /// A new model built from the config.
@@ -150,7 +216,7 @@ pub enum Start {
 /// training and can be saved and scored in full), for every kind of model.
 pub fn train(
     dataset: Dataset,
-    data: &DataArgs,
+    holdout: &Holdout,
     model: ModelConfig,
     epochs: usize,
     start: Start,
@@ -162,7 +228,7 @@ pub fn train(
             model.kind.name()
         )));
     }
-    let split = stratified_split(&dataset, data.test_fraction, data.seed)
+    let split = stratified_split(&dataset, holdout.test_fraction, holdout.seed)
         .map_err(|e| CliError::Usage(e.to_string()))?;
     if let Some(warning) = &split.warning {
         eprintln!("warning: {warning}");
@@ -172,7 +238,7 @@ pub fn train(
         dataset: Arc::new(dataset),
         split,
         model,
-        scale: !data.no_scale,
+        scale: holdout.scale,
         max_epochs: Some(epochs),
         grid: None,
     };

@@ -89,6 +89,14 @@ impl StudioSettings {
         Ok(())
     }
 
+    /// The engineered features that apply to `base`: only plain 2-D data gets them, in a fixed order.
+    pub fn active_features(&self, base: &crate::data::Dataset) -> Vec<EngineeredFeature> {
+        if base.n_features() != 2 || base.input_shape != crate::data::InputShape::Vector {
+            return Vec::new();
+        }
+        EngineeredFeature::ALL.into_iter().filter(|f| self.features.contains(f)).collect()
+    }
+
     pub fn csv_options(&self) -> CsvOptions {
         CsvOptions {
             target: self.csv_target.clone(),

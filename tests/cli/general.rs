@@ -118,3 +118,29 @@ fn open_checks_a_share_link_and_refuses_a_broken_one() {
     assert_usage_error(&["open", "--check", "http://localhost:8000/#learnscope=1.!!"], "damaged");
     assert_usage_error(&["open", "--check", "https://example.org/"], "no Learnscope set-up");
 }
+
+#[test]
+fn train_runs_a_saved_experiment_and_refuses_a_bad_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("circles.learnscope.json");
+    let experiment = r#"{"format": "learnscope-experiment", "version": 1, "data": null, "weights": null,
+        "settings": {"dataset": "circles", "generator": {"samples": 300, "noise": 0.05, "seed": 3, "classes": 2},
+                     "features": ["x2", "y2"], "model": {"kind": "logistic_regression"}}}"#;
+    std::fs::write(&path, experiment).unwrap();
+    let report = json_of(&learnscope(&["train", "--experiment", path.to_str().unwrap(), "--json"]));
+    assert_eq!(report["model"], "logistic_regression");
+    assert_eq!(report["dataset"], "circles");
+    assert_eq!(report["train_rows"].as_u64().unwrap() + report["test_rows"].as_u64().unwrap(), 300);
+    // x² and y² make the circles separable by a line, as in the studio.
+    assert!(report["test_accuracy"].as_f64().unwrap() > 0.95, "{report}");
+
+    let bad = dir.path().join("bad.learnscope.json");
+    std::fs::write(&bad, experiment.replace("\"samples\": 300", "\"samples\": 1000000000000")).unwrap();
+    assert_usage_error(&["train", "--experiment", bad.to_str().unwrap()], "samples");
+    let broken = dir.path().join("broken.learnscope.json");
+    std::fs::write(&broken, "{\"format\": \"learnscope-experiment\",\n \"version\": 1, \"sett").unwrap();
+    assert_usage_error(
+        &["train", "--experiment", broken.to_str().unwrap()],
+        "broken.learnscope.json is damaged at line 2",
+    );
+}

@@ -199,11 +199,7 @@ impl StudioApp {
 
     /// Engineered features that apply: only plain 2-D data gets them, in a fixed order.
     pub(super) fn active_features(&self) -> Vec<EngineeredFeature> {
-        if self.input.base.n_features() != 2 || self.input.base.input_shape != crate::data::InputShape::Vector
-        {
-            return Vec::new();
-        }
-        EngineeredFeature::ALL.into_iter().filter(|f| self.settings.features.contains(f)).collect()
+        self.settings.active_features(&self.input.base)
     }
 
     pub(super) fn poll_loading(&mut self) {

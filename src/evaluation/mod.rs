@@ -65,7 +65,7 @@ pub fn fit_split(
     if split.train.is_empty() || split.test.is_empty() {
         return Err(ModelError::Unsuitable("both the training and the test set need rows".into()));
     }
-    let scaler = if scale {
+    let scaler = if scale && config.kind.standardizes() {
         Standardizer::fit(&data.subset(&split.train))
     } else {
         Standardizer::identity(data.n_features())

@@ -79,6 +79,13 @@ impl ModelKind {
         matches!(self, Self::Mlp)
     }
 
+    /// Whether this kind trains on standardized features when scaling is on. Gaussian naive Bayes
+    /// sees the data in its own units, as scikit-learn's `GaussianNB` is used: standardized first,
+    /// its 5-fold accuracy on the digits fell from 0.835 to 0.778 (scikit-learn: 0.851 and 0.786).
+    pub fn standardizes(self) -> bool {
+        !matches!(self, Self::NaiveBayes)
+    }
+
     /// Clustering kinds learn from the features only and ignore the target while fitting.
     pub fn is_clustering(self) -> bool {
         matches!(self, Self::KMeans | Self::Dbscan)

@@ -88,7 +88,7 @@ impl TrainingSession {
                     data.n_features()
                 )));
             }
-            None if job.scale => Standardizer::fit(&train_rows),
+            None if job.scale && job.model.kind.standardizes() => Standardizer::fit(&train_rows),
             None => Standardizer::identity(data.n_features()),
         };
         let feature_means = Standardizer::fit(&train_rows).mean;

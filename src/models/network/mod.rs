@@ -31,6 +31,10 @@ use crate::data::{InputShape, Task};
 use crate::models::learner::{Learner, ModelError, Prediction, PreparedData};
 use layers::{Builder, Layer, Pass};
 
+/// The most parameters a network may have: weights, gradients and Adam's two moments are four
+/// f32 copies, so 50 million take about 800 MB.
+pub const MAX_PARAMETERS: usize = 50_000_000;
+
 /// Gradient-norm rows kept at most (see `gradient_norms`).
 const MAX_GRADIENT_ROWS: usize = 4096;
 
@@ -166,6 +170,15 @@ impl NetworkLearner {
             Shape::from_input(input, n_features).map_err(|e| ModelError::Unsuitable(e.to_string()))?;
         let head = OutputHead::for_task(task, classes);
         let report = infer(spec, shape, head).map_err(|e| ModelError::Unsuitable(e.to_string()))?;
+        // Estimated before anything is allocated, so a typo never aborts on a failed allocation.
+        if report.total_parameters > MAX_PARAMETERS {
+            return Err(ModelError::Unsuitable(format!(
+                "the network has {} parameters, about {} MB to train with its gradients and optimizer state; \
+                 at most {MAX_PARAMETERS} are allowed: use smaller layers",
+                report.total_parameters,
+                report.total_parameters.saturating_mul(16) / 1_000_000
+            )));
+        }
         let (device, device_warning) = select_device(spec.options.device);
         let mut rng = StdRng::seed_from_u64(settings.seed);
         let varmap = VarMap::new();

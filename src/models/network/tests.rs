@@ -31,6 +31,17 @@ fn learns_xor_which_no_line_separates() {
 }
 
 #[test]
+fn a_network_too_big_to_train_is_refused_before_anything_is_allocated() {
+    // Four layers of 4096 units: 50 million weights, over a gigabyte with Adam's state.
+    let spec = NetworkSpec::parse("dense(4096) dense(4096) dense(4096) dense(4096)").unwrap();
+    let Err(error) = NetworkLearner::new(&spec, 2, Task::Classification, 2, settings(1)) else {
+        panic!("a network of 50 million parameters was built");
+    };
+    let message = error.to_string();
+    assert!(message.contains("parameters") && message.contains("smaller layers"), "{message}");
+}
+
+#[test]
 fn same_seed_gives_the_same_predictions() {
     let data = xor_data();
     let spec = NetworkSpec::parse("dense(4) relu dropout(0.3) dense(4) batchnorm tanh").unwrap();

@@ -9,6 +9,7 @@ pub mod forest;
 pub mod knn;
 pub mod linear;
 pub mod naive_bayes;
+pub mod platt;
 pub mod svm;
 pub mod tree;
 

@@ -3,6 +3,7 @@
 //! because smartcore's SVC is binary, borrows its training data, panics on an RBF kernel
 //! without gamma and was far slower than scikit-learn on the W6 bench.
 
+use super::platt;
 use crate::data::Task;
 use crate::models::insight::ModelInsight;
 use crate::models::learner::class_width;
@@ -320,6 +321,9 @@ struct Machine {
     /// Class for f > 0 and for f ≤ 0 (classification).
     positive: u32,
     negative: u32,
+    /// The training rows this machine learned from and their ±1 labels, for calibration.
+    rows: Vec<usize>,
+    y: Vec<f64>,
 }
 
 pub struct SvmModel {
@@ -342,6 +346,11 @@ struct FittedSvm {
     indices: Vec<usize>,
     machines: Vec<Machine>,
     width: usize,
+    /// The training rows, row-major: calibration refits on folds of them.
+    training: Vec<f64>,
+    /// Platt's sigmoid (a, b) per machine, fitted when probabilities are first asked for, so a
+    /// fit costs what scikit-learn's SVC costs without `probability=True` (bench W6).
+    calibration: std::sync::OnceLock<Vec<(f64, f64)>>,
 }
 
 impl SvmModel {
@@ -368,6 +377,52 @@ impl SvmModel {
             "poly" => Kernel::Poly { gamma, degree: self.degree, coef0: self.coef0 },
             _ => Kernel::Rbf { gamma },
         }
+    }
+
+    /// Platt's sigmoid for every machine, fitted on out-of-fold decision values.
+    fn calibrate(&self, fitted: &FittedSvm) -> Vec<(f64, f64)> {
+        let d = fitted.n_features;
+        fitted
+            .machines
+            .iter()
+            .map(|m| {
+                let rows: Vec<&[f64]> =
+                    m.rows.iter().map(|&r| &fitted.training[r * d..(r + 1) * d]).collect();
+                let positive: Vec<bool> = m.y.iter().map(|&v| v > 0.0).collect();
+                platt::fit_sigmoid(&self.out_of_fold(&rows, &m.y, d, fitted.kernel), &positive)
+            })
+            .collect()
+    }
+
+    /// Each row's decision value from a machine trained without it (k-fold, as libsvm does
+    /// before fitting Platt's sigmoid), so the probabilities are not fitted to training noise.
+    fn out_of_fold(&self, rows: &[&[f64]], y: &[f64], d: usize, kernel: Kernel) -> Vec<f64> {
+        let n = rows.len();
+        let folds = 5.min(n / 2).max(2);
+        let mut out = vec![0.0; n];
+        for fold in 0..folds {
+            let kept: Vec<usize> = (0..n).filter(|i| i % folds != fold).collect();
+            let ys: Vec<f64> = kept.iter().map(|&i| y[i]).collect();
+            let held = (0..n).filter(|i| i % folds == fold);
+            if ys.iter().all(|&v| v > 0.0) || ys.iter().all(|&v| v < 0.0) {
+                // One class left in the fold: its sign is the answer, as in libsvm.
+                held.for_each(|i| out[i] = ys.first().copied().unwrap_or(0.0));
+                continue;
+            }
+            let subset: Vec<&[f64]> = kept.iter().map(|&i| rows[i]).collect();
+            let mut cache = KernelCache::new(&subset, d, kernel);
+            let (alpha, rho) = solve(&mut cache, &ys, &vec![-1.0; ys.len()], self.c);
+            for i in held {
+                out[i] = kept
+                    .iter()
+                    .zip(alpha.iter().zip(&ys))
+                    .filter(|(_, (a, _))| **a > 0.0)
+                    .map(|(&j, (a, yj))| a * yj * kernel.eval(rows[j], rows[i]))
+                    .sum::<f64>()
+                    - rho;
+            }
+        }
+        out
     }
 
     /// Decision value of every machine for one row.
@@ -402,7 +457,7 @@ impl Learner for SvmModel {
             }
         };
         let n = rows.len();
-        let mut raw: Vec<(Vec<usize>, Vec<f64>, f64, u32, u32)> = Vec::new();
+        let mut raw: Vec<(Vec<usize>, Vec<f64>, f64, u32, u32, Vec<usize>, Vec<f64>)> = Vec::new();
         let width;
         match self.task {
             Task::Classification => {
@@ -428,7 +483,7 @@ impl Learner for SvmModel {
                             .filter(|((a, _), _)| **a > 0.0)
                             .map(|((a, y), &r)| (r, a * y))
                             .unzip();
-                        raw.push((support, coef, rho, ca, cb));
+                        raw.push((support, coef, rho, ca, cb, row_of, y));
                     }
                 }
             }
@@ -448,7 +503,7 @@ impl Learner for SvmModel {
                 let (alpha, rho) = solve(&mut cache, &y, &p, self.c);
                 let (support, coef): (Vec<usize>, Vec<f64>) =
                     (0..n).map(|r| (r, alpha[r] - alpha[r + n])).filter(|(_, c)| *c != 0.0).unzip();
-                raw.push((support, coef, rho, 0, 0));
+                raw.push((support, coef, rho, 0, 0, Vec::new(), Vec::new()));
             }
         }
         // One shared table of support vectors, so a row's kernel values are computed once per prediction.
@@ -466,15 +521,28 @@ impl Learner for SvmModel {
             indices.iter().flat_map(|&r| train.features[r * d..(r + 1) * d].iter().copied()).collect();
         let machines = raw
             .into_iter()
-            .map(|(support, coef, rho, positive, negative)| Machine {
+            .map(|(support, coef, rho, positive, negative, rows, y)| Machine {
                 support: support.iter().map(|&r| slot[r]).collect(),
                 coef,
                 rho,
                 positive,
                 negative,
+                rows,
+                y,
             })
             .collect();
-        self.fitted = Some(FittedSvm { kernel, n_features: d, vectors, indices, machines, width });
+        let training = if self.task == Task::Classification { train.features.clone() } else { Vec::new() };
+        let calibration = std::sync::OnceLock::new();
+        self.fitted = Some(FittedSvm {
+            kernel,
+            n_features: d,
+            vectors,
+            indices,
+            machines,
+            width,
+            training,
+            calibration,
+        });
         Ok(())
     }
 
@@ -494,20 +562,34 @@ impl Learner for SvmModel {
             )),
             Task::Classification => {
                 let k = fitted.width;
+                let sigmoids = fitted.calibration.get_or_init(|| self.calibrate(fitted));
                 let mut probs = vec![0f32; rows * k];
-                let pairs = fitted.machines.len() as f32;
+                // The classes the machines were trained on, and which machine answers each pair.
+                let mut present: Vec<u32> =
+                    fitted.machines.iter().flat_map(|m| [m.positive, m.negative]).collect();
+                present.sort_unstable();
+                present.dedup();
+                let place = |class: u32| present.iter().position(|&c| c == class).unwrap_or(0);
+                let mut machine_of = vec![vec![None; present.len()]; present.len()];
+                for (index, m) in fitted.machines.iter().enumerate() {
+                    machine_of[place(m.positive)][place(m.negative)] = Some(index);
+                }
                 for (row, out) in features.chunks_exact(n_features).zip(probs.chunks_exact_mut(k)) {
                     Self::decisions(fitted, row, &mut kv, &mut dec);
                     if let [m] = fitted.machines.as_slice() {
-                        // Binary: the decision function squashed to (0, 1).
-                        let p = 1.0 / (1.0 + (-dec[0]).exp());
+                        let p = platt::sigmoid(dec[0], sigmoids[0]);
                         out[m.positive as usize] = p as f32;
                         out[m.negative as usize] = (1.0 - p) as f32;
-                    } else {
-                        // One-vs-one: each class's share of the pairwise votes.
-                        for (m, &f) in fitted.machines.iter().zip(&dec) {
-                            out[if f > 0.0 { m.positive } else { m.negative } as usize] += 1.0 / pairs;
-                        }
+                        continue;
+                    }
+                    // P(i | i or j) from machine (i, j), or 1 - P(j | i or j) from machine (j, i).
+                    let pair = |i: usize, j: usize| match (machine_of[i][j], machine_of[j][i]) {
+                        (Some(m), _) => platt::sigmoid(dec[m], sigmoids[m]),
+                        (None, Some(m)) => 1.0 - platt::sigmoid(dec[m], sigmoids[m]),
+                        (None, None) => 0.5,
+                    };
+                    for (t, p) in platt::couple(present.len(), pair).into_iter().enumerate() {
+                        out[present[t] as usize] = p as f32;
                     }
                 }
                 Ok(Prediction::Probabilities { classes: k, probs })
@@ -567,11 +649,11 @@ mod tests {
     }
 
     #[test]
-    fn binary_confidence_is_the_squashed_decision_function() {
+    fn binary_probabilities_are_platt_scaled_decision_values() {
         let data = PreparedData {
-            features: vec![-2.0, -1.5, -1.0, 1.0, 1.5, 2.0],
+            features: vec![-2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0],
             n_features: 1,
-            targets: vec![0.0, 0.0, 0.0, 1.0, 1.0, 1.0],
+            targets: vec![0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0],
             task: Task::Classification,
             classes: 2,
         };
@@ -582,8 +664,27 @@ mod tests {
             panic!()
         };
         let p: Vec<&[f32]> = probs.chunks_exact(classes).collect();
-        assert!(p[0][1] < 0.2 && p[2][1] > 0.8, "{probs:?}");
-        assert!((p[1][1] - 0.5).abs() < 0.05 && (p[1][0] + p[1][1] - 1.0).abs() < 1e-6, "{probs:?}");
+        // Rising with the decision value, summing to one, undecided on the boundary.
+        assert!(p[0][1] < p[1][1] && p[1][1] < p[2][1], "{probs:?}");
+        assert!(p[0][1] < 0.25 && p[2][1] > 0.75, "{probs:?}");
+        assert!((p[1][1] - 0.5).abs() < 0.1 && (p[1][0] + p[1][1] - 1.0).abs() < 1e-6, "{probs:?}");
+    }
+
+    #[test]
+    fn multiclass_probabilities_are_coupled_and_sum_to_one() {
+        let data = three_blobs(20);
+        let mut model = svm(Task::Classification, "rbf");
+        model.train_epoch(&data, 0).unwrap();
+        let Prediction::Probabilities { probs, classes } = model.predict(&data.features, 2).unwrap() else {
+            panic!()
+        };
+        for (row, p) in probs.chunks_exact(classes).enumerate() {
+            assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-4, "row {row}: {p:?}");
+            let best = p.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0;
+            assert_eq!(best as f64, data.targets[row], "row {row}: {p:?}");
+            // Well-separated blobs: sure answers, where vote shares would stop at 2/3.
+            assert!(p[best] > 0.7, "row {row}: {p:?}");
+        }
     }
 
     #[test]

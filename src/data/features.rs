@@ -134,7 +134,7 @@ pub fn add_features(data: &Dataset, chosen: &[EngineeredFeature]) -> Result<Data
         features.extend_from_slice(point);
         features.extend(chosen.iter().map(|f| f.value(x, y)));
     }
-    Ok(Dataset { feature_names, features, ..data.clone() })
+    Ok(Dataset { feature_names, features, imputed: data.imputed_cells_widened(width), ..data.clone() })
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 pub mod csv_loader;
 pub mod features;
 pub mod generators;
+pub mod impute;
 pub mod samples;
 pub mod scale;
 pub mod split;
@@ -80,6 +81,10 @@ pub struct Dataset {
     /// How each row is laid out (vector, image or sequence).
     #[serde(default)]
     pub input_shape: InputShape,
+    /// Cells (row × features + column, ascending) that were missing in the file and hold a
+    /// stand-in value; a model refills them from its own training rows (see [`impute`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub imputed: Vec<usize>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -110,6 +115,7 @@ impl Dataset {
             target,
             target_name: target_name.into(),
             input_shape: InputShape::Vector,
+            imputed: Vec::new(),
         };
         dataset.check()?;
         Ok(dataset)
@@ -135,6 +141,14 @@ impl Dataset {
             return Err(DataError::Invalid(format!(
                 "class label {bad} has no name ({} classes named)",
                 class_names.len()
+            )));
+        }
+        if self.imputed.windows(2).any(|w| w[0] >= w[1])
+            || self.imputed.last().is_some_and(|&last| last >= self.features.len())
+        {
+            return Err(DataError::Invalid(format!(
+                "the list of imputed cells must be ascending and below {} (the number of feature values)",
+                self.features.len()
             )));
         }
         let needed = match self.input_shape {
@@ -242,6 +256,7 @@ impl Dataset {
             target,
             target_name: self.target_name.clone(),
             input_shape: self.input_shape,
+            imputed: self.imputed_cells_of(indices),
         }
     }
 

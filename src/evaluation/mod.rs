@@ -65,6 +65,8 @@ pub fn fit_split(
     if split.train.is_empty() || split.test.is_empty() {
         return Err(ModelError::Unsuitable("both the training and the test set need rows".into()));
     }
+    // Missing cells take the training rows' means (per fold in cross-validation).
+    let data = &*data.imputed_from(&split.train);
     let scaler = if scale && config.kind.standardizes() {
         Standardizer::fit(&data.subset(&split.train))
     } else {
@@ -250,7 +252,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::data::{BuiltinDataset, GeneratorSettings, stratified_split};
+    use crate::data::{BuiltinDataset, GeneratorSettings, Target, stratified_split};
     use crate::models::params::ParamValue;
     use crate::training::{GridSpec, GridValues, TrainEvent, TrainJob, TrainingWorker, WorkerCommand};
 
@@ -279,6 +281,26 @@ mod tests {
         let data = blobs();
         let report = cross_validate(&data, &config(ModelKind::Mlp), 3, 0, true, 30).unwrap();
         assert!(report.mean > 0.7, "{report:?}");
+    }
+
+    #[test]
+    fn missing_cells_take_the_training_rows_mean_never_the_test_rows() {
+        // Row 4 (a test row) holds 1000 in feature a; rows 1 and 3 were missing a.
+        let mut data = Dataset::new(
+            "gaps",
+            vec!["a".into(), "b".into()],
+            vec![1.0, 0.0, 0.0, 1.0, 3.0, 0.0, 0.0, 1.0, 1000.0, 0.0, 5.0, 1.0],
+            Target::Classes { labels: vec![0, 1, 0, 1, 0, 1], class_names: vec!["x".into(), "y".into()] },
+            "c",
+        )
+        .unwrap();
+        data.imputed = vec![2, 6];
+        let split = Split { train: vec![0, 1, 2, 3, 5], test: vec![4], warning: None };
+        let fitted = fit_split(&data, &split, &config(ModelKind::NaiveBayes), false, 1).unwrap();
+        // Training rows' a: 1, 3, 5 → mean 3; the test row's 1000 is not counted.
+        let a: Vec<f64> = fitted.train.features.iter().step_by(2).copied().collect();
+        assert_eq!(a, vec![1.0, 3.0, 3.0, 3.0, 5.0]);
+        assert_eq!(fitted.test.features, vec![1000.0, 0.0]);
     }
 
     #[test]

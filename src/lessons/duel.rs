@@ -149,7 +149,7 @@ pub fn measure(
         .and_then(|s| s.confusion_matrix)
         .map(|confusion| crate::metrics::macro_f1(&confusion))
         .unwrap_or(f64::NAN);
-    let test = crate::training::prepare(data, &split.test, session.scaler());
+    let test = crate::training::prepare(&data.imputed_from(&split.train), &split.test, session.scaler());
     let predict_ms_per_1000 =
         predict_time_per_1000(session.learner(), &test.features, test.n_features).map_err(fail)?;
     let device = match session.network() {

@@ -72,7 +72,8 @@ impl TrainingSession {
         learner: Box<dyn Learner>,
         scaler: Option<Standardizer>,
     ) -> Result<Self, ModelError> {
-        let data = &job.dataset;
+        // Missing cells take the training rows' means: the test rows never shape the inputs.
+        let data = &*job.dataset.imputed_from(&job.split.train);
         if data.n_features() == 0 {
             return Err(ModelError::Unsuitable("the data has no feature columns to learn from".into()));
         }

@@ -199,8 +199,10 @@ fn csv_options_ui(
                 "Rows with an empty or NA number are left out; the data view says how many. \
                      An empty or NA category is no category: all of that column's inputs are 0.",
             );
-            ui.radio_value(&mut settings.impute_missing, true, "fill with mean")
-                .on_hover_text("Empty or NA numeric cells get their column's average, so no row is lost.");
+            ui.radio_value(&mut settings.impute_missing, true, "fill with mean").on_hover_text(
+                "Empty or NA numeric cells get the average of the training rows when a model trains \
+                 (the test rows never count), so no row is lost.",
+            );
         });
         if before != settings.impute_missing {
             commands.push(StudioCommand::ReloadCsv);

@@ -96,14 +96,14 @@ pub(super) fn build(file: &str, mut table: Table, options: &CsvOptions) -> Resul
     let target_in_numbers = matches!(view.column(target_index), Column::Numbers { .. });
     // With the matrix: a numeric target's values in the kept rows (read while compacting when
     // that happens) and the table's numbers when the matrix did not reuse them.
-    let (values, target_values, numbers_kept) = if in_place {
+    let (values, target_values, numbers_kept, imputed) = if in_place {
         let target = target_in_numbers.then_some(target_index);
-        let (values, targets) =
+        let (values, targets, imputed) =
             compact_in_place(numbers, &encodings, &kept_rows, &means, names.len(), width, target);
-        (values, targets, None)
+        (values, targets, None, imputed)
     } else {
-        let values = encode_copy(view, encodings, &kept_rows, width, &mut warnings);
-        (values, None, Some(numbers))
+        let (values, imputed) = encode_copy(view, encodings, &kept_rows, width, &mut warnings);
+        (values, None, Some(numbers), imputed)
     };
     // What the compaction left of the table's numbers, when it did not reuse them.
     let numbers_left: &[f64] = numbers_kept.as_deref().unwrap_or_default();
@@ -120,8 +120,9 @@ pub(super) fn build(file: &str, mut table: Table, options: &CsvOptions) -> Resul
     }
     let name =
         Path::new(file).file_stem().map_or_else(|| file.to_string(), |s| s.to_string_lossy().into_owned());
-    let dataset = Dataset::new(name, feature_names, values, target, target_name)
+    let mut dataset = Dataset::new(name, feature_names, values, target, target_name)
         .map_err(|e| CsvError::Invalid { file: file.to_string(), message: e.to_string() })?;
+    dataset.imputed = imputed;
     Ok(LoadedCsv { dataset, columns: reports, rows, dropped_rows, warnings })
 }
 
@@ -444,7 +445,7 @@ fn impute_means(
         }
         if !missing_lines.is_empty() {
             warnings.push(format!(
-                "column {name}: {} replaced by the column mean {mean} ({})",
+                "column {name}: {} filled in ({}); training fills them with the mean of its own training rows, the views with the column mean {mean}",
                 plural(
                     missing_lines.len(),
                     "missing or non-finite cell was",
@@ -511,7 +512,7 @@ fn plan_encodings(
 /// way (one pass over the table). Row r is written at r·width, never past what is still to be
 /// read (row `kept_rows[r]` ≥ r at `kept_rows[r]`·stride, and each feature's column ≥ its
 /// index), and a row's target is read before the row is overwritten. Returns the matrix and,
-/// when `target` is given, that column's values in the kept rows.
+/// when `target` is given, that column's values in the kept rows, and the cells it imputed.
 fn compact_in_place(
     mut numbers: Vec<f64>,
     encodings: &[Encoding],
@@ -520,7 +521,7 @@ fn compact_in_place(
     stride: usize,
     width: usize,
     target: Option<usize>,
-) -> (Vec<f64>, Option<Vec<f64>>) {
+) -> (Vec<f64>, Option<Vec<f64>>, Vec<usize>) {
     let rows = kept_rows.len();
     let columns: Vec<(usize, f64)> = encodings
         .iter()
@@ -550,18 +551,22 @@ fn compact_in_place(
         }
     }
     numbers.truncate(rows * width);
-    // Cells still missing in kept rows (the impute policy) take their column's mean.
+    // Cells still missing in kept rows (the impute policy) take their column's mean, and are
+    // noted so that training can refill them from its own rows.
+    let mut imputed = Vec::new();
     for (k, &(j, mean)) in columns.iter().enumerate() {
         if means.get(j).copied().flatten().is_some() {
-            for v in numbers.iter_mut().skip(k).step_by(width.max(1)) {
+            for (cell, v) in numbers.iter_mut().enumerate().skip(k).step_by(width.max(1)) {
                 if !v.is_finite() {
                     *v = mean;
+                    imputed.push(cell);
                 }
             }
         }
     }
+    imputed.sort_unstable();
     numbers.shrink_to_fit();
-    (numbers, target.map(|_| targets))
+    (numbers, target.map(|_| targets), imputed)
 }
 
 /// Writes the feature matrix afresh: numeric columns (missing cells take the mean) and one-hot
@@ -572,18 +577,22 @@ fn encode_copy(
     kept_rows: &KeptRows,
     width: usize,
     warnings: &mut Vec<String>,
-) -> Vec<f64> {
+) -> (Vec<f64>, Vec<usize>) {
     let mut values = vec![0.0; kept_rows.len() * width];
+    let mut imputed = Vec::new();
     let mut offset = 0;
     for encoding in encodings {
         match encoding {
             Encoding::Numeric { column, mean } => {
                 let cells = view.column(column);
-                for (row, i) in values.chunks_exact_mut(width).zip(kept_rows.iter()) {
+                for (r, (row, i)) in values.chunks_exact_mut(width).zip(kept_rows.iter()).enumerate() {
                     if let Some(v) = row.get_mut(offset) {
                         *v = match cells.cell(i) {
                             Cell::Number(x) => x,
-                            _ => mean,
+                            _ => {
+                                imputed.push(r * width + offset);
+                                mean
+                            }
                         };
                     }
                 }
@@ -615,7 +624,8 @@ fn encode_copy(
             }
         }
     }
-    values
+    imputed.sort_unstable();
+    (values, imputed)
 }
 
 /// The target over the kept rows: classes (sorted numerically or by name) or values.

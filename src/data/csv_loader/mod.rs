@@ -36,7 +36,8 @@ pub enum MissingPolicy {
     /// Drop such rows (but never every row: columns empty everywhere are removed first).
     #[default]
     DropRows,
-    /// Replace missing numeric cells by the mean of the column's finite values.
+    /// Fill missing numeric cells: with the column's mean for the views, and with the mean of the
+    /// training rows when a model trains (see [`crate::data::impute`]).
     ImputeMean,
 }
 

@@ -507,6 +507,28 @@ fn impute_mean_fills_missing_cells() {
     assert_eq!(loaded.dataset.features, vec![1.0, 10.0, 2.0, 20.0, 3.0, 15.0]);
     assert!(loaded.warnings.iter().any(|w| w.contains("column a: 1 missing") && w.contains("mean 2")));
     assert!(loaded.warnings.iter().any(|w| w.contains("column b: 1 missing") && w.contains("mean 15")));
+    // The filled cells are noted, so training refills them from its own rows only.
+    assert_eq!(loaded.dataset.imputed, vec![2, 5]);
+    assert_eq!(loaded.dataset.imputed_from(&[0, 1]).features, vec![1.0, 10.0, 1.0, 20.0, 3.0, 15.0]);
+}
+
+#[test]
+fn imputed_cells_are_noted_beside_categories() {
+    // A text column makes the loader encode a copy (one-hot) rather than compact in place.
+    let options = CsvOptions { missing: MissingPolicy::ImputeMean, ..CsvOptions::default() };
+    let loaded = bytes(
+        "a,colour,y
+1,red,0
+NA,blue,1
+5,red,0
+",
+        &options,
+    )
+    .expect("loads");
+    assert_eq!(loaded.dataset.feature_names, vec!["a", "colour=blue", "colour=red"]);
+    assert_eq!(loaded.dataset.imputed, vec![3]);
+    assert_eq!(loaded.dataset.row(1), &[3.0, 1.0, 0.0]);
+    assert_eq!(loaded.dataset.imputed_from(&[2]).row(1), &[5.0, 1.0, 0.0]);
 }
 
 #[test]
@@ -779,4 +801,5 @@ fn numeric_rows_are_compacted_in_place_around_the_target_and_dropped_rows() {
         CsvOptions { target: Some("y".into()), missing: MissingPolicy::ImputeMean, ..Default::default() };
     let loaded = bytes("a,y,b,c\n1,10,2,3\n4,11,NA,6\n7,12,8,9\n", &impute).unwrap();
     assert_eq!(loaded.dataset.features, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]);
+    assert_eq!(loaded.dataset.imputed, vec![4]);
 }

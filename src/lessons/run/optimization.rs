@@ -31,6 +31,7 @@ pub(super) fn loss_surface(
         )));
     }
     let split = split_of(&data, settings)?;
+    let data = data.imputed_from(&split.train);
     let scaler = Standardizer::fit(&data.subset(&split.train));
     let mut rows = Vec::new();
     let mut labels = Vec::new();

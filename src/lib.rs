@@ -10,6 +10,8 @@ pub mod data;
 pub mod evaluation;
 pub mod experiment;
 pub mod files;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod lessons;
 pub mod metrics;
 pub mod models;

@@ -3,6 +3,9 @@
 
 pub mod classical;
 pub mod network;
+// Only `learnscope smartcore-parity` reads it, and the CLI is not built for the browser.
+#[cfg(not(target_arch = "wasm32"))]
+pub mod smartcore;
 
 use std::collections::BTreeMap;
 use std::path::Path;

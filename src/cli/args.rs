@@ -7,7 +7,7 @@ use clap::builder::PossibleValuesParser;
 
 use super::CliError;
 use crate::data::csv_loader::{CsvOptions, MissingPolicy, TaskOverride, load_csv};
-use crate::data::{BuiltinDataset, Dataset, EngineeredFeature, GeneratorSettings, add_features};
+use crate::data::{BuiltinDataset, Dataset, EngineeredFeature, GeneratorSettings, InputShape, add_features};
 use crate::models::network::{Activation, OptimizerKind};
 use crate::models::{ModelConfig, ModelKind};
 
@@ -91,6 +91,14 @@ pub struct DataArgs {
     /// sinx, siny, r, theta).
     #[arg(long, value_name = "LIST", value_parser = parse_feature, value_delimiter = ',')]
     pub features: Vec<EngineeredFeature>,
+    /// Read each row as an image: HxW or CxHxW, pixels row by row, channel after channel (e.g.
+    /// 28x28 for MNIST as a 785-column CSV), so conv2d layers can see it.
+    #[arg(long, value_name = "HxW", value_parser = InputShape::parse_image, conflicts_with = "sequence")]
+    pub image: Option<InputShape>,
+    /// Read each row as a sequence: T steps, or TxC steps of C channels each (e.g. 40), so conv1d
+    /// and recurrent layers can see it.
+    #[arg(long, value_name = "T", value_parser = InputShape::parse_sequence)]
+    pub sequence: Option<InputShape>,
 }
 
 /// Which model to train (`MODEL` and `TRAINING` in CLI.md).
@@ -165,7 +173,11 @@ pub fn load_file(
 
 /// The data of `DATA`, with the engineered features of `--features` appended.
 pub fn load_data(args: &DataArgs) -> Result<Dataset, CliError> {
-    let data = load_raw_data(args)?;
+    let mut data = load_raw_data(args)?;
+    if let Some(shape) = args.image.or(args.sequence) {
+        let source = args.data.as_ref().map_or_else(|| args.dataset.clone(), |p| p.display().to_string());
+        data = data.read_as(shape, &source).map_err(|e| CliError::Usage(e.to_string()))?;
+    }
     with_features(data, &args.features)
 }
 

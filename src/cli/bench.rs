@@ -1,4 +1,5 @@
 //! `learnscope bench`: times the workloads of ../shared/bench against the same CSV files.
+//! `learnscope smartcore-parity`: our classical models beside smartcore's (see `bench::smartcore`).
 
 use std::path::PathBuf;
 
@@ -35,5 +36,41 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
     for (key, value) in &report {
         println!("{key:<20} {value:.4}");
     }
+    Ok(())
+}
+
+#[derive(Args, Debug)]
+pub struct ParityArgs {
+    /// Fits per model and side; the median time is reported.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub runs: u64,
+    /// Print one JSON object (`runs` and one entry per row) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run_parity(args: &ParityArgs) -> Result<(), CliError> {
+    let rows = crate::bench::smartcore::run(args.runs as usize);
+    if args.json {
+        return print_json(&serde_json::json!({ "runs": args.runs, "rows": rows }));
+    }
+    println!(
+        "{:<18} {:<9} {:<10} {:>9} {:>9} {:>10} {:>11}",
+        "family", "data", "metric", "ours", "smartcore", "ours s", "smartcore s"
+    );
+    for r in &rows {
+        println!(
+            "{:<18} {:<9} {:<10} {:>9.4} {:>9.4} {:>10.5} {:>11.5}",
+            r.family, r.data, r.metric, r.ours, r.smartcore, r.ours_seconds, r.smartcore_seconds
+        );
+        if !r.notes.is_empty() {
+            println!("    {}", r.notes);
+        }
+    }
+    println!(
+        "seconds: median of {} run(s) of fit plus predict; NaN: that side failed (see its note)",
+        args.runs
+    );
+    println!("build with --release for times worth comparing");
     Ok(())
 }

@@ -42,6 +42,9 @@ pub enum Command {
     },
     /// Time the benchmark workloads (see ../shared/bench/README.md).
     Bench(bench::BenchArgs),
+    /// Our classical models beside smartcore's on the same data and split: scores, median
+    /// fit + predict seconds, and what smartcore does not expose that the views need.
+    SmartcoreParity(bench::ParityArgs),
     /// What the loader made of a CSV file: columns, kinds, target, warnings.
     Inspect(inspect::InspectArgs),
     /// Train one model on one data set and report its scores.
@@ -210,6 +213,7 @@ pub fn main() -> ExitCode {
         Some(Command::Datasets { json }) => run_datasets(*json),
         Some(Command::Inspect(args)) => inspect::run(args),
         Some(Command::Bench(args)) => bench::run(args),
+        Some(Command::SmartcoreParity(args)) => bench::run_parity(args),
         Some(Command::Train(args)) => train::run(args),
         Some(Command::Cv(args)) => cv::run(args),
         Some(Command::Compare(args)) => compare::run(args),

@@ -180,6 +180,8 @@ fn experiment_job(path: &Path, args: &TrainArgs) -> Result<(Dataset, Holdout, Mo
             crate::data::csv_loader::load_csv(&csv, &settings.csv_options())
                 .map_err(|e| CliError::Usage(e.to_string()))?
                 .dataset
+                .read_as(settings.csv_layout, &csv.display().to_string())
+                .map_err(|e| CliError::Usage(e.to_string()))?
         }
         (None, None) => settings.dataset.generate(&settings.generator),
     };

@@ -42,6 +42,8 @@ pub enum BuiltinDataset {
     Sine,
     /// Noisy sine, square, triangle and sawtooth series of 32 steps (sequences).
     Waveforms,
+    /// Ten 1-D patterns shifted, stretched, sheared and noised into 40 steps (MNIST-1D style).
+    Mnist1d,
     Iris,
     Digits,
     Diabetes,
@@ -57,7 +59,7 @@ const SPIRAL_JITTER: f64 = 0.2;
 const WAVEFORM_SHAPES: [&str; 4] = ["sine", "square", "triangle", "sawtooth"];
 
 impl BuiltinDataset {
-    pub const ALL: [BuiltinDataset; 13] = [
+    pub const ALL: [BuiltinDataset; 14] = [
         Self::Moons,
         Self::Circles,
         Self::Xor,
@@ -67,6 +69,7 @@ impl BuiltinDataset {
         Self::Plane,
         Self::Sine,
         Self::Waveforms,
+        Self::Mnist1d,
         Self::Iris,
         Self::Digits,
         Self::Diabetes,
@@ -84,6 +87,7 @@ impl BuiltinDataset {
             Self::Plane => "plane",
             Self::Sine => "sine",
             Self::Waveforms => "waveforms",
+            Self::Mnist1d => "mnist1d",
             Self::Iris => "iris",
             Self::Digits => "digits",
             Self::Diabetes => "diabetes",
@@ -106,6 +110,9 @@ impl BuiltinDataset {
             Self::Plane => "regression: y = 2·x1 − x2 + noise",
             Self::Sine => "regression: y = sin(x) + noise, one feature",
             Self::Waveforms => "noisy sine, square, triangle and sawtooth series of 32 steps, 4 classes",
+            Self::Mnist1d => {
+                "MNIST-1D style: ten 1-D patterns shifted, stretched, sheared and noised into 40 steps, 10 classes (after Greydanus 2020)"
+            }
             Self::Iris | Self::Digits | Self::Diabetes | Self::Wine => {
                 self.sample().map_or("", SampleSet::description)
             }
@@ -145,6 +152,7 @@ impl BuiltinDataset {
     pub fn input_shape(self) -> InputShape {
         match self {
             Self::Waveforms => InputShape::Sequence { steps: WAVEFORM_STEPS, channels: 1 },
+            Self::Mnist1d => InputShape::Sequence { steps: super::mnist1d::MNIST1D_STEPS, channels: 1 },
             _ => self.sample().map_or(InputShape::Vector, SampleSet::input_shape),
         }
     }
@@ -276,6 +284,7 @@ impl BuiltinDataset {
                     .expect("generator shapes agree")
             }
             Self::Waveforms => waveforms(n, noise, &mut rng),
+            Self::Mnist1d => super::mnist1d::mnist1d(n, noise, &mut rng),
             Self::Iris | Self::Digits | Self::Diabetes | Self::Wine => {
                 unreachable!("fixed tables are loaded in `load`, never generated")
             }

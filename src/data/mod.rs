@@ -4,6 +4,8 @@ pub mod csv_loader;
 pub mod features;
 pub mod generators;
 pub mod impute;
+pub mod layout;
+pub mod mnist1d;
 pub mod samples;
 pub mod scale;
 pub mod split;

@@ -129,6 +129,15 @@ impl TrainingWorker {
         Self { commands: command_tx, events: event_rx, slices: std::cell::RefCell::new(started) }
     }
 
+    /// Whether the worker's thread has ended: it ends only when its owner goes, so for a live
+    /// owner this means it died (a failure it could not report).
+    pub fn has_stopped(&self) -> bool {
+        #[cfg(not(target_arch = "wasm32"))]
+        return self.thread.as_ref().is_none_or(|thread| thread.is_finished());
+        #[cfg(target_arch = "wasm32")]
+        return false;
+    }
+
     pub fn send(&self, command: WorkerCommand) {
         // A worker that has already stopped has nothing left to do with a command.
         let _ = self.commands.send(command);

@@ -4,9 +4,9 @@
 use super::network_builder::{BuilderState, builder_ui};
 use super::params_panel::params_ui;
 use super::state::{StudioCommand, StudioSettings};
-use crate::data::BuiltinDataset;
 use crate::data::csv_loader::{ColumnKind, ColumnReport, TaskOverride};
 use crate::data::features::EngineeredFeature;
+use crate::data::{BuiltinDataset, InputShape};
 use crate::models::ModelKind;
 use crate::models::network::OptimizerKind;
 use crate::models::network::spec::DeviceChoice;
@@ -144,6 +144,51 @@ fn data_source_ui(
     }
 }
 
+/// How the file's rows are read: a vector, or (when the column count allows) an image or a
+/// sequence, with the layout the column names suggest marked.
+fn layout_ui(
+    ui: &mut egui::Ui,
+    settings: &StudioSettings,
+    context: &ControlsContext<'_>,
+    commands: &mut Vec<StudioCommand>,
+) {
+    let names = &context.data.feature_names;
+    let suggested = InputShape::suggested(names);
+    let current = context.data.input_shape;
+    let label = |shape: InputShape| {
+        if Some(shape) == suggested && shape != current {
+            format!("{} (suggested)", shape.describe())
+        } else {
+            shape.describe()
+        }
+    };
+    ui.horizontal(|ui| {
+        egui::ComboBox::from_label("Read rows as")
+            .selected_text(current.describe())
+            .show_ui(ui, |ui| {
+                for shape in InputShape::choices(names) {
+                    if ui.selectable_label(shape == current, label(shape)).clicked() && shape != current {
+                        commands.push(StudioCommand::ReadRowsAs(shape));
+                    }
+                }
+            })
+            .response
+            .on_hover_text(
+                "A table row can be a picture (pixels row by row) or a series over time. Read as \
+                 an image, conv2d layers can look at it; read as a sequence, conv1d and recurrent layers can.",
+            );
+        if let Some(shape) = suggested.filter(|s| *s != current && settings.csv_layout == current) {
+            let hint = match shape {
+                InputShape::Image { .. } => "The columns look like pixels.",
+                _ => "The columns look like time steps.",
+            };
+            if ui.button(format!("Read as {}", shape.describe())).on_hover_text(hint).clicked() {
+                commands.push(StudioCommand::ReadRowsAs(shape));
+            }
+        }
+    });
+}
+
 /// A file's target column, its task and what to do with missing cells.
 fn csv_options_ui(
     ui: &mut egui::Ui,
@@ -192,6 +237,7 @@ fn csv_options_ui(
         if task_before != settings.csv_task {
             commands.push(StudioCommand::ReloadCsv);
         }
+        layout_ui(ui, settings, context, commands);
         let before = settings.impute_missing;
         ui.horizontal(|ui| {
             ui.label("Missing cells:");

@@ -107,6 +107,42 @@ pub fn image_gallery_ui(ui: &mut egui::Ui, data: &Dataset, count: usize) {
     });
 }
 
+/// The first rows of sequence data drawn as small line plots (one line per channel), with
+/// their class, so a student sees the shapes a network is asked to tell apart.
+pub fn sequence_gallery_ui(ui: &mut egui::Ui, data: &Dataset, count: usize) {
+    let InputShape::Sequence { steps, channels } = data.input_shape else { return };
+    let (lo, hi) =
+        data.features.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    let span = (hi - lo).max(1e-9);
+    let size = vec2(150.0, 48.0);
+    ui.horizontal_wrapped(|ui| {
+        for i in 0..count.min(data.rows()) {
+            let row = data.row(i);
+            ui.vertical(|ui| {
+                let (rect, response) = ui.allocate_exact_size(size, Sense::hover());
+                let painter = ui.painter_at(rect);
+                painter.rect_filled(rect, 2.0, ui.visuals().extreme_bg_color);
+                for channel in 0..channels {
+                    let points: Vec<egui::Pos2> = (0..steps)
+                        .map(|t| {
+                            let v = (row[t * channels + channel] - lo) / span;
+                            let x = rect.left() + rect.width() * t as f32 / (steps.max(2) - 1) as f32;
+                            egui::pos2(x, rect.bottom() - rect.height() * v as f32)
+                        })
+                        .collect();
+                    painter.add(egui::Shape::line(points, egui::Stroke::new(1.5, class_color(channel))));
+                }
+                let label = match &data.target {
+                    Target::Classes { labels, class_names } => class_names[labels[i] as usize].clone(),
+                    Target::Values(values) => format_value(values[i]),
+                };
+                response.on_hover_text(format!("row {}: {steps} steps × {channels} channel(s)", i + 1));
+                ui.small(label);
+            });
+        }
+    });
+}
+
 /// The rows as a table; only the visible cells are drawn.
 /// Paints the first `width × height` values of `row` as a grey image filling `rect`: dark ink
 /// for high values, scaled by `(low, span)`.

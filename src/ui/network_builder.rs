@@ -7,7 +7,7 @@ use crate::models::network::spec::{RecurrentKind, presets};
 use crate::models::network::{Activation, LayerSpec, NetworkSpec};
 
 /// Layers a student can add, with the settings each starts with.
-const NEW_LAYERS: [(&str, LayerSpec); 13] = [
+const NEW_LAYERS: [(&str, LayerSpec); 16] = [
     ("dense", LayerSpec::Dense { units: 8 }),
     ("relu", LayerSpec::Activation(Activation::Relu)),
     ("tanh", LayerSpec::Activation(Activation::Tanh)),
@@ -15,6 +15,9 @@ const NEW_LAYERS: [(&str, LayerSpec); 13] = [
     ("conv2d", LayerSpec::Conv2d { filters: 8, kernel: 3, stride: 1, padding: 1 }),
     ("maxpool", LayerSpec::MaxPool { size: 2 }),
     ("avgpool", LayerSpec::AvgPool { size: 2 }),
+    ("conv1d", LayerSpec::Conv1d { filters: 8, kernel: 5, stride: 1, padding: 2 }),
+    ("maxpool1d", LayerSpec::MaxPool1d { size: 2 }),
+    ("avgpool1d", LayerSpec::AvgPool1d { size: 2 }),
     ("flatten", LayerSpec::Flatten),
     ("rnn", LayerSpec::Recurrent { cell: RecurrentKind::Rnn, hidden: 16 }),
     ("lstm", LayerSpec::Recurrent { cell: RecurrentKind::Lstm, hidden: 16 }),
@@ -185,6 +188,13 @@ pub fn layer_help(kind: &str) -> &'static str {
             "Max pooling: keeps the strongest value of each window, so the image shrinks and small shifts matter less."
         }
         "avgpool" => "Average pooling: keeps the mean of each window, a softer way to shrink the image.",
+        "conv1d" => {
+            "1-D convolution: small filters slide along the sequence and light up where their shape appears (a bump, a rise), wherever it is."
+        }
+        "maxpool1d" => {
+            "Max pooling over time: keeps the strongest value of each run of steps, so the sequence shrinks and small shifts matter less."
+        }
+        "avgpool1d" => "Average pooling over time: keeps the mean of each run of steps.",
         "flatten" => "Flatten: lays an image's values out in one long row so dense layers can read them.",
         "rnn" => {
             "Recurrent layer: reads a sequence step by step, carrying a memory from one step to the next."
@@ -235,6 +245,15 @@ fn layer_settings_ui(ui: &mut egui::Ui, index: usize, layer: &mut LayerSpec) -> 
             }
             LayerSpec::MaxPool { size } | LayerSpec::AvgPool { size } => {
                 drag(ui, size, 1..=4, "Pool size: each window of this size becomes one value.")
+            }
+            LayerSpec::Conv1d { filters, kernel, stride, padding } => {
+                drag(ui, filters, 1..=256, "Filters: how many patterns this layer looks for along the sequence.");
+                drag(ui, kernel, 1..=15, "Kernel: how many time steps each filter sees at once.");
+                drag(ui, stride, 1..=4, "Stride: how many steps the window moves each time.");
+                drag(ui, padding, 0..=7, "Padding: zero steps added at both ends so the edges are seen too.");
+            }
+            LayerSpec::MaxPool1d { size } | LayerSpec::AvgPool1d { size } => {
+                drag(ui, size, 1..=8, "Pool size: each run of this many steps becomes one value.")
             }
             LayerSpec::Recurrent { hidden, .. } => {
                 drag(ui, hidden, 1..=256, "Hidden units: the size of the memory carried from step to step.")

@@ -157,7 +157,7 @@ impl NetworkView {
                 .iter()
                 .enumerate()
                 .map(|(i, kernel)| {
-                    let image = signed_image(kernel, f.kernel, f.kernel);
+                    let image = signed_image(kernel, f.width, f.height);
                     ctx.load_texture(format!("conv-filter-{i}"), image, TextureOptions::NEAREST)
                 })
                 .collect(),
@@ -300,12 +300,16 @@ impl NetworkView {
         if let Some(filters) = &insight.conv_filters {
             egui::CollapsingHeader::new("Conv filters").default_open(true).show(ui, |ui| {
                 ui.label(format!(
-                    "The {} kernels of layer {} {} ({}x{}; orange adds, blue subtracts).",
-                    filters.total, filters.index, filters.layer, filters.kernel, filters.kernel
+                    "The {} kernels of layer {} {} ({}×{}; orange adds, blue subtracts).",
+                    filters.total, filters.index, filters.layer, filters.height, filters.width
                 ));
                 ui.horizontal_wrapped(|ui| {
                     for (i, texture) in self.filters.iter().enumerate() {
-                        let response = ui.add(image_of(texture, FILTER_SIZE));
+                        // A conv1d filter is a strip: as wide as a conv2d one, as tall as its channels.
+                        let [w, h] = texture.size();
+                        let size = vec2(FILTER_SIZE, FILTER_SIZE * h as f32 / w.max(1) as f32);
+                        let sized = egui::load::SizedTexture::new(texture.id(), size);
+                        let response = ui.add(egui::Image::from_texture(sized));
                         response.widget_info(|| {
                             egui::WidgetInfo::labeled(
                                 egui::Role::Image,
@@ -445,9 +449,26 @@ impl NetworkView {
                 let response = ui.add(image_of(texture, 96.0));
                 response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, "saliency image"));
             }
-            (None, InputShape::Sequence { .. }) => {
+            (None, InputShape::Sequence { steps, channels }) => {
+                // The sequence itself above its saliency, step for step.
+                if let ExplainTarget::Row(i) = explained.target
+                    && i < data.rows()
+                {
+                    let row = data.row(i);
+                    Plot::new("explained_sequence")
+                        .height(90.0)
+                        .allow_scroll(false)
+                        .x_axis_label("step")
+                        .show(ui, |plot| {
+                            for c in 0..channels {
+                                let points: Vec<[f64; 2]> =
+                                    (0..steps).map(|t| [t as f64, row[t * channels + c]]).collect();
+                                plot.line(Line::new(format!("input {}", c + 1), PlotPoints::from(points)));
+                            }
+                        });
+                }
                 let points: Vec<[f64; 2]> =
-                    e.saliency.iter().enumerate().map(|(i, &v)| [i as f64, v]).collect();
+                    e.saliency.iter().enumerate().map(|(i, &v)| [(i / channels.max(1)) as f64, v]).collect();
                 Plot::new("saliency_over_time")
                     .height(110.0)
                     .allow_scroll(false)

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::csv_loader::{CsvOptions, MissingPolicy, TaskOverride};
 use crate::data::features::EngineeredFeature;
-use crate::data::{BuiltinDataset, GeneratorSettings};
+use crate::data::{BuiltinDataset, GeneratorSettings, InputShape};
 use crate::models::ModelConfig;
 use crate::training::ExplainTarget;
 use crate::ui::platform::PickedFile;
@@ -28,6 +28,8 @@ pub struct StudioSettings {
     pub csv_task: Option<TaskOverride>,
     /// Fill missing CSV cells with the column mean instead of dropping their rows.
     pub impute_missing: bool,
+    /// How a CSV file's rows are read: a plain vector, an image or a sequence.
+    pub csv_layout: InputShape,
     /// Hand-made inputs added to 2-D data (x², y², xy, sin x, sin y, r, θ).
     pub features: Vec<EngineeredFeature>,
     /// Which features the boundary plot shows (data with more than two features).
@@ -48,6 +50,7 @@ impl Default for StudioSettings {
             csv_target: None,
             csv_task: None,
             impute_missing: false,
+            csv_layout: InputShape::Vector,
             features: Vec::new(),
             view: ViewAxes::default(),
             paint_class: None,
@@ -84,6 +87,12 @@ impl StudioSettings {
         }
         if let Some(network) = &model.network {
             network.check().map_err(|e| format!("network: {e}"))?;
+        }
+        if self.csv_layout.values().is_some_and(|v| !(1..=1 << 24).contains(&v)) {
+            return Err(format!(
+                "rows read as {}: give a layout of 1 to 16777216 values",
+                self.csv_layout.describe()
+            ));
         }
         crate::models::params::validate(model.kind, &model.params).map_err(|e| format!("parameters: {e}"))?;
         Ok(())
@@ -137,6 +146,8 @@ pub enum StudioCommand {
     LoadPath(PathBuf),
     /// A file picked in a dialog or dropped on the window (in the browser, with its bytes).
     LoadPicked(PickedFile),
+    /// Read the file's rows as a vector, an image or a sequence.
+    ReadRowsAs(InputShape),
     /// Parse the current file again (a new target or missing-cell policy).
     ReloadCsv,
     /// The engineered-feature toggles changed.

@@ -213,3 +213,36 @@ fn naive_bayes_is_within_two_points_of_scikit_learn_on_the_digits() {
     let mean = report["mean_accuracy"].as_f64().unwrap();
     assert!((mean - 0.851).abs() < 0.02, "5-fold accuracy {mean}");
 }
+
+#[test]
+fn smartcore_parity_reports_every_family_beside_ours() {
+    let report = json_of(&["smartcore-parity", "--runs", "1", "--json"]);
+    let rows = report["rows"].as_array().unwrap();
+    for (family, data) in [
+        ("ridge", "diabetes"),
+        ("lasso", "diabetes"),
+        ("naive_bayes", "digits"),
+        ("naive_bayes", "iris"),
+        ("knn", "digits"),
+        ("knn_linear_search", "digits"),
+        ("decision_tree", "digits"),
+        ("random_forest", "digits"),
+        ("kmeans", "blobs"),
+        ("kmeans", "digits"),
+        ("dbscan", "moons"),
+        ("pca", "digits"),
+    ] {
+        let row = rows
+            .iter()
+            .find(|r| r["family"] == family && r["data"] == data)
+            .unwrap_or_else(|| panic!("no {family} row on {data}: {report}"));
+        // A failed side is NaN, which JSON writes as null: ours must never fail.
+        assert!(row["ours"].as_f64().is_some_and(f64::is_finite), "{row}");
+        assert!(row["ours_seconds"].as_f64().is_some_and(|s| s >= 0.0), "{row}");
+        assert!(row["notes"].as_str().is_some_and(|n| n.contains(".rs:")), "cites smartcore's source: {row}");
+    }
+    // smartcore's ridge runs with normalize=true, which on our standardized rows is our objective.
+    let ridge = rows.iter().find(|r| r["family"] == "ridge").unwrap();
+    let (ours, theirs) = (ridge["ours"].as_f64().unwrap(), ridge["smartcore"].as_f64().unwrap());
+    assert!((ours - theirs).abs() < 0.05, "{ridge}");
+}

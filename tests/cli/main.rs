@@ -7,6 +7,7 @@ mod common;
 
 mod classical;
 mod data;
+mod fuzzing;
 mod general;
 mod layout;
 mod lessons;

@@ -1,4 +1,6 @@
-//! k-nearest neighbours by brute force, exact like scikit-learn's `algorithm='brute'`.
+//! k-nearest neighbours by brute force, exact like scikit-learn's `algorithm='brute'`. Not
+//! smartcore's: same accuracy on the digits (0.973) but 5× slower to fit and predict there, and
+//! the boundary plot predicts a whole grid each time (`learnscope smartcore-parity`).
 
 use crate::data::Task;
 use crate::models::insight::ModelInsight;

@@ -1,8 +1,10 @@
 //! Classical models, one file per family, and `build`, which turns a kind and its checked
 //! hyper-parameters into a `Learner`.
 //!
-//! Where each comes from: logistic and linear regression fit through smartcore; ridge, lasso,
-//! naive Bayes, kNN, trees, forests, the SVM, k-means and DBSCAN are written here.
+//! Where each comes from: logistic, linear and ridge regression fit through smartcore; lasso,
+//! naive Bayes, kNN, trees, forests, the SVM, k-means, DBSCAN and the PCA plane are written here,
+//! each because smartcore 0.7 lacks what the views need or is far slower: the first lines of each
+//! file say what, and `learnscope smartcore-parity` measures both side by side.
 
 pub mod clustering;
 pub mod forest;

@@ -1,4 +1,7 @@
-//! Gaussian naive Bayes, as scikit-learn's `GaussianNB`.
+//! Gaussian naive Bayes, as scikit-learn's `GaussianNB` (variance smoothing included). Not
+//! smartcore's: its `GaussianNB` has no variance smoothing, so on the digits every class's
+//! likelihood is NaN and it predicts nothing, and no `predict_proba` for the boundary's shading
+//! (`learnscope smartcore-parity`).
 
 use super::linear::centre;
 use crate::models::insight::ModelInsight;

@@ -26,6 +26,15 @@ pub(crate) enum Layer {
     },
     MaxPool(usize),
     AvgPool(usize),
+    /// Sequences flow as `(batch, steps, channels)`; the weight is `(filters, channels, kernel)`.
+    Conv1d {
+        weight: Var,
+        bias: Var,
+        stride: usize,
+        padding: usize,
+    },
+    MaxPool1d(usize),
+    AvgPool1d(usize),
     Flatten,
     /// `w_ih (F, G·H)`, `w_hh (H, G·H)`, `bias (G·H)`; GRU adds `bias_hh` for its candidate gate.
     Recurrent {
@@ -172,6 +181,24 @@ impl Builder<'_> {
         Ok(Layer::Conv2d { weight, bias, stride, padding })
     }
 
+    pub fn conv1d(
+        &mut self,
+        i: usize,
+        channels: usize,
+        filters: usize,
+        kernel: usize,
+        stride: usize,
+        padding: usize,
+        relu_next: bool,
+    ) -> candle_core::Result<Layer> {
+        let w =
+            self.weights(channels * kernel, filters * kernel, filters * channels * kernel, relu_next, None);
+        let weight = self.var(format!("layer{i}.weight"), w, &[filters, channels, kernel], true)?;
+        let bias = self.var(format!("layer{i}.bias"), vec![0.0; filters], &[1, 1, filters], true)?;
+        self.penalized.push(weight.clone());
+        Ok(Layer::Conv1d { weight, bias, stride, padding })
+    }
+
     pub fn recurrent(
         &mut self,
         i: usize,
@@ -236,11 +263,34 @@ fn max_pool(x: &Tensor, k: usize) -> candle_core::Result<Tensor> {
     x.reshape((b, c, h / k, k, w / k, k))?.max(5)?.max(3)
 }
 
+/// Pooling over time of a `(batch, steps, channels)` sequence, the last partial window dropped
+/// (as PyTorch's `MaxPool1d` does).
+fn pool_steps(x: &Tensor, k: usize, max: bool) -> candle_core::Result<Tensor> {
+    let (b, t, c) = x.dims3()?;
+    let windows = x.narrow(1, 0, t - t % k)?.reshape((b, t / k, k, c))?;
+    if max { windows.max(2) } else { windows.mean(2) }
+}
+
+/// A convolution over time: candle convolves `(batch, channels, steps)`, the network carries
+/// sequences as `(batch, steps, channels)` (what the recurrent layers read).
+fn conv_steps(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: &Tensor,
+    stride: usize,
+    padding: usize,
+) -> candle_core::Result<Tensor> {
+    let y = x.transpose(1, 2)?.contiguous()?.conv1d(weight, padding, stride, 1, 1)?;
+    y.transpose(1, 2)?.broadcast_add(bias)
+}
+
 impl Layer {
     /// The layer's trainable weight and bias, for the weights view.
     pub fn weight_and_bias(&self) -> Option<(&Var, &Var)> {
         match self {
-            Layer::Dense { weight, bias } | Layer::Conv2d { weight, bias, .. } => Some((weight, bias)),
+            Layer::Dense { weight, bias }
+            | Layer::Conv2d { weight, bias, .. }
+            | Layer::Conv1d { weight, bias, .. } => Some((weight, bias)),
             Layer::Recurrent { w_ih, bias, .. } => Some((w_ih, bias)),
             Layer::BatchNorm { gamma, beta, .. } => Some((gamma, beta)),
             _ => None,
@@ -250,7 +300,11 @@ impl Layer {
     /// Every trainable variable of the layer.
     pub fn trainable(&self) -> Vec<&Var> {
         match self {
-            Layer::Dense { weight, bias } | Layer::Conv2d { weight, bias, .. } => vec![weight, bias],
+            Layer::Dense { weight, bias }
+            | Layer::Conv2d { weight, bias, .. }
+            | Layer::Conv1d { weight, bias, .. } => {
+                vec![weight, bias]
+            }
             Layer::Recurrent { w_ih, w_hh, bias, bias_hh, .. } => {
                 let mut v = vec![w_ih, w_hh, bias];
                 v.extend(bias_hh.as_ref());
@@ -269,6 +323,11 @@ impl Layer {
             }
             Layer::MaxPool(k) => max_pool(x, *k),
             Layer::AvgPool(k) => crop_to(x, *k)?.avg_pool2d(*k),
+            Layer::Conv1d { weight, bias, stride, padding } => {
+                conv_steps(x, weight.as_tensor(), bias.as_tensor(), *stride, *padding)
+            }
+            Layer::MaxPool1d(k) => pool_steps(x, *k, true),
+            Layer::AvgPool1d(k) => pool_steps(x, *k, false),
             Layer::Flatten => x.flatten_from(1),
             Layer::Activation(a) => activate(x, *a),
             Layer::Dropout(p) => match pass.train_rng.as_deref_mut() {
@@ -394,7 +453,13 @@ pub(crate) fn build_layers(
         spec[from..]
             .iter()
             .take_while(|l| {
-                !matches!(l, LayerSpec::Dense { .. } | LayerSpec::Conv2d { .. } | LayerSpec::Recurrent { .. })
+                !matches!(
+                    l,
+                    LayerSpec::Dense { .. }
+                        | LayerSpec::Conv2d { .. }
+                        | LayerSpec::Conv1d { .. }
+                        | LayerSpec::Recurrent { .. }
+                )
             })
             .find_map(|l| match l {
                 LayerSpec::Activation(a) => Some(a.is_relu_like()),
@@ -412,6 +477,11 @@ pub(crate) fn build_layers(
             (LayerSpec::Conv2d { filters, kernel, stride, padding }, Shape::Image { channels, .. }) => {
                 builder.conv2d(i, channels, *filters, *kernel, *stride, *padding, relu_after(i + 1))?
             }
+            (LayerSpec::Conv1d { filters, kernel, stride, padding }, Shape::Sequence { features, .. }) => {
+                builder.conv1d(i, features, *filters, *kernel, *stride, *padding, relu_after(i + 1))?
+            }
+            (LayerSpec::MaxPool1d { size }, _) => Layer::MaxPool1d(*size),
+            (LayerSpec::AvgPool1d { size }, _) => Layer::AvgPool1d(*size),
             (LayerSpec::Recurrent { cell, hidden }, Shape::Sequence { features, .. }) => {
                 builder.recurrent(i, *cell, features, *hidden)?
             }

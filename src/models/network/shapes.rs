@@ -185,6 +185,33 @@ pub fn layer_output(index: usize, layer: &LayerSpec, input: Shape) -> Result<(Sh
         (LayerSpec::Conv2d { .. } | LayerSpec::MaxPool { .. } | LayerSpec::AvgPool { .. }, _) => {
             return Err(needs("an image [C,H,W]", ""));
         }
+        (LayerSpec::Conv1d { filters, kernel, stride, padding }, Shape::Sequence { steps, features }) => {
+            match (steps + 2 * padding).checked_sub(*kernel).map(|d| d / stride + 1) {
+                Some(out) if out > 0 => (
+                    Shape::Sequence { steps: out, features: *filters },
+                    filters * features * kernel + filters,
+                ),
+                _ => {
+                    return Err(refuse(format!(
+                        "needs a sequence of at least {kernel} steps (with padding {padding}) but receives {input}: use a smaller kernel or more padding"
+                    )));
+                }
+            }
+        }
+        (
+            LayerSpec::MaxPool1d { size } | LayerSpec::AvgPool1d { size },
+            Shape::Sequence { steps, features },
+        ) => {
+            if steps < *size {
+                return Err(refuse(format!(
+                    "needs a sequence of at least {size} steps but receives {input}"
+                )));
+            }
+            (Shape::Sequence { steps: steps / size, features }, 0)
+        }
+        (LayerSpec::Conv1d { .. } | LayerSpec::MaxPool1d { .. } | LayerSpec::AvgPool1d { .. }, _) => {
+            return Err(needs("a sequence [T,F]", ": conv1d and its pooling slide along time"));
+        }
         (LayerSpec::Flatten, shape) => (Shape::Vector(shape.size()), 0),
         (LayerSpec::Recurrent { cell, hidden }, Shape::Sequence { features, .. }) => {
             (Shape::Vector(*hidden), recurrent_parameters(*cell, features, *hidden))

@@ -147,12 +147,15 @@ pub struct LayerHistograms {
     pub gradients: Option<Histogram>,
 }
 
-/// The first conv layer's kernels (averaged over input channels).
+/// The first conv layer's kernels: a conv2d's `k × k` averaged over input channels, a conv1d's
+/// `channels × k` (one row per input channel).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConvFilters {
     pub index: usize,
     pub layer: String,
-    pub kernel: usize,
+    /// Rows and columns of each kept filter.
+    pub height: usize,
+    pub width: usize,
     /// Filters in all (only the first `MAX_FILTERS` are kept).
     pub total: usize,
     pub filters: Vec<Vec<f32>>,
@@ -261,20 +264,42 @@ pub fn snapshot(
         })
         .collect();
 
-    let conv_filters = weights.iter().find(|w| w.weight_shape.len() == 4).map(|w| {
-        let (filters, channels, k) = (w.weight_shape[0], w.weight_shape[1], w.weight_shape[2]);
-        let area = k * k;
-        let kept = (0..filters.min(MAX_FILTERS))
-            .map(|f| {
-                (0..area)
-                    .map(|p| {
-                        (0..channels).map(|c| w.weights[(f * channels + c) * area + p]).sum::<f32>()
-                            / channels as f32
-                    })
-                    .collect()
+    let conv_filters = weights.iter().find_map(|w| match w.weight_shape[..] {
+        [filters, channels, k, _] => {
+            let area = k * k;
+            let kept = (0..filters.min(MAX_FILTERS))
+                .map(|f| {
+                    (0..area)
+                        .map(|p| {
+                            (0..channels).map(|c| w.weights[(f * channels + c) * area + p]).sum::<f32>()
+                                / channels as f32
+                        })
+                        .collect()
+                })
+                .collect();
+            Some(ConvFilters {
+                index: w.index,
+                layer: w.layer.clone(),
+                height: k,
+                width: k,
+                total: filters,
+                filters: kept,
             })
-            .collect();
-        ConvFilters { index: w.index, layer: w.layer.clone(), kernel: k, total: filters, filters: kept }
+        }
+        // conv1d: `(filters, channels, k)` is already one `channels × k` picture per filter.
+        [filters, channels, k] if w.layer.starts_with("conv1d") => {
+            let size = channels * k;
+            let kept = w.weights.chunks_exact(size.max(1)).take(MAX_FILTERS).map(<[f32]>::to_vec).collect();
+            Some(ConvFilters {
+                index: w.index,
+                layer: w.layer.clone(),
+                height: channels,
+                width: k,
+                total: filters,
+                filters: kept,
+            })
+        }
+        _ => None,
     });
 
     let gradient_layers = learner.gradient_layers();
@@ -459,7 +484,7 @@ mod tests {
         let inputs = SnapshotInputs { grid: None, sample: &sample, sample_targets: &[0.0, 2.0] };
         let s = snapshot(&net, 0, &inputs).unwrap();
         let filters = s.conv_filters.expect("filters");
-        assert_eq!((filters.kernel, filters.total, filters.filters.len()), (3, 3, 3));
+        assert_eq!((filters.height, filters.width, filters.total, filters.filters.len()), (3, 3, 3, 3));
         assert!(filters.filters.iter().all(|f| f.len() == 9));
         assert!(s.unit_maps.is_empty());
         // The diagram starts at the first dense layer: 48 flattened values, 16 drawn; the steps

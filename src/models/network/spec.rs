@@ -85,6 +85,19 @@ pub enum LayerSpec {
     AvgPool {
         size: usize,
     },
+    /// A convolution over time: each filter slides along a sequence's steps across all channels.
+    Conv1d {
+        filters: usize,
+        kernel: usize,
+        stride: usize,
+        padding: usize,
+    },
+    MaxPool1d {
+        size: usize,
+    },
+    AvgPool1d {
+        size: usize,
+    },
     Flatten,
     Recurrent {
         cell: RecurrentKind,
@@ -106,6 +119,9 @@ impl LayerSpec {
             LayerSpec::Conv2d { .. } => "conv2d",
             LayerSpec::MaxPool { .. } => "maxpool",
             LayerSpec::AvgPool { .. } => "avgpool",
+            LayerSpec::Conv1d { .. } => "conv1d",
+            LayerSpec::MaxPool1d { .. } => "maxpool1d",
+            LayerSpec::AvgPool1d { .. } => "avgpool1d",
             LayerSpec::Flatten => "flatten",
             LayerSpec::Recurrent { cell, .. } => cell.name(),
             LayerSpec::BatchNorm => "batchnorm",
@@ -120,6 +136,7 @@ impl LayerSpec {
             self,
             LayerSpec::Dense { .. }
                 | LayerSpec::Conv2d { .. }
+                | LayerSpec::Conv1d { .. }
                 | LayerSpec::Recurrent { .. }
                 | LayerSpec::BatchNorm
         )
@@ -139,6 +156,17 @@ impl fmt::Display for LayerSpec {
             LayerSpec::Conv2d { filters, kernel, stride, padding } => {
                 write!(f, "conv2d({filters},{kernel},{stride},{padding})")
             }
+            LayerSpec::Conv1d { filters, kernel, stride: 1, padding: 0 } => {
+                write!(f, "conv1d({filters},{kernel})")
+            }
+            LayerSpec::Conv1d { filters, kernel, stride, padding: 0 } => {
+                write!(f, "conv1d({filters},{kernel},{stride})")
+            }
+            LayerSpec::Conv1d { filters, kernel, stride, padding } => {
+                write!(f, "conv1d({filters},{kernel},{stride},{padding})")
+            }
+            LayerSpec::MaxPool1d { size } => write!(f, "maxpool1d({size})"),
+            LayerSpec::AvgPool1d { size } => write!(f, "avgpool1d({size})"),
             LayerSpec::MaxPool { size } => write!(f, "maxpool({size})"),
             LayerSpec::AvgPool { size } => write!(f, "avgpool({size})"),
             LayerSpec::Recurrent { cell, hidden } => write!(f, "{}({hidden})", cell.name()),
@@ -256,7 +284,7 @@ pub mod presets {
     ];
 }
 
-const KNOWN: &str = "known layers: dense(n), conv2d(filters,kernel[,stride[,padding]]), maxpool(k), avgpool(k), flatten, rnn(n), lstm(n), gru(n), batchnorm, dropout(p), relu, leaky_relu, tanh, sigmoid, gelu";
+const KNOWN: &str = "known layers: dense(n), conv2d(filters,kernel[,stride[,padding]]), maxpool(k), avgpool(k), conv1d(filters,kernel[,stride[,padding]]), maxpool1d(k), avgpool1d(k), flatten, rnn(n), lstm(n), gru(n), batchnorm, dropout(p), relu, leaky_relu, tanh, sigmoid, gelu";
 
 /// Splits the text into layer tokens; spaces inside parentheses do not split.
 fn tokens(text: &str) -> Vec<String> {
@@ -355,10 +383,24 @@ fn parse_layer(index: usize, token: &str) -> Result<LayerSpec, SpecError> {
                 padding: if a.len() > 3 { count(a, 3, "padding", 0)? } else { 0 },
             }
         }
-        ("maxpool" | "avgpool", Some(a)) => {
-            arity(a, 1..=1, "one window size, e.g. maxpool(2)")?;
+        ("conv1d", Some(a)) => {
+            arity(a, 2..=4, "conv1d(filters,kernel[,stride[,padding]]), e.g. conv1d(8,5)")?;
+            LayerSpec::Conv1d {
+                filters: count(a, 0, "number of filters", 1)?,
+                kernel: count(a, 1, "kernel size", 1)?,
+                stride: if a.len() > 2 { count(a, 2, "stride", 1)? } else { 1 },
+                padding: if a.len() > 3 { count(a, 3, "padding", 0)? } else { 0 },
+            }
+        }
+        ("maxpool" | "avgpool" | "maxpool1d" | "avgpool1d", Some(a)) => {
+            arity(a, 1..=1, &format!("one window size, e.g. {name}(2)"))?;
             let size = count(a, 0, "window size", 1)?;
-            if name == "maxpool" { LayerSpec::MaxPool { size } } else { LayerSpec::AvgPool { size } }
+            match name.as_str() {
+                "maxpool" => LayerSpec::MaxPool { size },
+                "avgpool" => LayerSpec::AvgPool { size },
+                "maxpool1d" => LayerSpec::MaxPool1d { size },
+                _ => LayerSpec::AvgPool1d { size },
+            }
         }
         ("rnn" | "lstm" | "gru", Some(a)) => {
             arity(a, 1..=1, "one hidden size, e.g. lstm(32)")?;
@@ -383,7 +425,11 @@ fn parse_layer(index: usize, token: &str) -> Result<LayerSpec, SpecError> {
         }
         ("flatten", None) => LayerSpec::Flatten,
         ("batchnorm", None) => LayerSpec::BatchNorm,
-        ("dense" | "conv2d" | "maxpool" | "avgpool" | "rnn" | "lstm" | "gru" | "dropout", None) => {
+        (
+            "dense" | "conv2d" | "conv1d" | "maxpool" | "avgpool" | "maxpool1d" | "avgpool1d" | "rnn"
+            | "lstm" | "gru" | "dropout",
+            None,
+        ) => {
             return Err(bad(format!("{name} needs arguments in parentheses, e.g. {}", example(&name))));
         }
         (other, None) => LayerSpec::Activation(
@@ -415,6 +461,9 @@ fn example(name: &str) -> &'static str {
         "conv2d" => "conv2d(8,3)",
         "maxpool" => "maxpool(2)",
         "avgpool" => "avgpool(2)",
+        "conv1d" => "conv1d(8,5)",
+        "maxpool1d" => "maxpool1d(2)",
+        "avgpool1d" => "avgpool1d(2)",
         "rnn" => "rnn(16)",
         "lstm" => "lstm(32)",
         "gru" => "gru(32)",

@@ -225,13 +225,23 @@ impl StudioApp {
                 self.settings.csv_path = source.bytes.is_none().then(|| source.path.clone());
                 self.settings.csv_target = Some(loaded.dataset.target_name.clone());
                 self.messages.notice = None;
+                // The layout chosen for the file before (a reload, a new target) if it still fits.
+                let layout = self.settings.csv_layout;
+                let name = source.path.display().to_string();
+                let data = match loaded.dataset.clone().read_as(layout, &name) {
+                    Ok(data) => data,
+                    Err(_) => {
+                        self.settings.csv_layout = crate::data::InputShape::Vector;
+                        loaded.dataset
+                    }
+                };
                 self.input.file = Some(LoadedFile {
                     source,
                     columns: loaded.columns,
                     warnings: loaded.warnings,
                     task: self.settings.csv_task,
                 });
-                self.set_data(loaded.dataset);
+                self.set_data(data);
                 self.restart_classical();
             }
             LoadOutcome::Failed(message) => {
@@ -439,6 +449,22 @@ impl StudioApp {
                     self.input.pending_load = Some(load_in_background(request, options, &self.tasks));
                 }
             }
+            StudioCommand::ReadRowsAs(layout) => {
+                let name = self
+                    .input
+                    .file
+                    .as_ref()
+                    .map_or_else(String::new, |f| f.source.path.display().to_string());
+                match Dataset::clone(&self.input.base).read_as(layout, &name) {
+                    Ok(data) => {
+                        self.settings.csv_layout = layout;
+                        self.set_data(data);
+                        self.reset();
+                        self.restart_classical();
+                    }
+                    Err(e) => self.messages.error = Some(e.to_string()),
+                }
+            }
             StudioCommand::ApplyFeatures => self.apply_features(),
             StudioCommand::ChangeView => {
                 self.refresh_view();
@@ -504,6 +530,8 @@ impl StudioApp {
     pub(super) fn drain_events(&mut self, ctx: &egui::Context) {
         let Some(worker) = &self.run.worker else { return };
         let background = ctx.global_style().visuals.extreme_bg_color;
+        // Asked before draining: a worker that has ended has already sent all it will send.
+        let stopped = worker.has_stopped();
         for event in worker.drain() {
             match event {
                 TrainEvent::Ready { parameters, scaler, .. } => {
@@ -541,6 +569,12 @@ impl StudioApp {
                     self.views.network_view.set_explanation(ctx, target, result, &self.input.data)
                 }
             }
+        }
+        // A worker that died without a word (its failure report is drained above when it sent one).
+        if stopped && self.run.status != RunStatus::Failed {
+            self.run.status = RunStatus::Failed;
+            self.messages.error =
+                Some("The training worker stopped unexpectedly. Press Reset to start a new one.".into());
         }
     }
 

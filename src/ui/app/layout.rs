@@ -89,9 +89,16 @@ impl StudioApp {
                 file.map_or(&[][..], |f| f.warnings.as_slice()),
             );
             ui.separator();
-            if matches!(self.input.data.input_shape, crate::data::InputShape::Image { .. }) {
-                data_view::image_gallery_ui(ui, &self.input.data, 30);
-                ui.separator();
+            match self.input.data.input_shape {
+                crate::data::InputShape::Image { .. } => {
+                    data_view::image_gallery_ui(ui, &self.input.data, 30);
+                    ui.separator();
+                }
+                crate::data::InputShape::Sequence { .. } => {
+                    data_view::sequence_gallery_ui(ui, &self.input.data, 12);
+                    ui.separator();
+                }
+                crate::data::InputShape::Vector => {}
             }
             data_view::table_ui(ui, &self.input.data);
             return;

@@ -1,0 +1,6 @@
+//! Fuzz target: `learnscope::fuzzing::network_text` must return for any bytes, never panic or abort.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|bytes: &[u8]| {
+    let _ = learnscope::fuzzing::network_text(bytes);
+});

@@ -7,6 +7,7 @@ use clap::builder::PossibleValuesParser;
 
 use super::CliError;
 use crate::data::csv_loader::{CsvOptions, MissingPolicy, TaskOverride, load_csv};
+use crate::data::image_folder::{ImageFolderOptions, load_image_folder};
 use crate::data::{BuiltinDataset, Dataset, EngineeredFeature, GeneratorSettings, InputShape, add_features};
 use crate::models::network::{Activation, OptimizerKind};
 use crate::models::{ModelConfig, ModelKind};
@@ -52,9 +53,17 @@ fn parse_learning_rate(text: &str) -> Result<f64, String> {
 /// Where the rows come from (`DATA` in CLI.md).
 #[derive(Args, Debug)]
 pub struct DataArgs {
-    /// A CSV file with a header row (delimiter `,` `;` or tab is detected).
-    #[arg(long, value_name = "FILE")]
+    /// A CSV file with a header row (delimiter `,` `;` or tab is detected), or a folder of
+    /// images with one subfolder per class (PNG or JPEG, any size).
+    #[arg(long, value_name = "FILE|DIR")]
     pub data: Option<PathBuf>,
+    /// With a folder of images: the square side every image is resized to (default: the most
+    /// common size, at most 64).
+    #[arg(long, value_name = "N", requires = "data", value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub image_size: Option<u64>,
+    /// With a folder of images: read colour images as one grey channel.
+    #[arg(long, requires = "data")]
+    pub grayscale: bool,
     /// The column to predict, by name (default: the last column).
     #[arg(long, value_name = "COL", requires = "data")]
     pub target: Option<String>,
@@ -155,11 +164,17 @@ pub struct ModelArgs {
     pub params: Vec<String>,
 }
 
-/// Loads `--data FILE` with the loader's options, printing its warnings to stderr.
+/// Loads `--data FILE` (or a folder of images) with the loader's options.
 pub fn load_file(
     path: &std::path::Path,
     args: &DataArgs,
 ) -> Result<crate::data::csv_loader::LoadedCsv, CliError> {
+    if path.is_dir() {
+        let options =
+            ImageFolderOptions { size: args.image_size.map(|s| s as usize), grayscale: args.grayscale };
+        return load_image_folder(path, &options, &Default::default(), &Default::default())
+            .map_err(|e| CliError::Usage(e.to_string()));
+    }
     let options = CsvOptions {
         target: args.target.clone(),
         missing: if args.missing == "impute" { MissingPolicy::ImputeMean } else { MissingPolicy::DropRows },

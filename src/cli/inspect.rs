@@ -33,6 +33,10 @@ struct InspectReport {
     /// The model's inputs after one-hot encoding and any `--features` (x2, r...).
     feature_names: Vec<String>,
     columns: Vec<ColumnReport>,
+    /// How the rows are read (`vector`, `image 28×28`, `sequence of 40`).
+    layout: String,
+    /// The layout the column count and names suggest (`--image` / `--sequence`), if any.
+    suggested_layout: Option<String>,
     target: TargetReport,
     warnings: Vec<String>,
     /// Seconds the loader took (reading, parsing and encoding), measured in-process so it
@@ -50,6 +54,12 @@ pub fn run(args: &InspectArgs) -> Result<(), CliError> {
     let crate::data::csv_loader::LoadedCsv { dataset, columns, rows, dropped_rows, warnings } =
         load_file(path, &args.data)?;
     let load_seconds = started.elapsed().as_secs_f64();
+    let dataset = match args.data.image.or(args.data.sequence) {
+        Some(shape) => {
+            dataset.read_as(shape, &path.display().to_string()).map_err(|e| CliError::Usage(e.to_string()))?
+        }
+        None => dataset,
+    };
     let data = &with_features(dataset, &args.data.features)?;
     let report = InspectReport {
         file: path.display().to_string(),
@@ -58,6 +68,10 @@ pub fn run(args: &InspectArgs) -> Result<(), CliError> {
         features: data.n_features(),
         feature_names: data.feature_names.clone(),
         columns,
+        layout: data.input_shape.describe(),
+        suggested_layout: crate::data::InputShape::suggested(&data.feature_names)
+            .filter(|s| *s != data.input_shape)
+            .map(|s| s.describe()),
         target: TargetReport {
             name: data.target_name.clone(),
             task: data.task().name(),
@@ -84,6 +98,10 @@ pub fn run(args: &InspectArgs) -> Result<(), CliError> {
             .unwrap_or_default();
         let marker = if column.name == report.target.name { "  (target)" } else { "" };
         println!("{:<24} {:<12} {}{marker}", column.name, kind, column.missing);
+    }
+    println!("rows read as {}", report.layout);
+    if let Some(suggested) = &report.suggested_layout {
+        println!("the columns look like a {suggested}: add --image or --sequence to read them so");
     }
     println!(
         "target {} ({}), classes: {}",

@@ -3,6 +3,7 @@
 pub mod csv_loader;
 pub mod features;
 pub mod generators;
+pub mod image_folder;
 pub mod impute;
 pub mod layout;
 pub mod mnist1d;

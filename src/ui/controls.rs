@@ -120,6 +120,17 @@ fn data_source_ui(
         {
             commands.push(StudioCommand::OpenFileDialog);
         }
+        if crate::ui::platform::HAS_FILE_SYSTEM
+            && ui
+                .button("Open folder…")
+                .on_hover_text(
+                    "Load a folder of images: one subfolder per class, PNG or JPEG of any size. \
+                     You can also drag the folder onto the window.",
+                )
+                .clicked()
+        {
+            commands.push(StudioCommand::OpenFolderDialog);
+        }
         if context.file_name.is_some() && ui.button("Back to built-in").clicked() {
             commands.push(StudioCommand::UseBuiltin);
         }
@@ -196,7 +207,7 @@ fn csv_options_ui(
     context: &ControlsContext<'_>,
     commands: &mut Vec<StudioCommand>,
 ) {
-    if let Some(columns) = context.file_columns {
+    if let Some(columns) = context.file_columns.filter(|c| !c.is_empty()) {
         let current = settings.csv_target.clone().unwrap_or_default();
         egui::ComboBox::from_label("Target column")
             .selected_text(&current)

@@ -100,6 +100,9 @@ pub fn image_gallery_ui(ui: &mut egui::Ui, data: &Dataset, count: usize) {
                     Target::Classes { labels, class_names } => class_names[labels[i] as usize].clone(),
                     Target::Values(values) => format_value(values[i]),
                 };
+                response.widget_info(|| {
+                    egui::WidgetInfo::labeled(egui::Role::Image, true, format!("image row {}", i + 1))
+                });
                 response.on_hover_text(format!("row {} ({channels} channel)", i + 1));
                 ui.small(label);
             });
@@ -136,6 +139,9 @@ pub fn sequence_gallery_ui(ui: &mut egui::Ui, data: &Dataset, count: usize) {
                     Target::Classes { labels, class_names } => class_names[labels[i] as usize].clone(),
                     Target::Values(values) => format_value(values[i]),
                 };
+                response.widget_info(|| {
+                    egui::WidgetInfo::labeled(egui::Role::Image, true, format!("sequence row {}", i + 1))
+                });
                 response.on_hover_text(format!("row {}: {steps} steps × {channels} channel(s)", i + 1));
                 ui.small(label);
             });

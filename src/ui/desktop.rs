@@ -308,6 +308,14 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, context: &MenuContext<'_>) -> Vec<StudioCo
             if ui.button("Open CSV...").on_hover_text("Load your own table of data.").clicked() {
                 commands.push(StudioCommand::OpenFileDialog);
             }
+            if crate::ui::platform::HAS_FILE_SYSTEM
+                && ui
+                    .button("Open folder of images...")
+                    .on_hover_text("One subfolder per class, PNG or JPEG images of any size (as for Teachable Machine).")
+                    .clicked()
+            {
+                commands.push(StudioCommand::OpenFolderDialog);
+            }
             ui.separator();
             if ui
                 .button("Copy share link")

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::background::{BackgroundTasks, Task};
 use super::platform::{self, PickedFile};
 use crate::data::csv_loader::{CsvOptions, LoadProgress, LoadedCsv, load_csv_bytes, load_csv_watched};
+use crate::data::image_folder::{ImageFolderOptions, load_image_folder};
 
 /// The file the user brought in, read again (streamed, never held whole) when another target or
 /// missing-value policy is picked.
@@ -98,6 +99,14 @@ pub fn load_in_background(request: LoadRequest, options: CsvOptions, tasks: &Bac
         };
         if let Some(bytes) = &source.bytes {
             return match load_csv_bytes(&source.name, bytes, &options) {
+                Ok(loaded) => LoadOutcome::Loaded(source, Box::new(loaded)),
+                Err(e) => LoadOutcome::Failed(e.to_string()),
+            };
+        }
+        if source.path.is_dir() {
+            // A folder of images; the loader sets the total once it has listed the files.
+            let options = ImageFolderOptions::default();
+            return match load_image_folder(&source.path, &options, &task_progress, &task_total) {
                 Ok(loaded) => LoadOutcome::Loaded(source, Box::new(loaded)),
                 Err(e) => LoadOutcome::Failed(e.to_string()),
             };

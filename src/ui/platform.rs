@@ -74,6 +74,22 @@ pub fn pick_file(
     }
 }
 
+/// Asks for a folder (of images, one subfolder per class); the browser has no folders to give,
+/// so there the task answers `None` at once.
+pub fn pick_folder(tasks: &BackgroundTasks, title: &'static str) -> Task<Option<PickedFile>> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        tasks.spawn("folder-dialog", move |_| {
+            rfd::FileDialog::new().set_title(title).pick_folder().map(PickedFile::Path)
+        })
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        let _ = title;
+        tasks.spawn_local("folder-dialog", async move { None })
+    }
+}
+
 /// Reads a file dropped on the page (the browser reads files asynchronously).
 #[cfg(target_arch = "wasm32")]
 pub fn read_dropped(tasks: &BackgroundTasks, file: egui::DroppedFileHandle) -> Task<Option<PickedFile>> {

@@ -143,6 +143,8 @@ pub enum StudioCommand {
     /// The boundary plot's axes (or the PCA option) changed.
     ChangeView,
     OpenFileDialog,
+    /// Ask for a folder of images, one subfolder per class.
+    OpenFolderDialog,
     LoadPath(PathBuf),
     /// A file picked in a dialog or dropped on the window (in the browser, with its bytes).
     LoadPicked(PickedFile),

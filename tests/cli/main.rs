@@ -9,6 +9,7 @@ mod classical;
 mod data;
 mod fuzzing;
 mod general;
+mod images;
 mod layout;
 mod lessons;
 mod network;

@@ -116,6 +116,51 @@ impl egui::DroppedFile for FileOnDisk {
     }
 }
 
+/// A folder of images in class folders, dropped onto the window: loaded in the background,
+/// drawn as pictures in the data view, and trained on.
+#[test]
+fn a_folder_of_images_dropped_on_the_window_is_drawn_as_pictures_and_trains() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("drawings");
+    for (class, horizontal) in [("bars", true), ("poles", false)] {
+        std::fs::create_dir_all(root.join(class)).unwrap();
+        for i in 0..20u32 {
+            let image = image::GrayImage::from_fn(10, 10, |x, y| {
+                let along = if horizontal { y } else { x };
+                image::Luma([if along == 2 + i % 6 { 250 } else { 10 }])
+            });
+            image.save(root.join(class).join(format!("{i}.png"))).unwrap();
+        }
+    }
+    std::fs::write(root.join("bars").join("notes.txt"), "not an image").unwrap();
+    let mut harness = studio();
+    harness.run_steps(2);
+    harness.input_mut().dropped_files.push(std::sync::Arc::new(FileOnDisk(root.clone())));
+    harness.run_steps(1);
+    assert!(step_until(&mut harness, Duration::from_secs(20), |app| !app.is_loading()));
+    assert_eq!(harness.state().error(), None);
+    let data = harness.state().data();
+    assert_eq!((data.rows(), data.n_features()), (40, 100));
+    assert_eq!(data.class_names(), &["bars", "poles"]);
+
+    harness.get_by_label("Data view").click();
+    harness.run_steps(2);
+    assert!(harness.query_by_label("image row 1").is_some(), "the rows are drawn as pictures");
+    assert!(
+        harness.query_all_by_label_contains("bars/notes.txt").next().is_some(),
+        "the skipped file is named"
+    );
+
+    harness.get_by_label("Model view").click();
+    harness.run_steps(2);
+    harness.get_by_label("Play").click();
+    assert!(step_until(&mut harness, Duration::from_secs(60), |app| app.epoch() >= 40));
+    harness.get_by_label("Pause").click();
+    harness.run_steps(2);
+    let accuracy = harness.state().latest().and_then(|r| r.test_accuracy).expect("a test accuracy");
+    assert!(accuracy > 0.8, "test accuracy {accuracy}");
+}
+
 /// The real messy table, dropped onto the window: the drop handler itself, then the target
 /// picked by name (the file's last column, a comment, is the default), the data view and the
 /// scatter's axis pickers, and a network trained on it.

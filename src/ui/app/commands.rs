@@ -439,6 +439,14 @@ impl StudioApp {
                     self.input.file_dialog = Some(pick_file_in_background(&self.tasks));
                 }
             }
+            StudioCommand::OpenFolderDialog => {
+                if self.input.file_dialog.is_none() {
+                    self.input.file_dialog = Some(crate::ui::platform::pick_folder(
+                        &self.tasks,
+                        "Open a folder of images (one subfolder per class)",
+                    ));
+                }
+            }
             StudioCommand::LoadPath(path) => self.load_path(path),
             StudioCommand::LoadPicked(picked) => self.load_picked(picked),
             StudioCommand::OpenExperimentPicked(picked) => self.open_picked_experiment(picked),

@@ -44,6 +44,8 @@ pub enum BuiltinDataset {
     Waveforms,
     /// Ten 1-D patterns shifted, stretched, sheared and noised into 40 steps (MNIST-1D style).
     Mnist1d,
+    /// 28×28 pictures of eight shapes at a random place, size and tilt.
+    Shapes,
     Iris,
     Digits,
     Diabetes,
@@ -59,7 +61,7 @@ const SPIRAL_JITTER: f64 = 0.2;
 const WAVEFORM_SHAPES: [&str; 4] = ["sine", "square", "triangle", "sawtooth"];
 
 impl BuiltinDataset {
-    pub const ALL: [BuiltinDataset; 14] = [
+    pub const ALL: [BuiltinDataset; 15] = [
         Self::Moons,
         Self::Circles,
         Self::Xor,
@@ -70,6 +72,7 @@ impl BuiltinDataset {
         Self::Sine,
         Self::Waveforms,
         Self::Mnist1d,
+        Self::Shapes,
         Self::Iris,
         Self::Digits,
         Self::Diabetes,
@@ -88,6 +91,7 @@ impl BuiltinDataset {
             Self::Sine => "sine",
             Self::Waveforms => "waveforms",
             Self::Mnist1d => "mnist1d",
+            Self::Shapes => "shapes",
             Self::Iris => "iris",
             Self::Digits => "digits",
             Self::Diabetes => "diabetes",
@@ -110,6 +114,9 @@ impl BuiltinDataset {
             Self::Plane => "regression: y = 2·x1 − x2 + noise",
             Self::Sine => "regression: y = sin(x) + noise, one feature",
             Self::Waveforms => "noisy sine, square, triangle and sawtooth series of 32 steps, 4 classes",
+            Self::Shapes => {
+                "28×28 pictures of eight shapes (disc, ring, square, frame, triangle, plus, bar, L) at a random place, size and tilt, with noise"
+            }
             Self::Mnist1d => {
                 "MNIST-1D style: ten 1-D patterns shifted, stretched, sheared and noised into 40 steps, 10 classes (after Greydanus 2020)"
             }
@@ -153,6 +160,11 @@ impl BuiltinDataset {
         match self {
             Self::Waveforms => InputShape::Sequence { steps: WAVEFORM_STEPS, channels: 1 },
             Self::Mnist1d => InputShape::Sequence { steps: super::mnist1d::MNIST1D_STEPS, channels: 1 },
+            Self::Shapes => InputShape::Image {
+                channels: 1,
+                height: super::shapes::SHAPE_SIDE,
+                width: super::shapes::SHAPE_SIDE,
+            },
             _ => self.sample().map_or(InputShape::Vector, SampleSet::input_shape),
         }
     }
@@ -285,6 +297,7 @@ impl BuiltinDataset {
             }
             Self::Waveforms => waveforms(n, noise, &mut rng),
             Self::Mnist1d => super::mnist1d::mnist1d(n, noise, &mut rng),
+            Self::Shapes => super::shapes::shapes(n, noise, &mut rng),
             Self::Iris | Self::Digits | Self::Diabetes | Self::Wine => {
                 unreachable!("fixed tables are loaded in `load`, never generated")
             }

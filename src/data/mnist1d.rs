@@ -12,19 +12,20 @@ use super::{Dataset, InputShape, Target};
 /// Steps of each generated sequence.
 pub const MNIST1D_STEPS: usize = 40;
 
-/// Our ten patterns, 12 points each on a zero baseline (shapes that hint at the digits: a hump,
-/// a drop, a rise and fall, two humps...).
+/// Our ten patterns, 12 points each on a zero baseline: a wide and a narrow bump, the same
+/// two as dips, a rise, a fall, two bumps, a bump then a dip, a dip then a bump, and a wave.
+/// Each differs from the others by its shape, which survives being stretched and shifted.
 const TEMPLATES: [[f64; 12]; 10] = [
-    [0.0, 1.2, 2.0, 2.4, 2.6, 2.6, 2.6, 2.6, 2.4, 2.0, 1.2, 0.0],
-    [0.0, -2.2, -2.2, -1.8, -1.4, -1.0, -0.6, -0.2, 0.2, 0.6, 0.0, 0.0],
-    [0.0, 1.2, 1.8, 1.8, 1.2, 0.3, -0.3, -1.0, -1.6, -1.6, -1.0, 0.0],
-    [0.0, 1.2, 1.8, 1.8, 1.2, 0.0, 0.0, 1.2, 1.8, 1.8, 1.2, 0.0],
-    [0.0, -0.7, -1.4, -2.1, -2.8, -2.8, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-    [0.0, -2.0, -2.0, -2.0, -2.0, 0.0, 1.2, 1.8, 1.8, 1.2, -0.6, 0.0],
-    [0.0, -1.2, -1.8, -2.1, -2.4, -2.4, -2.4, -2.4, -2.1, -1.8, -1.2, 0.0],
-    [0.0, 2.4, 2.4, 1.9, 1.4, 0.9, 0.4, -0.1, -0.6, -1.1, 0.0, 0.0],
-    [0.0, -1.2, -1.8, -1.8, -1.2, 0.0, 0.0, -1.2, -1.8, -1.8, -1.2, 0.0],
-    [0.0, -1.2, -1.8, -1.8, -1.2, 0.0, 0.0, 0.0, 0.0, -0.4, -0.9, 0.0],
+    [0.0, 1.0, 2.0, 2.5, 2.5, 2.5, 2.5, 2.5, 2.5, 2.0, 1.0, 0.0],
+    [0.0, 0.0, 0.0, 0.0, 2.0, 3.5, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [0.0, -1.0, -2.0, -2.5, -2.5, -2.5, -2.5, -2.5, -2.5, -2.0, -1.0, 0.0],
+    [0.0, 0.0, 0.0, 0.0, -2.0, -3.5, -2.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [-2.2, -1.8, -1.4, -1.0, -0.6, -0.2, 0.2, 0.6, 1.0, 1.4, 1.8, 2.2],
+    [2.2, 1.8, 1.4, 1.0, 0.6, 0.2, -0.2, -0.6, -1.0, -1.4, -1.8, -2.2],
+    [0.0, 2.0, 3.5, 2.0, 0.0, 0.0, 0.0, 0.0, 2.0, 3.5, 2.0, 0.0],
+    [0.0, 1.5, 2.5, 2.5, 1.5, 0.0, 0.0, -1.5, -2.5, -2.5, -1.5, 0.0],
+    [0.0, -1.5, -2.5, -2.5, -1.5, 0.0, 0.0, 1.5, 2.5, 2.5, 1.5, 0.0],
+    [0.0, 2.0, 2.0, 0.0, -2.0, -2.0, 0.0, 2.0, 2.0, 0.0, -2.0, -2.0],
 ];
 
 /// Padding added around a template, in template points (the paper's 36 to 60).
@@ -33,6 +34,8 @@ const PADDING: std::ops::RangeInclusive<usize> = 36..=60;
 const STRETCH: f64 = 0.4;
 /// Largest slope added across the sequence (the paper's shear).
 const SHEAR: f64 = 0.75;
+/// Largest shift of the whole sequence up or down.
+const LEVEL: f64 = 1.0;
 /// Standard deviation, in steps of the padded pattern, of the smoothing behind correlated noise.
 const NOISE_SMOOTHING: f64 = 2.0;
 
@@ -53,7 +56,8 @@ pub fn mnist1d(n: usize, noise: f64, rng: &mut StdRng) -> Dataset {
         .expect("generator shapes agree")
 }
 
-/// One sequence: the template stretched, padded, shifted round, sheared, noised and resampled.
+/// One sequence: the template stretched, placed anywhere in its padding, sheared, noised and
+/// resampled.
 fn sequence(template: &[f64; 12], noise: f64, rng: &mut StdRng) -> [f64; MNIST1D_STEPS] {
     // Stretched first, so that the whole pattern always stays in view.
     let stretch = 1.0 + STRETCH * rng.random_range(-1.0..1.0);
@@ -65,18 +69,18 @@ fn sequence(template: &[f64; 12], noise: f64, rng: &mut StdRng) -> [f64; MNIST1D
     let mut padded = vec![0.0; width + padding];
     padded[left..left + width].copy_from_slice(&stretched);
     let len = padded.len();
-    // A circular shift: the pattern may start anywhere, even wrap round the end.
-    padded.rotate_right(rng.random_range(0..len));
     // Correlated noise: white noise smoothed, so it wanders like a slow drift.
     let white: Vec<f64> = (0..len).map(|_| gaussian(rng)).collect();
     let drift = smooth(&white, NOISE_SMOOTHING);
     let slope = SHEAR * rng.random_range(-1.0..1.0);
+    // A random level, so that no class stands out by its sum alone: only the shape tells.
+    let level = LEVEL * rng.random_range(-1.0..1.0);
     let mut out = [0.0; MNIST1D_STEPS];
     for (step, value) in out.iter_mut().enumerate() {
         let u = step as f64 / (MNIST1D_STEPS - 1) as f64;
         let at = u * (len - 1) as f64;
         let signal = interpolate(&padded, at) + noise * interpolate(&drift, at);
-        *value = signal + slope * (u - 0.5) + 0.1 * noise * gaussian(rng);
+        *value = signal + level + slope * (u - 0.5) + 0.1 * noise * gaussian(rng);
     }
     out
 }

@@ -225,14 +225,19 @@ impl StudioApp {
                 self.settings.csv_path = source.bytes.is_none().then(|| source.path.clone());
                 self.settings.csv_target = Some(loaded.dataset.target_name.clone());
                 self.messages.notice = None;
-                // The layout chosen for the file before (a reload, a new target) if it still fits.
-                let layout = self.settings.csv_layout;
+                // A folder of images brings its own layout; a table keeps the one chosen for it
+                // before (a reload, a new target) if that still fits.
                 let name = source.path.display().to_string();
-                let data = match loaded.dataset.clone().read_as(layout, &name) {
-                    Ok(data) => data,
-                    Err(_) => {
-                        self.settings.csv_layout = crate::data::InputShape::Vector;
-                        loaded.dataset
+                let data = if loaded.dataset.input_shape != crate::data::InputShape::Vector {
+                    self.settings.csv_layout = loaded.dataset.input_shape;
+                    loaded.dataset
+                } else {
+                    match loaded.dataset.clone().read_as(self.settings.csv_layout, &name) {
+                        Ok(data) => data,
+                        Err(_) => {
+                            self.settings.csv_layout = crate::data::InputShape::Vector;
+                            loaded.dataset
+                        }
                     }
                 };
                 self.input.file = Some(LoadedFile {
@@ -313,7 +318,28 @@ impl StudioApp {
             self.settings.view = ViewAxes { pca: base.n_features() > 4, ..ViewAxes::default() };
         }
         self.input.base = Arc::new(base);
+        self.fit_network_to_rows();
         self.apply_features();
+    }
+
+    /// A network of dense layers cannot read images or sequences as they come; when `flatten`
+    /// in front makes it fit the new data, it is added, with a note saying so.
+    fn fit_network_to_rows(&mut self) {
+        let model = &mut self.settings.model;
+        let Some(spec) = model.network.as_mut().filter(|_| model.kind.is_network()) else { return };
+        if shape_report(spec, &self.input.base).is_ok() {
+            return;
+        }
+        let mut flattened = spec.clone();
+        flattened.layers.insert(0, crate::models::network::LayerSpec::Flatten);
+        if shape_report(&flattened, &self.input.base).is_ok() {
+            *spec = flattened;
+            self.messages.notice = Some(format!(
+                "These rows are {}: the network now starts with flatten so its dense layers can read them. \
+                 For conv or recurrent layers, edit the network in the builder.",
+                self.input.base.input_shape.describe()
+            ));
+        }
     }
 
     /// Adds the engineered inputs (x², sin x…) the user switched on to the base data.

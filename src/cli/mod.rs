@@ -109,9 +109,9 @@ impl GuiArgs {
             None => None,
         };
         if let Some(path) = &self.data
-            && !path.is_file()
+            && !path.exists()
         {
-            return Err(CliError::Usage(format!("{}: no such file", path.display())));
+            return Err(CliError::Usage(format!("{}: no such file or folder", path.display())));
         }
         Ok(crate::ui::StudioStart {
             dataset: self.dataset.as_deref().and_then(BuiltinDataset::from_name),

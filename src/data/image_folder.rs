@@ -20,6 +20,8 @@ pub const DEFAULT_MAX_SIDE: usize = 64;
 pub const MAX_SIDE: usize = 256;
 /// The most images one folder may hold.
 pub const MAX_IMAGES: usize = 200_000;
+/// What `LoadProgress::pass` reads while images are decoded (a CSV's passes are 1 and 2).
+pub const IMAGE_PASS: u32 = 3;
 /// The most pixel values a loaded folder may hold (800 MB as 64-bit numbers).
 const MAX_VALUES: usize = 100_000_000;
 /// Extensions read as images (compared in lower case).
@@ -80,6 +82,7 @@ pub fn load_image_folder(
         return Err(ImageFolderError::TooMany { path: shown, count: entries.len() });
     }
     total_bytes.store(entries.iter().map(|e| e.bytes).sum(), Ordering::Relaxed);
+    progress.pass.store(IMAGE_PASS, Ordering::Relaxed);
     let (side, colour) = survey(&entries, options);
     let channels = if colour { 3 } else { 1 };
     let values = entries.len().saturating_mul(channels * side * side);

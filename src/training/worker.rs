@@ -26,6 +26,9 @@ pub enum WorkerCommand {
     /// One epoch, then pause.
     Step,
     SetLearningRate(f64),
+    /// At most this many epochs a second while playing (so a class sees the boundary bend into
+    /// place); `None` trains as fast as it goes.
+    SetPace(Option<f64>),
     /// Save the network as trained so far (`PATH.safetensors` + `PATH.json`); answered by `Saved`.
     SaveNetwork(std::path::PathBuf),
     /// "Why this prediction?" for a network's row or plot point; answered by `Explained`.
@@ -197,6 +200,10 @@ impl TrainingWorker {
             if !(worker.running || step_once) {
                 return;
             }
+            if !step_once && worker.pace_wait().is_some() {
+                // Not yet time for the next epoch: the UI comes back next frame.
+                break;
+            }
             if !worker.train_once(step_once) {
                 *slot = None;
                 return;
@@ -264,7 +271,7 @@ fn run_worker(
                 Handled::Stop => return,
             }
         }
-        if (worker.running || step_once) && !worker.train_once(step_once) {
+        if (step_once || (worker.running && worker.pace_wait().is_none())) && !worker.train_once(step_once) {
             return;
         }
     }
@@ -323,6 +330,8 @@ fn start(
         last_grid: Instant::now(),
         last_network: None,
         network_cost: Duration::ZERO,
+        pace: None,
+        next_epoch_at: Instant::now(),
     };
     // An untrained model's boundary is still worth showing, except one-shot fits have none yet.
     if worker.session.learner().is_iterative() {
@@ -351,6 +360,10 @@ struct WorkerLoop {
     last_network: Option<Instant>,
     /// ...and never more than a tenth of the worker's time, however large the network.
     network_cost: Duration,
+    /// Epochs a second at most while playing; `None`: as fast as it goes.
+    pace: Option<f64>,
+    /// When the next epoch may start, at that pace.
+    next_epoch_at: Instant,
 }
 
 impl WorkerLoop {
@@ -374,6 +387,14 @@ impl WorkerLoop {
             return commands.recv().ok().map(|c| vec![c]);
         }
         let mut pending = Vec::new();
+        // Waiting for the pace, a command still gets an answer at once.
+        if let Some(wait) = self.pace_wait() {
+            match commands.recv_timeout(wait) {
+                Ok(c) => pending.push(c),
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => return None,
+            }
+        }
         loop {
             match commands.try_recv() {
                 Ok(c) => pending.push(c),
@@ -381,6 +402,13 @@ impl WorkerLoop {
                 Err(mpsc::TryRecvError::Disconnected) => return None,
             }
         }
+    }
+
+    /// How long until the pace lets the next epoch start; `None` when it may start now.
+    fn pace_wait(&self) -> Option<Duration> {
+        self.pace?;
+        let now = Instant::now();
+        (self.next_epoch_at > now).then(|| self.next_epoch_at - now)
     }
 
     fn handle(&mut self, command: WorkerCommand) -> Handled {
@@ -403,6 +431,10 @@ impl WorkerLoop {
             WorkerCommand::Step if !self.failed && !self.session.is_finished() => return Handled::StepOnce,
             WorkerCommand::Step => {}
             WorkerCommand::SetLearningRate(lr) => self.session.set_learning_rate(lr),
+            WorkerCommand::SetPace(pace) => {
+                self.pace = pace.filter(|p| p.is_finite() && *p > 0.0);
+                self.next_epoch_at = Instant::now();
+            }
             WorkerCommand::SaveNetwork(path) => {
                 self.emit(TrainEvent::Saved(save_network(&self.session, &path)));
             }
@@ -419,6 +451,9 @@ impl WorkerLoop {
 
     /// One epoch, then the views when due; false once nobody listens.
     fn train_once(&mut self, step_once: bool) -> bool {
+        if let Some(pace) = self.pace {
+            self.next_epoch_at = Instant::now() + Duration::from_secs_f64(1.0 / pace);
+        }
         match self.session.step() {
             Ok(record) => {
                 if !self.emit(TrainEvent::Epoch(record)) {
@@ -561,6 +596,34 @@ mod tests {
         session.step().unwrap();
         let rows = session.decision_grid(j.grid.as_ref().unwrap()).unwrap().rows.unwrap();
         assert_eq!((rows.train.len(), rows.test.len()), (j.split.train.len(), j.split.test.len()));
+    }
+
+    #[test]
+    fn a_pace_holds_the_epochs_back_and_still_answers_commands() {
+        let worker = TrainingWorker::spawn(job(ModelKind::Mlp, None), Arc::new(|| {}));
+        worker.send(WorkerCommand::SetPace(Some(20.0)));
+        worker.send(WorkerCommand::Play);
+        let started = Instant::now();
+        let mut epochs = 0;
+        while started.elapsed() < Duration::from_millis(600) {
+            if let Some(TrainEvent::Epoch(_)) = worker.recv_timeout(Duration::from_millis(20)) {
+                epochs += 1;
+            }
+        }
+        // 20 a second for 0.6 s: about 12, never the thousands an unpaced MLP runs on moons.
+        assert!((4..=14).contains(&epochs), "{epochs} epochs at 20 a second");
+        // A pause is answered mid-wait, and as fast as it goes runs far more.
+        worker.send(WorkerCommand::Pause);
+        worker.send(WorkerCommand::SetPace(None));
+        worker.send(WorkerCommand::Play);
+        let started = Instant::now();
+        let mut fast = 0;
+        while started.elapsed() < Duration::from_millis(600) {
+            if let Some(TrainEvent::Epoch(_)) = worker.recv_timeout(Duration::from_millis(20)) {
+                fast += 1;
+            }
+        }
+        assert!(fast > 3 * epochs, "{fast} epochs unpaced against {epochs} at 20 a second");
     }
 
     #[test]

@@ -6,6 +6,7 @@ use super::params_panel::params_ui;
 use super::state::{StudioCommand, StudioSettings};
 use crate::data::csv_loader::{ColumnKind, ColumnReport, TaskOverride};
 use crate::data::features::EngineeredFeature;
+use crate::data::image_folder::IMAGE_PASS;
 use crate::data::{BuiltinDataset, InputShape};
 use crate::models::ModelKind;
 use crate::models::network::OptimizerKind;
@@ -73,7 +74,8 @@ pub fn controls_ui(
     if data_changed {
         commands.push(StudioCommand::RegenerateData);
     } else if model_changed {
-        commands.push(StudioCommand::Reset);
+        // The same start, so only the changed setting differs between the two runs.
+        commands.push(StudioCommand::Restart);
     }
     if (data_changed || model_changed) && !settings.model.kind.is_network() {
         // Classical fits are quick: refit at once, in the background, as a student expects.
@@ -145,7 +147,11 @@ fn data_source_ui(
             }
         });
         if let Some(fraction) = loading.fraction {
-            let what = if loading.pass >= 2 { "reading text columns" } else { "reading numbers" };
+            let what = match loading.pass {
+                IMAGE_PASS => "reading images",
+                2 => "reading text columns",
+                _ => "reading numbers",
+            };
             ui.add(
                 egui::ProgressBar::new(fraction)
                     .show_percentage()

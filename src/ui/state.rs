@@ -12,6 +12,12 @@ use crate::models::ModelConfig;
 use crate::training::ExplainTarget;
 use crate::ui::platform::PickedFile;
 
+/// The speeds the studio offers, in epochs a second (`None`: as fast as it goes).
+pub const PACES: [Option<u32>; 6] = [Some(1), Some(3), Some(10), Some(30), Some(100), None];
+/// The default speed: about 10 seconds for the moons network's boundary to settle, as in TF
+/// Playground, which trains one epoch per animation frame.
+pub const DEFAULT_PACE: u32 = 30;
+
 /// What the studio remembers between runs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -30,6 +36,13 @@ pub struct StudioSettings {
     pub impute_missing: bool,
     /// How a CSV file's rows are read: a plain vector, an image or a sequence.
     pub csv_layout: InputShape,
+    /// Epochs a second at most while playing (so the boundary visibly forms); `None`: as fast as
+    /// it goes.
+    pub pace: Option<u32>,
+    /// The seed of the model's starting weights; Reset moves on to the next one unless
+    /// `same_start` pins it.
+    pub weights_seed: u64,
+    pub same_start: bool,
     /// Hand-made inputs added to 2-D data (x², y², xy, sin x, sin y, r, θ).
     pub features: Vec<EngineeredFeature>,
     /// Which features the boundary plot shows (data with more than two features).
@@ -51,6 +64,9 @@ impl Default for StudioSettings {
             csv_task: None,
             impute_missing: false,
             csv_layout: InputShape::Vector,
+            pace: Some(DEFAULT_PACE),
+            weights_seed: 0,
+            same_start: false,
             features: Vec::new(),
             view: ViewAxes::default(),
             paint_class: None,
@@ -87,6 +103,12 @@ impl StudioSettings {
         }
         if let Some(network) = &model.network {
             network.check().map_err(|e| format!("network: {e}"))?;
+        }
+        if self.pace.is_some_and(|p| !PACES.contains(&Some(p))) {
+            return Err(format!(
+                "pace: {:?} epochs a second; give one of 1, 3, 10, 30, 100 or none",
+                self.pace
+            ));
         }
         if self.csv_layout.values().is_some_and(|v| !(1..=1 << 24).contains(&v)) {
             return Err(format!(
@@ -135,7 +157,10 @@ impl Default for ViewAxes {
 pub enum StudioCommand {
     TogglePlay,
     Step,
+    /// A fresh model from the next start's weights (unless the start is pinned).
     Reset,
+    /// A fresh model from the same start (after a setting changed).
+    Restart,
     RegenerateData,
     SetLearningRate(f64),
     /// Go back from a CSV file to the chosen built-in data set.
@@ -148,6 +173,10 @@ pub enum StudioCommand {
     LoadPath(PathBuf),
     /// A file picked in a dialog or dropped on the window (in the browser, with its bytes).
     LoadPicked(PickedFile),
+    /// Train at most this many epochs a second (`None`: as fast as it goes).
+    SetPace(Option<u32>),
+    /// Start the model from the weights of this seed.
+    SetWeightsSeed(u64),
     /// Read the file's rows as a vector, an image or a sequence.
     ReadRowsAs(InputShape),
     /// Parse the current file again (a new target or missing-cell policy).

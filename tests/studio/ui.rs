@@ -346,3 +346,39 @@ fn the_task_of_a_csv_target_is_guessed_and_can_be_overridden() {
     assert_eq!(harness.state().data().task(), Task::Classification, "the data in use stays");
     assert_eq!(harness.state().settings().csv_task, None, "the controls show what is in use");
 }
+
+/// Pace and fresh starts: the speed holds training back, Reset moves to the next start unless
+/// "same start" pins it, and a changed setting keeps the start.
+#[test]
+fn the_speed_holds_training_back_and_reset_gives_a_fresh_start() {
+    let mut harness = studio();
+    harness.run_steps(2);
+    assert_eq!(harness.state().settings().pace, Some(30), "the default lets the boundary form visibly");
+    harness.get_by_label("Speed").click();
+    harness.run_steps(2);
+    harness.get_by_label("1 epoch/s").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().settings().pace, Some(1));
+    harness.get_by_label("Play").click();
+    harness.run_steps(1);
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_millis(1500) {
+        harness.run_steps(1);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let epochs = harness.state().epoch();
+    assert!((1..=3).contains(&epochs), "{epochs} epochs in 1.5 s at 1 a second");
+    harness.get_by_label("Pause").click();
+    harness.run_steps(2);
+
+    let first = harness.state().settings().weights_seed;
+    harness.get_by_label("Reset").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().settings().weights_seed, first + 1, "a fresh start");
+    harness.get_by_label("same start").click();
+    harness.run_steps(1);
+    harness.get_by_label("Reset").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().settings().weights_seed, first + 1, "pinned");
+    assert!(harness.query_by_label_contains("start #").is_some());
+}

@@ -289,7 +289,7 @@ impl StudioApp {
 
     /// A fresh model with the current settings, trained straight away (what a slider does).
     pub fn refit(&mut self) {
-        self.handle(StudioCommand::Reset);
+        self.handle(StudioCommand::Restart);
         self.handle(StudioCommand::TogglePlay);
     }
 
@@ -405,7 +405,7 @@ impl StudioApp {
         let job = TrainJob {
             dataset: Arc::clone(&self.input.data),
             split: self.input.split.clone(),
-            model: ModelConfig { seed: self.settings.generator.seed, ..self.settings.model.clone() },
+            model: ModelConfig { seed: self.settings.weights_seed, ..self.settings.model.clone() },
             scale: true,
             max_epochs: None,
             grid: self.grid_spec(),
@@ -414,6 +414,7 @@ impl StudioApp {
             Some(path) => TrainingWorker::spawn_from_saved(job, path, self.tasks.waker()),
             None => TrainingWorker::spawn(job, self.tasks.waker()),
         });
+        self.send(WorkerCommand::SetPace(self.settings.pace.map(f64::from)));
     }
 
     pub(super) fn send(&self, command: WorkerCommand) {
@@ -453,7 +454,23 @@ impl StudioApp {
                     self.run.status = RunStatus::Paused;
                 }
             }
-            StudioCommand::Reset => self.reset(),
+            StudioCommand::Reset => {
+                // A fresh start: the next seed's weights, unless the teacher pinned this one.
+                if !self.settings.same_start {
+                    self.settings.weights_seed = self.settings.weights_seed.wrapping_add(1);
+                }
+                self.reset();
+            }
+            StudioCommand::Restart => self.reset(),
+            StudioCommand::SetPace(pace) => {
+                self.settings.pace = pace;
+                self.send(WorkerCommand::SetPace(pace.map(f64::from)));
+            }
+            StudioCommand::SetWeightsSeed(seed) => {
+                self.settings.weights_seed = seed;
+                self.reset();
+                self.restart_classical();
+            }
             StudioCommand::RegenerateData => self.regenerate_data(),
             StudioCommand::SetLearningRate(lr) => self.send(WorkerCommand::SetLearningRate(lr)),
             StudioCommand::UseBuiltin => {

@@ -12,9 +12,46 @@ use crate::ui::data_view;
 use crate::ui::export;
 use crate::ui::insight_view::InsightContext;
 use crate::ui::network_view::NetworkViewContext;
-use crate::ui::state::{CentralTab, RunStatus, SideView, StudioCommand};
+use crate::ui::state::{CentralTab, PACES, RunStatus, SideView, StudioCommand};
 
 impl StudioApp {
+    /// How fast Play trains, and which starting weights Reset gives.
+    fn pace_and_start_ui(&mut self, ui: &mut egui::Ui) {
+        let name = |pace: Option<u32>| match pace {
+            None => "fastest".to_string(),
+            Some(1) => "1 epoch/s".to_string(),
+            Some(p) => format!("{p} epochs/s"),
+        };
+        let mut pace = self.settings.pace;
+        egui::ComboBox::from_label("Speed")
+            .selected_text(name(pace))
+            .width(96.0)
+            .show_ui(ui, |ui| {
+                for option in PACES {
+                    ui.selectable_value(&mut pace, option, name(option));
+                }
+            })
+            .response
+            .on_hover_text(
+                "Speed: how many epochs a second Play trains. Slow, the class sees the boundary bend into \
+                 place; fastest trains as fast as the computer can.",
+            );
+        if pace != self.settings.pace {
+            self.commands.push(StudioCommand::SetPace(pace));
+        }
+        let mut seed = self.settings.weights_seed;
+        let response = ui.add(egui::DragValue::new(&mut seed).prefix("start #").speed(0.2)).on_hover_text(
+            "Which random starting weights the model gets. Reset moves to the next start, so \
+                 students can see how much the start matters; type a number to go back to one.",
+        );
+        if response.changed() && seed != self.settings.weights_seed {
+            self.commands.push(StudioCommand::SetWeightsSeed(seed));
+        }
+        ui.checkbox(&mut self.settings.same_start, "same start").on_hover_text(
+            "Keep this start on Reset, so a run can be repeated exactly (same data, same weights).",
+        );
+    }
+
     pub(super) fn toolbar_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             let playing = self.run.status == RunStatus::Running;
@@ -42,6 +79,7 @@ impl StudioApp {
             {
                 self.commands.push(StudioCommand::Reset);
             }
+            self.pace_and_start_ui(ui);
             ui.separator();
             ui.label(format!("Epoch {}", self.run.epoch));
             ui.separator();

@@ -1,5 +1,5 @@
-//! `learnscope smartcore-parity [--runs N] [--json]`: each classical family we write ourselves
-//! beside smartcore 0.7's equivalent, on the same built-in data and the same split. Per family:
+//! `learnscope smartcore-parity [--runs N] [--json]`: each of our classical families beside
+//! smartcore 0.7's equivalent, on the same built-in data and the same split. Per family:
 //! the test score (accuracy, R², adjusted Rand index against the classes, or for PCA the |cosine|
 //! between our components and smartcore's), the median seconds of fit plus predict over `runs`
 //! runs (data preparation excluded), and a note on what smartcore does not expose that our views

@@ -71,6 +71,8 @@ pub fn run_parity(args: &ParityArgs) -> Result<(), CliError> {
         "seconds: median of {} run(s) of fit plus predict; NaN: that side failed (see its note)",
         args.runs
     );
-    println!("build with --release for times worth comparing");
+    if cfg!(debug_assertions) {
+        println!("a debug build: build with --release for times worth comparing");
+    }
     Ok(())
 }

@@ -421,7 +421,15 @@ fn network_ui(
     let mut changed = false;
     if settings.model.kind.is_network() {
         let spec = settings.model.network.get_or_insert_with(|| {
-            crate::models::network::NetworkSpec::mlp(&settings.model.hidden_layers, settings.model.activation)
+            // As the model factory builds it: images and sequences are flattened first.
+            let mut spec = crate::models::network::NetworkSpec::mlp(
+                &settings.model.hidden_layers,
+                settings.model.activation,
+            );
+            if context.data.input_shape != InputShape::Vector {
+                spec.layers.insert(0, crate::models::network::LayerSpec::Flatten);
+            }
+            spec
         });
         if context.shows("layers") {
             ui.label("Layers").on_hover_text(

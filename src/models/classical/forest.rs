@@ -1,8 +1,8 @@
 //! Random forest: bootstrap samples, a random subset of features per split, trees grown in
 //! parallel on the machine's cores; probabilities are the mean of the trees' leaf class shares
 //! (scikit-learn's soft vote). Not smartcore's: its forest votes without probabilities, keeps its
-//! trees private (no importances, no tree view) and grows them one by one, 9× slower on the
-//! digits (`learnscope smartcore-parity`).
+//! trees private (no importances, no tree view) and grows them one by one, 8–10× slower on
+//! the digits (`learnscope smartcore-parity`).
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};

@@ -304,7 +304,7 @@ impl Learner for RidgeModel {
 /// by cyclic coordinate descent as scikit-learn solves it. Not smartcore's: its interior-point
 /// solver leaves no coefficient exactly zero (0 of 10 on the diabetes at alpha 5, ours 4, as
 /// scikit-learn), so the coefficient view could not show which inputs the penalty dropped, and it
-/// was 7× slower there (`learnscope smartcore-parity`).
+/// was 7–14× slower there (`learnscope smartcore-parity`).
 pub struct LassoModel {
     alpha: f64,
     fitted: Option<LinearFit>,

@@ -80,6 +80,9 @@ impl TrainingCurves {
             .legend(Legend::default())
             .x_axis_label("epoch")
             .y_axis_label("loss")
+            // At least ten epochs wide, so the axis has ticks before the first epochs arrive.
+            .include_x(0.0)
+            .include_x(10.0)
             .include_y(0.0)
             .allow_scroll(false)
             .show(ui, |plot| {
@@ -98,6 +101,8 @@ impl TrainingCurves {
             .legend(Legend::default())
             .x_axis_label("epoch")
             .y_axis_label("accuracy")
+            .include_x(0.0)
+            .include_x(10.0)
             .include_y(0.0)
             .include_y(1.0)
             .allow_scroll(false)

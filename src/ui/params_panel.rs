@@ -39,7 +39,16 @@ pub fn params_ui(
                     ParamValue::Choice(_) => min,
                 };
                 let log = max - min > 200;
-                let response = ui.add(egui::Slider::new(&mut v, min..=max).logarithmic(log).text(spec.label));
+                let mut slider = egui::Slider::new(&mut v, min..=max).logarithmic(log).text(spec.label);
+                if spec.key == "max_depth" {
+                    // 0 is scikit-learn's None: the tree grows until its leaves are pure.
+                    slider = slider
+                        .custom_formatter(|v, _| if v == 0.0 { "no limit".into() } else { format!("{v:.0}") })
+                        .custom_parser(|text| {
+                            if text.trim() == "no limit" { Some(0.0) } else { text.trim().parse().ok() }
+                        });
+                }
+                let response = ui.add(slider);
                 (response, ParamValue::Int(v))
             }
             ParamKind::Choice(choices) => {

@@ -145,7 +145,14 @@ fn the_kmeans_slider_steps_the_centroids_back_to_their_start() {
     let iterations = harness.state().kmeans_iterations();
     assert!(iterations >= 1, "k-means ran at least one iteration");
     let last = harness.state().shown_centroids();
-    assert!(last.len() >= 2, "{last:?}");
+    // k starts at the number of classes (three blobs), not scikit-learn's 8, and the status line
+    // speaks of inertia, not of a loss against labels.
+    assert_eq!(last.len(), harness.state().data().class_count(), "{last:?}");
+    assert!(harness.query_all_by_label_contains("inertia ").next().is_some());
+    assert!(
+        harness.query_all_by_label_contains("train loss ").next().is_none(),
+        "no loss in the status line"
+    );
     harness.get_by_role_and_label(Role::Slider, "k-means iteration").set_value_accesskit(0.0);
     harness.run_steps(2);
     let start = harness.state().shown_centroids();

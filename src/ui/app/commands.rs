@@ -322,6 +322,19 @@ impl StudioApp {
         self.apply_features();
     }
 
+    /// k-means starts with as many clusters as the data has classes (scikit-learn's 8 would split
+    /// three blobs into eight); a k the student chose stays.
+    fn start_k_at_the_classes(&mut self) {
+        let classes = self.input.data.class_count();
+        let model = &mut self.settings.model;
+        if model.kind == crate::models::ModelKind::KMeans
+            && classes >= 2
+            && !model.params.contains_key("n_clusters")
+        {
+            model.params.insert("n_clusters".into(), crate::models::params::ParamValue::Int(classes as i64));
+        }
+    }
+
     /// A network of dense layers cannot read images or sequences as they come; when `flatten`
     /// in front makes it fit the new data, it is added, with a note saying so.
     fn fit_network_to_rows(&mut self) {
@@ -400,6 +413,7 @@ impl StudioApp {
             return;
         }
         self.messages.error = None;
+        self.start_k_at_the_classes();
         // Saved weights wait until the data they were trained on is in place.
         let saved = if self.input.pending_load.is_none() { self.run.pending_weights.take() } else { None };
         let job = TrainJob {

@@ -83,7 +83,19 @@ impl StudioApp {
             ui.separator();
             ui.label(format!("Epoch {}", self.run.epoch));
             ui.separator();
-            if let Some(record) = &self.run.latest {
+            let clustering = self.settings.model.kind.is_clustering();
+            let inertia = match self.run.insight.as_deref() {
+                Some(ModelInsight::Centroids { inertia, .. }) => Some(*inertia),
+                _ => self.run.scores.as_ref().and_then(|s| s.inertia),
+            };
+            if clustering && let Some(inertia) = inertia {
+                // A clustering has no loss against labels: its own measure is the inertia.
+                ui.label(format!("inertia {inertia:.3}")).on_hover_text(
+                    "Inertia: the sum of squared distances from each point to its cluster's centre. \
+                     Smaller means tighter clusters; it always falls as k grows.",
+                );
+                ui.separator();
+            } else if let Some(record) = self.run.latest.as_ref().filter(|_| !clustering) {
                 // Adding 0.0 turns a rounded -0.000 into 0.000.
                 ui.label(format!(
                     "train loss {:.3}  test loss {:.3}",

@@ -399,6 +399,11 @@ fn model_kind_ui(ui: &mut egui::Ui, settings: &mut StudioSettings, context: &Con
             "Classical models fit a fixed recipe (a line, a tree, a margin, neighbours) to the data, usually in one shot. \
              A neural network learns its own features, layer by layer, by gradient descent.",
         );
+        if changed {
+            // Another kind: only the settings it knows carry over (a tree's depth means nothing to kNN).
+            let kind = settings.model.kind;
+            settings.model.params.retain(|key, _| kind.params().iter().any(|p| p.key == key.as_str()));
+        }
     }
     if !settings.model.kind.is_network() && context.shows("params") {
         let change = params_ui(ui, settings.model.kind, &mut settings.model.params);

@@ -302,9 +302,9 @@ impl Learner for RidgeModel {
 
 /// Lasso regression (L1 penalty), scikit-learn's objective `|y - Xw - b|^2 / (2n) + alpha |w|_1`,
 /// by cyclic coordinate descent as scikit-learn solves it. Not smartcore's: its interior-point
-/// solver leaves no coefficient exactly zero (0 of 10 on the diabetes at alpha 5, ours 4: coordinate
-/// descent, scikit-learn's solver, lands on exact zeros), so the coefficient view could not show which inputs the penalty dropped, and it
-/// was 7–14× slower there (`learnscope smartcore-parity`).
+/// solver leaves no coefficient exactly zero (0 of 10 on the diabetes at alpha 5, ours 4:
+/// coordinate descent lands on exact zeros), so the coefficient view could not show which
+/// inputs the penalty dropped, and it was 7–14× slower there (`learnscope smartcore-parity`).
 pub struct LassoModel {
     alpha: f64,
     fitted: Option<LinearFit>,

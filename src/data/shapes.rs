@@ -6,6 +6,7 @@
 use rand::Rng;
 use rand::rngs::StdRng;
 
+use super::mnist1d::gaussian;
 use super::{Dataset, InputShape, Target};
 
 /// Side of every picture.
@@ -74,13 +75,6 @@ fn contains(class: usize, u: f64, v: f64) -> bool {
         6 => u.abs() < 1.0 && v.abs() < 0.22,
         _ => (u > -0.8 && u < -0.35 && v.abs() < 0.95) || (v > 0.5 && v < 0.95 && u > -0.8 && u < 0.8),
     }
-}
-
-/// A standard normal draw (Box-Muller).
-fn gaussian(rng: &mut StdRng) -> f64 {
-    let u: f64 = rng.random_range(f64::EPSILON..1.0);
-    let v: f64 = rng.random_range(0.0..1.0);
-    (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
 }
 
 #[cfg(test)]

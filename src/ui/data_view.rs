@@ -96,15 +96,11 @@ pub fn image_gallery_ui(ui: &mut egui::Ui, data: &Dataset, count: usize) {
                     ui.allocate_exact_size(vec2(width as f32 * pixel, height as f32 * pixel), Sense::hover());
                 // The first channel only: every shipped image set is grey.
                 paint_grey_image(&ui.painter_at(rect), rect, row, width, height, (lo, span));
-                let label = match &data.target {
-                    Target::Classes { labels, class_names } => class_names[labels[i] as usize].clone(),
-                    Target::Values(values) => format_value(values[i]),
-                };
                 response.widget_info(|| {
                     egui::WidgetInfo::labeled(egui::Role::Image, true, format!("image row {}", i + 1))
                 });
                 response.on_hover_text(format!("row {} ({channels} channel)", i + 1));
-                ui.small(label);
+                ui.small(row_target(data, i));
             });
         }
     });
@@ -135,18 +131,22 @@ pub fn sequence_gallery_ui(ui: &mut egui::Ui, data: &Dataset, count: usize) {
                         .collect();
                     painter.add(egui::Shape::line(points, egui::Stroke::new(1.5, class_color(channel))));
                 }
-                let label = match &data.target {
-                    Target::Classes { labels, class_names } => class_names[labels[i] as usize].clone(),
-                    Target::Values(values) => format_value(values[i]),
-                };
                 response.widget_info(|| {
                     egui::WidgetInfo::labeled(egui::Role::Image, true, format!("sequence row {}", i + 1))
                 });
                 response.on_hover_text(format!("row {}: {steps} steps × {channels} channel(s)", i + 1));
-                ui.small(label);
+                ui.small(row_target(data, i));
             });
         }
     });
+}
+
+/// Row `i`'s class name or value, written under its picture or plot.
+fn row_target(data: &Dataset, i: usize) -> String {
+    match &data.target {
+        Target::Classes { labels, class_names } => class_names[labels[i] as usize].clone(),
+        Target::Values(values) => format_value(values[i]),
+    }
 }
 
 /// The rows as a table; only the visible cells are drawn.

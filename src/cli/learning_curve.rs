@@ -7,6 +7,7 @@ use clap::builder::PossibleValuesParser;
 
 use super::args::{DataArgs, load_data, parse_params};
 use super::{CliError, print_json};
+use crate::evaluation::effort::{EarlyStopping, Effort};
 use crate::evaluation::learning_curve::{CurveError, CurveModel, CurveSettings, learning_curve};
 use crate::models::network::{Activation, NetworkSpec, OptimizerKind};
 use crate::models::{ModelConfig, ModelKind};
@@ -37,9 +38,24 @@ pub struct LearningCurveArgs {
     /// Activation after each hidden layer of --models mlp.
     #[arg(long, default_value = "tanh", value_parser = PossibleValuesParser::new(Activation::ALL.map(|a| a.name())))]
     pub activation: String,
-    /// Passes over the training rows (networks); one-shot models ignore it.
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
-    pub epochs: u64,
+    /// Passes over the training rows at every size (networks). Unfair across sizes: 20 rows get
+    /// a few gradient steps, 2,000 rows hundreds. Without --epochs or --steps, networks train
+    /// with early stopping at every size.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000), conflicts_with = "steps")]
+    pub epochs: Option<u64>,
+    /// The same number of gradient steps at every size (networks), instead of early stopping.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub steps: Option<u64>,
+    /// Early stopping (the default): gradient steps without a better validation loss before a
+    /// network stops; its best weights are kept.
+    #[arg(long, default_value_t = 400, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub patience: u64,
+    /// Early stopping: share of each training subset held back to decide when to stop.
+    #[arg(long, default_value_t = 0.2)]
+    pub validation: f64,
+    /// Early stopping: the most gradient steps a network may take at one size.
+    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub max_steps: u64,
     /// Rows per gradient step (networks).
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..))]
     pub batch_size: u64,
@@ -72,7 +88,7 @@ fn models(args: &LearningCurveArgs) -> Result<Vec<CurveModel>, CliError> {
         seed: args.data.seed,
     }
     .config()?;
-    let epochs = args.epochs as usize;
+    let effort = effort(args)?;
     let mut out = Vec::new();
     for name in &args.models {
         let kind = ModelKind::from_name(name).ok_or_else(|| usage(format!("unknown model '{name}'")))?;
@@ -92,7 +108,7 @@ fn models(args: &LearningCurveArgs) -> Result<Vec<CurveModel>, CliError> {
         out.push(CurveModel {
             label: name.clone(),
             config: ModelConfig { kind, params, ..base.clone() },
-            epochs,
+            effort,
         });
     }
     for text in &args.net {
@@ -100,7 +116,7 @@ fn models(args: &LearningCurveArgs) -> Result<Vec<CurveModel>, CliError> {
         out.push(CurveModel {
             label: text.trim().to_string(),
             config: ModelConfig { kind: ModelKind::Mlp, network: Some(spec), ..base.clone() },
-            epochs,
+            effort,
         });
     }
     for p in &args.params {
@@ -110,6 +126,22 @@ fn models(args: &LearningCurveArgs) -> Result<Vec<CurveModel>, CliError> {
         }
     }
     Ok(out)
+}
+
+/// --epochs, --steps or (by default) early stopping.
+fn effort(args: &LearningCurveArgs) -> Result<Effort, CliError> {
+    let effort = match (args.epochs, args.steps) {
+        (Some(epochs), _) => Effort::Epochs(epochs as usize),
+        (None, Some(steps)) => Effort::Steps(steps as usize),
+        (None, None) => Effort::EarlyStopping(EarlyStopping {
+            validation: args.validation,
+            patience: args.patience as usize,
+            max_steps: args.max_steps as usize,
+            ..Default::default()
+        }),
+    };
+    effort.check().map_err(|e| CliError::Usage(format!("--{}", e.trim_start_matches('\'').replacen('\'', "", 1))))?;
+    Ok(effort)
 }
 
 pub fn run(args: &LearningCurveArgs) -> Result<(), CliError> {
@@ -131,7 +163,7 @@ pub fn run(args: &LearningCurveArgs) -> Result<(), CliError> {
     };
     // The CLI is stopped with Ctrl-C; nothing sets this flag.
     let cancel = AtomicBool::new(false);
-    let points = learning_curve(&data, &models, &settings, &progress, &cancel).map_err(|e| match e {
+    let points = learning_curve(&data, &models, &settings, &progress, &|_| {}, &cancel).map_err(|e| match e {
         CurveError::Model { error: crate::models::ModelError::Unsuitable(_), .. }
         | CurveError::Settings(_)
         | CurveError::Data(_) => CliError::Usage(e.to_string()),
@@ -147,13 +179,13 @@ pub fn run(args: &LearningCurveArgs) -> Result<(), CliError> {
         println!("{}", table.title);
         let width = table.rows.iter().map(|r| r[0].len()).max().unwrap_or(5).max(5);
         println!(
-            "{:<width$} {:>8} {:>8} {:>8} {:>8} {:>10}",
-            "model", "rows", "mean", "lowest", "highest", "fit s"
+            "{:<width$} {:>8} {:>8} {:>8} {:>8} {:>8} {:<16} {:>8}",
+            "model", "rows", "mean", "lowest", "highest", "steps", "stopped by", "fit s"
         );
         for row in &table.rows {
             println!(
-                "{:<width$} {:>8} {:>8} {:>8} {:>8} {:>10}",
-                row[0], row[1], row[2], row[3], row[4], row[5]
+                "{:<width$} {:>8} {:>8} {:>8} {:>8} {:>8} {:<16} {:>8}",
+                row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7]
             );
         }
     }

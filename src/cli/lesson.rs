@@ -37,6 +37,10 @@ pub struct LessonArgs {
     /// Small sizes, few seeds and epochs: seconds instead of minutes (tests, previews).
     #[arg(long)]
     pub quick: bool,
+    /// The lesson's whole experiment where it has a larger form (more rows, sizes, seeds and
+    /// slow models, e.g. data-dependency up to 20,000 rows with a GRU): minutes, not seconds.
+    #[arg(long, conflicts_with = "quick")]
+    pub full: bool,
     /// Print the lesson's report as one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -96,7 +100,7 @@ pub fn run(args: &LessonArgs) -> Result<(), CliError> {
     // The CLI is stopped with Ctrl-C; nothing sets this flag.
     let cancel = AtomicBool::new(false);
     let report =
-        run_lesson(&lesson, &RunOptions { quick: args.quick }, &progress, &cancel).map_err(error_of)?;
+        run_lesson(&lesson, &RunOptions { quick: args.quick, full: args.full }, &progress, &cancel).map_err(error_of)?;
     if let Some(dir) = &args.report {
         // The charts as PNGs beside the Markdown, drawn by the same code as the studio's export.
         let (_, charts) =
@@ -118,6 +122,18 @@ pub fn run(args: &LessonArgs) -> Result<(), CliError> {
         return print_json(&report);
     }
     println!("{}\n\n{}\n", report.title, report.finding);
+    if !report.question.is_empty() {
+        println!("Question: {}", report.question);
+        for answer in &report.answers {
+            let verdict = match answer.came_true {
+                Some(true) => "came true",
+                Some(false) => "did not",
+                None => "not settled",
+            };
+            println!("  [{verdict:^11}] {}", answer.text);
+        }
+        println!();
+    }
     for table in &report.tables {
         println!("{}", table.title);
         let widths: Vec<usize> = (0..table.columns.len())

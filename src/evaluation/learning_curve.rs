@@ -9,7 +9,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use serde::Serialize;
 
-use super::fit_split;
+use super::effort::{Effort, EffortError, StopReason, fit_with_effort};
 use crate::data::{DataError, Dataset, Split, Target, stratified_split};
 use crate::models::{ModelConfig, ModelError};
 
@@ -19,8 +19,8 @@ pub struct CurveModel {
     /// The name in tables and in the JSON's `model` key (a kind name or a network's spec text).
     pub label: String,
     pub config: ModelConfig,
-    /// Passes over the training rows for networks; one-shot models ignore it.
-    pub epochs: usize,
+    /// How long a network trains at each size; one-shot models ignore it.
+    pub effort: Effort,
 }
 
 /// What to measure.
@@ -47,6 +47,10 @@ pub struct CurvePoint {
     pub seed: u64,
     pub test_accuracy: f64,
     pub train_seconds: f64,
+    /// Optimizer steps this point took (networks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gradient_steps: Option<usize>,
+    pub stop_reason: StopReason,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -63,12 +67,14 @@ pub enum CurveError {
 }
 
 /// Trains every model on every size for every seed and scores it on that seed's test set.
-/// `progress(fraction, what)` is called before each fit; `cancel` is checked between fits.
+/// `progress(fraction, what)` is called before each fit, `measured(points so far)` after each
+/// (a chart fills in live); `cancel` is checked between fits and between a network's epochs.
 pub fn learning_curve(
     data: &Dataset,
     models: &[CurveModel],
     settings: &CurveSettings,
     progress: &dyn Fn(f32, &str),
+    measured: &dyn Fn(&[CurvePoint]),
     cancel: &AtomicBool,
 ) -> Result<Vec<CurvePoint>, CurveError> {
     let Target::Classes { class_names, .. } = &data.target else {
@@ -108,15 +114,22 @@ pub fn learning_curve(
                 );
                 let config = ModelConfig { seed, ..model.config.clone() };
                 let fail = |error| CurveError::Model { model: model.label.clone(), size, seed, error };
-                let fitted = fit_split(data, &subset, &config, settings.scale, model.epochs).map_err(fail)?;
-                let scores = fitted.test_scores().map_err(fail)?;
+                let fit = fit_with_effort(data, &subset, &config, settings.scale, model.effort, seed, cancel)
+                    .map_err(|e| match e {
+                        EffortError::Cancelled => CurveError::Cancelled,
+                        EffortError::Model(error) => fail(error),
+                    })?;
+                let scores = fit.fitted.test_scores().map_err(fail)?;
                 points.push(CurvePoint {
                     model: model.label.clone(),
                     train_size: size,
                     seed,
                     test_accuracy: scores.accuracy.unwrap_or(f64::NAN),
-                    train_seconds: fitted.train_seconds,
+                    train_seconds: fit.fitted.train_seconds,
+                    gradient_steps: fit.steps,
+                    stop_reason: fit.stop,
                 });
+                measured(&points);
             }
         }
     }
@@ -206,6 +219,8 @@ pub fn summarize(points: &[CurvePoint]) -> Vec<CurveSummary> {
                     high: f64::NEG_INFINITY,
                     runs: 0,
                     mean_seconds: 0.0,
+                    mean_steps: None,
+                    stops: Vec::new(),
                 });
                 out.last_mut().expect("just pushed")
             }
@@ -215,10 +230,18 @@ pub fn summarize(points: &[CurvePoint]) -> Vec<CurveSummary> {
         entry.mean_seconds += p.train_seconds;
         entry.low = entry.low.min(p.test_accuracy);
         entry.high = entry.high.max(p.test_accuracy);
+        if let Some(steps) = p.gradient_steps {
+            *entry.mean_steps.get_or_insert(0.0) += steps as f64;
+        }
+        match entry.stops.iter_mut().find(|(reason, _)| *reason == p.stop_reason) {
+            Some((_, count)) => *count += 1,
+            None => entry.stops.push((p.stop_reason, 1)),
+        }
     }
     for s in &mut out {
         s.mean /= s.runs as f64;
         s.mean_seconds /= s.runs as f64;
+        s.mean_steps = s.mean_steps.map(|total| total / s.runs as f64);
     }
     let model_order: Vec<String> = out.iter().fold(Vec::new(), |mut names, s| {
         if !names.contains(&s.model) {
@@ -240,6 +263,20 @@ pub struct CurveSummary {
     pub high: f64,
     pub runs: usize,
     pub mean_seconds: f64,
+    /// Mean optimizer steps over the seeds (networks).
+    pub mean_steps: Option<f64>,
+    /// Why the runs stopped, with how many runs stopped for each reason.
+    pub stops: Vec<(StopReason, usize)>,
+}
+
+impl CurveSummary {
+    /// "early stopping" or "early stopping 2, step cap 1".
+    pub fn stops_text(&self) -> String {
+        match self.stops.as_slice() {
+            [(reason, _)] => reason.name().to_string(),
+            many => many.iter().map(|(r, n)| format!("{} {n}", r.name())).collect::<Vec<_>>().join(", "),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -260,7 +297,7 @@ mod tests {
         CurveModel {
             label: kind.name().into(),
             config: ModelConfig { kind, ..Default::default() },
-            epochs: 30,
+            effort: Effort::Epochs(30),
         }
     }
 
@@ -289,6 +326,7 @@ mod tests {
             &models,
             &settings(vec![10, 150]),
             &|_, _| calls.set(calls.get() + 1),
+            &|_| {},
             &AtomicBool::new(false),
         )
         .unwrap();
@@ -309,11 +347,11 @@ mod tests {
         let net = CurveModel {
             label: "net".into(),
             config: ModelConfig { hidden_layers: vec![4], ..Default::default() },
-            epochs: 3,
+            effort: Effort::Epochs(3),
         };
         let models = [model(ModelKind::LogisticRegression), net];
         let settings = CurveSettings { fixed_split: true, seeds: 3, ..settings(vec![40]) };
-        let points = learning_curve(&data, &models, &settings, &|_, _| {}, &AtomicBool::new(false)).unwrap();
+        let points = learning_curve(&data, &models, &settings, &|_, _| {}, &|_| {}, &AtomicBool::new(false)).unwrap();
         let summary = summarize(&points);
         assert_eq!(summary[0].low, summary[0].high, "logistic regression is deterministic: {summary:?}");
         assert!(summary[1].high > summary[1].low, "the network's seeds differ: {summary:?}");
@@ -324,11 +362,11 @@ mod tests {
         let data = moons();
         let models = [model(ModelKind::Knn)];
         let none = AtomicBool::new(false);
-        let err = learning_curve(&data, &models, &settings(vec![500]), &|_, _| {}, &none).unwrap_err();
+        let err = learning_curve(&data, &models, &settings(vec![500]), &|_, _| {}, &|_| {}, &none).unwrap_err();
         assert!(err.to_string().contains("larger than the training part") && err.to_string().contains("150"));
-        let err = learning_curve(&data, &models, &settings(vec![1]), &|_, _| {}, &none).unwrap_err();
+        let err = learning_curve(&data, &models, &settings(vec![1]), &|_, _| {}, &|_| {}, &none).unwrap_err();
         assert!(err.to_string().contains("at least one row per class"), "{err}");
-        let err = learning_curve(&data, &models, &settings(vec![50]), &|_, _| {}, &AtomicBool::new(true));
+        let err = learning_curve(&data, &models, &settings(vec![50]), &|_, _| {}, &|_| {}, &AtomicBool::new(true));
         assert_eq!(err.unwrap_err(), CurveError::Cancelled);
     }
 }

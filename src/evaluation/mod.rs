@@ -3,6 +3,7 @@
 //! permutation importance. Works for every `ModelKind`, networks included (trained for a given
 //! number of epochs).
 
+pub mod effort;
 pub mod learning_curve;
 
 use web_time::Instant;
@@ -29,6 +30,7 @@ pub enum ExperimentError {
 
 pub use crate::training::prepare;
 pub use crate::training::scores::{Scores, score};
+pub use effort::{Effort, EffortFit, StopReason, fit_with_effort};
 pub use learning_curve::{CurveModel, CurvePoint, CurveSettings, learning_curve};
 
 /// A model fitted on the training rows of a split, with both halves prepared.
@@ -59,6 +61,31 @@ pub fn fit_split(
     scale: bool,
     epochs: usize,
 ) -> Result<Fitted, ModelError> {
+    let (mut unfitted, _) = prepare_fit(data, split, &[], config, scale)?;
+    let start = Instant::now();
+    let mut done = 0;
+    for epoch in 0..epochs.max(1) {
+        unfitted.learner.train_epoch(&unfitted.train, epoch)?;
+        done += 1;
+        if !unfitted.learner.is_iterative() {
+            break;
+        }
+    }
+    unfitted.epochs = done;
+    unfitted.train_seconds = start.elapsed().as_secs_f64();
+    Ok(unfitted)
+}
+
+/// A built, untrained model with its rows prepared: the split's training and test rows, plus
+/// `extra` rows (a validation share) prepared with the same imputation and scaling, which are
+/// fitted on the training rows only.
+pub(crate) fn prepare_fit(
+    data: &Dataset,
+    split: &Split,
+    extra: &[usize],
+    config: &ModelConfig,
+    scale: bool,
+) -> Result<(Fitted, PreparedData), ModelError> {
     if data.n_features() == 0 {
         return Err(ModelError::Unsuitable("the data has no feature columns to learn from".into()));
     }
@@ -74,19 +101,9 @@ pub fn fit_split(
     };
     let train = prepare(data, &split.train, &scaler);
     let test = prepare(data, &split.test, &scaler);
-    let mut learner =
-        config.build_for(data.input_shape, data.n_features(), data.task(), data.class_count())?;
-    let start = Instant::now();
-    let mut done = 0;
-    for epoch in 0..epochs.max(1) {
-        learner.train_epoch(&train, epoch)?;
-        done += 1;
-        if !learner.is_iterative() {
-            break;
-        }
-    }
-    let train_seconds = start.elapsed().as_secs_f64();
-    Ok(Fitted { learner, train, test, scaler, kind: config.kind, epochs: done, train_seconds })
+    let extra = prepare(data, extra, &scaler);
+    let learner = config.build_for(data.input_shape, data.n_features(), data.task(), data.class_count())?;
+    Ok((Fitted { learner, train, test, scaler, kind: config.kind, epochs: 0, train_seconds: 0.0 }, extra))
 }
 
 /// Which score cross-validation reports.

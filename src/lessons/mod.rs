@@ -10,6 +10,7 @@ pub mod descent;
 pub mod duel;
 pub mod export;
 pub mod report;
+pub mod rule;
 mod run;
 
 use std::collections::BTreeMap;
@@ -19,7 +20,9 @@ use std::sync::atomic::AtomicBool;
 use serde::{Deserialize, Serialize};
 
 pub use duel::{Duel, DuelRow, duel};
-pub use report::{ChartSeries, Figure, Heatmap, LessonReport, ReportChart, ReportTable, SeriesStyle};
+pub use report::{
+    AnswerOutcome, ChartSeries, Figure, Heatmap, LessonReport, ReportChart, ReportTable, SeriesStyle,
+};
 pub use run::curve_report;
 
 use crate::data::{BuiltinDataset, Dataset, EngineeredFeature, GeneratorSettings};
@@ -40,8 +43,31 @@ pub struct Lesson {
     /// The command that runs the same experiment from a terminal.
     #[serde(default)]
     pub cli: String,
+    /// Asked before the run ("On 50 rows, who wins: the forest or the CNN?").
+    #[serde(default)]
+    pub question: String,
+    /// Two to four choices, each with the rule over the run's figures that makes it come true.
+    #[serde(default)]
+    pub answers: Vec<Answer>,
+    /// Run stays locked until an answer is picked; a teacher can switch this off.
+    #[serde(default = "yes")]
+    pub ask_first: bool,
     pub data: LessonData,
     pub experiment: Experiment,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// One choice of a lesson's question.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Answer {
+    pub text: String,
+    /// When it comes true, over the report's figures, e.g. "CNN@50 > best_classical@50" or
+    /// "crossing_size >= 0 and crossing_size <= 1000" (see `rule`).
+    pub rule: String,
 }
 
 /// The built-in data set a lesson runs on.
@@ -54,6 +80,8 @@ pub struct LessonData {
     /// Rows in a quick run (tests): fewer generated points, or a stratified share of a fixed
     /// table such as digits; `None` keeps them all.
     pub quick_samples: Option<usize>,
+    /// Points to generate in a full run; `None` keeps `samples`.
+    pub full_samples: Option<usize>,
     pub noise: f64,
     /// Classes for blobs, arms for the spiral.
     pub classes: usize,
@@ -70,6 +98,7 @@ impl Default for LessonData {
             dataset: BuiltinDataset::Moons,
             samples: g.samples,
             quick_samples: None,
+            full_samples: None,
             noise: g.noise,
             classes: g.classes,
             seed: 0,
@@ -81,7 +110,17 @@ impl Default for LessonData {
 
 impl LessonData {
     pub fn load(&self, quick: bool) -> Result<Dataset, LessonError> {
-        let samples = if quick { self.quick_samples.unwrap_or(self.samples) } else { self.samples };
+        self.load_for(&RunOptions { quick, full: false })
+    }
+
+    /// The data for this kind of run: fewer rows when quick, `full_samples` when full.
+    pub fn load_for(&self, options: &RunOptions) -> Result<Dataset, LessonError> {
+        let quick = options.quick;
+        let samples = match (quick, options.full) {
+            (true, _) => self.quick_samples.unwrap_or(self.samples),
+            (false, true) => self.full_samples.unwrap_or(self.samples),
+            (false, false) => self.samples,
+        };
         let settings =
             GeneratorSettings { samples, noise: self.noise, seed: self.seed, classes: self.classes };
         let data = self.dataset.load(&settings).map_err(|e| LessonError::Invalid(e.to_string()))?;
@@ -123,6 +162,8 @@ pub struct LessonModel {
     pub optimizer: OptimizerKind,
     /// The figure its test accuracy is reported under (e.g. "raw_accuracy"); default from the label.
     pub figure: Option<String>,
+    /// Trained in full runs only (a slow model, such as a recurrent network on long sequences).
+    pub full_only: bool,
 }
 
 impl Default for LessonModel {
@@ -142,6 +183,7 @@ impl Default for LessonModel {
             batch_size: 32,
             optimizer: OptimizerKind::Adam,
             figure: None,
+            full_only: false,
         }
     }
 }
@@ -235,9 +277,25 @@ pub enum Experiment {
         quick_sizes: Vec<usize>,
         #[serde(default)]
         quick_seeds: Option<usize>,
+        /// Sizes and seeds of a full run; empty and `None` keep the normal ones.
+        #[serde(default)]
+        full_sizes: Vec<usize>,
+        #[serde(default)]
+        full_seeds: Option<usize>,
         /// Same split for every seed: only the networks' starting weights vary (seed variance).
         #[serde(default)]
         fixed_split: bool,
+        /// How long networks train at each size; by default early stopping, so every size
+        /// gets training to convergence rather than the same number of epochs.
+        #[serde(default)]
+        effort: Option<crate::evaluation::Effort>,
+        /// The chart's title for this first part (empty: a generic one).
+        #[serde(default)]
+        title: String,
+        /// More learning curves on other data, drawn after the first (skipped in quick runs
+        /// when they give no quick sizes).
+        #[serde(default)]
+        parts: Vec<CurvePart>,
     },
     /// Models side by side on the same split, in one or more parts (each may use other data).
     Comparison { parts: Vec<ComparisonPart> },
@@ -268,6 +326,19 @@ pub enum Experiment {
     GradientFlow { models: Vec<LessonModel> },
 }
 
+/// A further learning curve of a lesson, on its own data, with the lesson's seeds and effort.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CurvePart {
+    pub title: String,
+    pub data: LessonData,
+    pub models: Vec<LessonModel>,
+    pub sizes: Vec<usize>,
+    pub quick_sizes: Vec<usize>,
+    /// Put before this part's figure names (e.g. "digits_").
+    pub figure_prefix: String,
+}
+
 /// One table of a comparison.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -278,6 +349,9 @@ pub struct ComparisonPart {
     pub models: Vec<LessonModel>,
     /// Draw each first-hidden-layer unit of the first network over the plane (2-D data only).
     pub unit_maps: bool,
+    /// Draw the test rows as each layer of the first network sees them (PCA, coloured by class),
+    /// beside the hand-made features.
+    pub representations: bool,
     /// Put before the figure names made from labels, so parts with the same models differ
     /// (e.g. "waveforms_"); explicit `figure` names are kept as written.
     pub figure_prefix: String,
@@ -288,6 +362,9 @@ pub struct ComparisonPart {
 pub struct RunOptions {
     /// Small sizes, few seeds and epochs: seconds in a debug build (tests, previews).
     pub quick: bool,
+    /// The whole experiment where a lesson has a larger form (more rows, sizes and seeds,
+    /// slow models): minutes, for the figures a teacher quotes. Ignored when `quick`.
+    pub full: bool,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -370,6 +447,7 @@ fn check_bounds(lesson: &Lesson) -> Result<(), String> {
     let check_data = |data: &LessonData, at: &str| -> Result<(), String> {
         within(&format!("{at}samples"), data.samples, 2, 100_000)?;
         within(&format!("{at}quick_samples"), data.quick_samples.unwrap_or(2), 2, 100_000)?;
+        within(&format!("{at}full_samples"), data.full_samples.unwrap_or(2), 2, 100_000)?;
         within(&format!("{at}noise"), if data.noise.is_finite() { data.noise } else { -1.0 }, 0.0, 5.0)?;
         within(&format!("{at}classes"), data.classes, 2, 12)?;
         let test = if data.test_fraction.is_finite() { data.test_fraction } else { -1.0 };
@@ -395,16 +473,56 @@ fn check_bounds(lesson: &Lesson) -> Result<(), String> {
         Ok(())
     };
     check_data(&lesson.data, "data.")?;
+    within("answers (count)", lesson.answers.len(), 0, 4)?;
+    if lesson.answers.len() == 1 {
+        return Err("'answers' holds one choice; give two to four, or none".into());
+    }
+    if !lesson.answers.is_empty() && lesson.question.trim().is_empty() {
+        return Err("'answers' are given but 'question' is empty".into());
+    }
+    for (i, answer) in lesson.answers.iter().enumerate() {
+        rule::Rule::parse(&answer.rule).map_err(|e| format!("'answers[{}].rule': {e}", i + 1))?;
+    }
     match &lesson.experiment {
-        Experiment::LearningCurve { models, sizes, seeds, quick_sizes, quick_seeds, .. } => {
+        Experiment::LearningCurve {
+            models,
+            sizes,
+            seeds,
+            quick_sizes,
+            quick_seeds,
+            full_sizes,
+            full_seeds,
+            effort,
+            parts,
+            ..
+        } => {
             check_models(models)?;
             within("sizes (count)", sizes.len(), 1, 40)?;
             within("quick_sizes (count)", quick_sizes.len(), 0, 40)?;
-            if let Some(size) = sizes.iter().chain(quick_sizes).find(|&&n| !(2..=1_000_000).contains(&n)) {
+            within("full_sizes (count)", full_sizes.len(), 0, 40)?;
+            let all_sizes = sizes.iter().chain(quick_sizes).chain(full_sizes);
+            if let Some(size) = all_sizes.clone().find(|&&n| !(2..=1_000_000).contains(&n)) {
                 return Err(format!("'sizes' holds {size}; give 2 to 1000000"));
             }
             within("seeds", *seeds, 1, 50)?;
-            within("quick_seeds", quick_seeds.unwrap_or(1), 1, 50)
+            within("quick_seeds", quick_seeds.unwrap_or(1), 1, 50)?;
+            within("full_seeds", full_seeds.unwrap_or(1), 1, 50)?;
+            if let Some(effort) = effort {
+                effort.check().map_err(|e| format!("effort: {e}"))?;
+            }
+            within("parts (count)", parts.len(), 0, 4)?;
+            for (i, part) in parts.iter().enumerate() {
+                let at = format!("parts[{}].", i + 1);
+                check_data(&part.data, &format!("{at}data."))?;
+                check_models(&part.models)?;
+                within(&format!("{at}sizes (count)"), part.sizes.len(), 1, 40)?;
+                if let Some(size) =
+                    part.sizes.iter().chain(&part.quick_sizes).find(|&&n| !(2..=1_000_000).contains(&n))
+                {
+                    return Err(format!("'{at}sizes' holds {size}; give 2 to 1000000"));
+                }
+            }
+            Ok(())
         }
         Experiment::Comparison { parts } => {
             within("parts (count)", parts.len(), 1, 8)?;
@@ -470,11 +588,37 @@ pub fn run_lesson(
     progress: &dyn Fn(f32, &str),
     cancel: &AtomicBool,
 ) -> Result<LessonReport, LessonError> {
-    let mut report = run::run(lesson, options, progress, cancel)?;
+    run_lesson_live(lesson, options, progress, &|_| {}, cancel)
+}
+
+/// [`run_lesson`], also handing `partial` the report as it fills in (a learning curve's points
+/// so far), so a chart can grow while the lesson runs.
+pub fn run_lesson_live(
+    lesson: &Lesson,
+    options: &RunOptions,
+    progress: &dyn Fn(f32, &str),
+    partial: &dyn Fn(&LessonReport),
+    cancel: &AtomicBool,
+) -> Result<LessonReport, LessonError> {
+    let mut report = run::run(lesson, options, progress, partial, cancel)?;
     // JSON has no NaN: a figure that could not be measured is left out rather than written as null.
     report.figures.retain(|f| f.value.is_finite());
     report.lesson_id = lesson.id.clone();
     report.title = lesson.title.clone();
+    report.question = lesson.question.clone();
+    report.answers = lesson
+        .answers
+        .iter()
+        .map(|answer| {
+            let outcome = rule::Rule::parse(&answer.rule).and_then(|r| r.holds(&report.figures));
+            AnswerOutcome {
+                text: answer.text.clone(),
+                rule: answer.rule.clone(),
+                came_true: outcome.as_ref().ok().copied(),
+                why_unknown: outcome.err(),
+            }
+        })
+        .collect();
     progress(1.0, "done");
     Ok(report)
 }
@@ -520,6 +664,36 @@ mod tests {
     }
 
     #[test]
+    fn explanations_state_ideas_and_every_lesson_asks_first() {
+        // A measured figure belongs in the run's finding, never in the text beside it.
+        let is_figure = |word: &str| {
+            let digits = word.trim_matches(|c: char| !c.is_ascii_digit());
+            word.contains('%') || (digits.contains('.') && digits.split('.').all(|p| !p.is_empty()))
+        };
+        for lesson in builtin_lessons() {
+            let figures: Vec<&str> = lesson.explanation.split_whitespace().filter(|w| is_figure(w)).collect();
+            assert!(figures.is_empty(), "{}: the explanation states {figures:?}", lesson.id);
+            let paragraphs = lesson.explanation.split("\n\n").count();
+            assert!((1..=3).contains(&paragraphs), "{}: {paragraphs} paragraphs", lesson.id);
+            assert!(!lesson.question.is_empty() && (2..=4).contains(&lesson.answers.len()), "{}", lesson.id);
+        }
+        assert!(is_figure("0.714") && is_figure("(98%)") && is_figure("0.25,"));
+        assert!(!is_figure("8x8") && !is_figure("1,000") && !is_figure("end."));
+    }
+
+    #[test]
+    fn answers_are_checked_when_a_lesson_file_is_read() {
+        let path = Path::new("mine.json");
+        let mut lesson = serde_json::to_value(builtin_lesson("loss-surface").unwrap()).unwrap();
+        lesson["answers"][0]["rule"] = serde_json::json!("sgd_final_loss = 1");
+        let error = parse_lesson(path, &lesson.to_string()).unwrap_err().to_string();
+        assert!(error.contains("'answers[1].rule'") && error.contains("'='"), "{error}");
+        lesson["answers"] = serde_json::json!([{"text": "only one", "rule": "a > 1"}]);
+        let error = parse_lesson(path, &lesson.to_string()).unwrap_err().to_string();
+        assert!(error.contains("two to four"), "{error}");
+    }
+
+    #[test]
     fn a_lesson_round_trips_through_a_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("mine.json");
@@ -541,7 +715,7 @@ mod tests {
     #[test]
     fn a_run_reports_progress_and_stops_when_cancelled() {
         let lesson = builtin_lesson("feature-engineering").unwrap();
-        let quick = RunOptions { quick: true };
+        let quick = RunOptions { quick: true, full: false };
         let err = run_lesson(&lesson, &quick, &|_, _| {}, &AtomicBool::new(true)).unwrap_err();
         assert_eq!(err, LessonError::Cancelled);
         let mut surface = builtin_lesson("loss-surface").unwrap();

@@ -15,6 +15,51 @@ pub struct LessonReport {
     pub charts: Vec<ReportChart>,
     /// Named numbers the tests and the CLI check (e.g. "raw_accuracy" → 0.51).
     pub figures: Vec<Figure>,
+    /// The lesson's question, asked before the run (empty when it asks none).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub question: String,
+    /// Each answer and whether the run made it come true.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answers: Vec<AnswerOutcome>,
+}
+
+/// One answer to a lesson's question, judged by the run's figures.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AnswerOutcome {
+    pub text: String,
+    pub rule: String,
+    /// `None` when the run did not measure a figure the rule needs (e.g. a quick run).
+    pub came_true: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why_unknown: Option<String>,
+}
+
+impl LessonReport {
+    /// The answers the run made come true.
+    pub fn confirmed_answers(&self) -> Vec<&AnswerOutcome> {
+        self.answers.iter().filter(|a| a.came_true == Some(true)).collect()
+    }
+
+    /// One sentence setting a prediction beside what happened.
+    pub fn prediction_sentence(&self, picked: usize) -> Option<String> {
+        let choice = self.answers.get(picked)?;
+        let confirmed = self.confirmed_answers();
+        Some(match (choice.came_true, confirmed.first()) {
+            (Some(true), _) => format!("You predicted \"{}\", and the run agrees.", choice.text),
+            (_, Some(what)) => {
+                format!("You predicted \"{}\"; the run shows instead: \"{}\".", choice.text, what.text)
+            }
+            (None, None) => format!(
+                "You predicted \"{}\"; this run could not settle it ({}).",
+                choice.text,
+                choice.why_unknown.as_deref().unwrap_or("a figure is missing")
+            ),
+            (Some(false), None) => format!(
+                "You predicted \"{}\"; none of the answers came true in this run, so it did not settle the question.",
+                choice.text
+            ),
+        })
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -108,6 +153,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_result_sentence_names_the_choice_and_what_happened() {
+        let answer = |text: &str, came_true| AnswerOutcome {
+            text: text.into(),
+            rule: String::new(),
+            came_true,
+            why_unknown: None,
+        };
+        let mut report = LessonReport {
+            answers: vec![answer("The forest", Some(false)), answer("The CNN", Some(true))],
+            ..Default::default()
+        };
+        assert_eq!(
+            report.prediction_sentence(0).unwrap(),
+            "You predicted \"The forest\"; the run shows instead: \"The CNN\"."
+        );
+        assert_eq!(report.prediction_sentence(1).unwrap(), "You predicted \"The CNN\", and the run agrees.");
+        assert_eq!(report.prediction_sentence(2), None);
+        report.answers = vec![answer("The forest", None), answer("The CNN", None)];
+        assert!(report.prediction_sentence(0).unwrap().contains("could not settle"));
+    }
+
+    #[test]
     fn markdown_holds_the_tables_and_the_charts() {
         let report = LessonReport {
             lesson_id: "feature-engineering".into(),
@@ -120,6 +187,7 @@ mod tests {
             }],
             charts: vec![ReportChart { title: "Curve".into(), ..Default::default() }],
             figures: vec![Figure { name: "raw".into(), value: 0.51 }],
+            ..Default::default()
         };
         let md = report.to_markdown(&["chart-1.png".into()]);
         assert!(md.contains("| model | accuracy |\n|---|---|\n| logistic regression | 0.51 |"), "{md}");

@@ -94,6 +94,11 @@ impl dyn Learner {
     pub fn downcast_ref<T: Learner>(&self) -> Option<&T> {
         (self as &dyn std::any::Any).downcast_ref::<T>()
     }
+
+    /// The model as its own type, mutable (early stopping restores a network's best weights).
+    pub fn downcast_mut<T: Learner>(&mut self) -> Option<&mut T> {
+        (self as &mut dyn std::any::Any).downcast_mut::<T>()
+    }
 }
 
 /// Refuses empty data and NaN or infinite features with a message a student can act on.

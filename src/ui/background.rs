@@ -21,6 +21,8 @@ pub struct TaskControl {
     cancelled: AtomicBool,
     /// Share done (0 to 1) and what it is doing now.
     progress: Mutex<(f32, String)>,
+    /// The latest partial result as JSON (a lesson's chart so far), taken by the UI.
+    partial: Mutex<Option<String>>,
     /// In the browser: the web worker running the task, stopped by a cancel.
     /// (The browser has one thread, so the wrapper's check never fires.)
     #[cfg(target_arch = "wasm32")]
@@ -62,6 +64,14 @@ impl TaskContext {
         }
         (self.waker)();
     }
+
+    /// Hands the UI a partial result (JSON) to show before the work ends; only the newest is kept.
+    pub fn report_partial(&self, json: String) {
+        if let Ok(mut slot) = self.control.partial.lock() {
+            *slot = Some(json);
+        }
+        (self.waker)();
+    }
 }
 
 /// A task started by `BackgroundTasks::spawn`; its result arrives once.
@@ -89,6 +99,11 @@ impl<T> Task<T> {
             Err(TryRecvError::Empty) => Ok(None),
             Err(TryRecvError::Disconnected) => Err(format!("{} stopped unexpectedly", self.name)),
         }
+    }
+
+    /// The newest partial result (JSON) since the last call, if any.
+    pub fn take_partial(&self) -> Option<String> {
+        self.control.partial.lock().ok().and_then(|mut slot| slot.take())
     }
 
     /// Share done and the current stage, as last reported.
@@ -218,7 +233,11 @@ impl BackgroundTasks {
                 let field = |key: &str| {
                     js_sys::Reflect::get(&data, &JsValue::from_str(key)).ok().filter(|v| !v.is_undefined())
                 };
-                if let Some(progress) = field("progress") {
+                if let Some(partial) = field("partial").and_then(|p| p.as_string()) {
+                    if let Ok(mut slot) = shared.partial.lock() {
+                        *slot = Some(partial);
+                    }
+                } else if let Some(progress) = field("progress") {
                     let progress = js_sys::Array::from(&progress);
                     let fraction = progress.get(0).as_f64().unwrap_or(0.0) as f32;
                     if let Ok(mut shown) = shared.progress.lock() {

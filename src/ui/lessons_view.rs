@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use super::background::{BackgroundTasks, Task};
 use super::duel_view::DuelView;
 use super::platform::{PickedFile, pick_file, save_bytes};
-use super::report_view::ReportView;
+use super::report_view::{ReportView, tables_ui};
 use super::state::LessonCommand;
 use crate::data::BuiltinDataset;
 #[cfg(not(target_arch = "wasm32"))]
@@ -16,7 +16,7 @@ use crate::lessons::{
     Experiment, Lesson, LessonModel, LessonReport, RunOptions, builtin_lessons, parse_lesson, save_lesson,
 };
 #[cfg(not(target_arch = "wasm32"))]
-use crate::lessons::{LessonError, run_lesson};
+use crate::lessons::{LessonError, run_lesson_live};
 use crate::models::ModelKind;
 
 /// The six differences between classical machine learning and deep learning, as the menu groups them.
@@ -31,6 +31,43 @@ pub const DIFFERENCES: [&str; 6] = [
 
 /// A lesson run in the background, with progress and Cancel.
 type LessonRun = Task<RunOutcome>;
+
+/// How much of a lesson to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunMode {
+    /// Fewer sizes, seeds and rows: seconds.
+    Quick,
+    /// The lesson as written: under two minutes on two cores.
+    Normal,
+    /// The larger form where a lesson has one (more rows and seeds, slow models): minutes.
+    Full,
+}
+
+impl RunMode {
+    const ALL: [RunMode; 3] = [RunMode::Quick, RunMode::Normal, RunMode::Full];
+
+    fn name(self) -> &'static str {
+        match self {
+            RunMode::Quick => "Quick",
+            RunMode::Normal => "Normal",
+            RunMode::Full => "Full",
+        }
+    }
+
+    fn hint(self) -> &'static str {
+        match self {
+            RunMode::Quick => "Fewer sizes, seeds and rows: a preview in seconds, the same training rule.",
+            RunMode::Normal => "The lesson as written: under two minutes on a two-core laptop.",
+            RunMode::Full => {
+                "The larger form where the lesson has one (more rows, seeds and slow models such as a GRU): several minutes."
+            }
+        }
+    }
+
+    fn options(self) -> RunOptions {
+        RunOptions { quick: self == RunMode::Quick, full: self == RunMode::Full }
+    }
+}
 
 enum RunOutcome {
     Report(Box<LessonReport>),
@@ -57,9 +94,13 @@ pub struct LessonsStudio {
     path: Option<PathBuf>,
     lesson_open: bool,
     duel_open: bool,
-    quick: bool,
+    mode: RunMode,
     run: Option<LessonRun>,
     report: Option<LessonReport>,
+    /// The report as it fills in while the lesson runs.
+    live: Option<LessonReport>,
+    /// The answer picked to the lesson's question, before the run.
+    picked: Option<usize>,
     report_view: ReportView,
     file_task: Option<FileTask>,
     error: Option<String>,
@@ -78,9 +119,11 @@ impl LessonsStudio {
             path: None,
             lesson_open: false,
             duel_open: false,
-            quick: false,
+            mode: RunMode::Normal,
             run: None,
             report: None,
+            live: None,
+            picked: None,
             report_view: ReportView::default(),
             file_task: None,
             error: None,
@@ -125,7 +168,7 @@ impl LessonsStudio {
 
     /// Quick runs use the lesson's small sizes, few seeds and epochs (tests, previews).
     pub fn set_quick(&mut self, quick: bool) {
-        self.quick = quick;
+        self.mode = if quick { RunMode::Quick } else { RunMode::Normal };
     }
 
     pub fn duel(&self) -> &DuelView {
@@ -179,6 +222,8 @@ impl LessonsStudio {
         self.lesson = Some(lesson);
         self.path = path;
         self.report = None;
+        self.live = None;
+        self.picked = None;
         self.error = None;
         self.notice = None;
         self.lesson_open = true;
@@ -193,13 +238,25 @@ impl LessonsStudio {
     fn start_run(&mut self) {
         let Some(lesson) = self.lesson.clone() else { return };
         self.cancel_run();
+        if !self.may_run() {
+            self.notice = Some("Pick an answer first: what do you expect to happen?".into());
+            return;
+        }
         self.error = None;
         self.notice = None;
-        let options = RunOptions { quick: self.quick };
+        // The picture starts empty and fills in as results arrive.
+        self.report = None;
+        self.live = None;
+        let options = self.mode.options();
         #[cfg(not(target_arch = "wasm32"))]
         let run = self.tasks.spawn("lesson-run", move |task| {
             let report_progress = |fraction: f32, stage: &str| task.report(fraction, stage);
-            match run_lesson(&lesson, &options, &report_progress, task.cancel_flag()) {
+            let report_partial = |report: &LessonReport| {
+                if let Ok(json) = serde_json::to_string(report) {
+                    task.report_partial(json);
+                }
+            };
+            match run_lesson_live(&lesson, &options, &report_progress, &report_partial, task.cancel_flag()) {
                 Ok(report) => RunOutcome::Report(Box::new(report)),
                 Err(LessonError::Cancelled) => RunOutcome::Cancelled,
                 Err(e) => RunOutcome::Failed(format!("The lesson stopped: {e}")),
@@ -208,7 +265,8 @@ impl LessonsStudio {
         // The browser runs the lesson in a web worker, so the page keeps drawing.
         #[cfg(target_arch = "wasm32")]
         let run = {
-            let input = serde_json::json!({ "lesson": lesson, "quick": options.quick }).to_string();
+            let input =
+                serde_json::json!({ "lesson": lesson, "quick": options.quick, "full": options.full }).to_string();
             self.tasks.spawn_in_worker("lesson-run", "lesson", input, |outcome| match outcome {
                 Ok(json) => match serde_json::from_str::<LessonReport>(&json) {
                     Ok(report) => RunOutcome::Report(Box::new(report)),
@@ -293,12 +351,40 @@ impl LessonsStudio {
         self.file_task = Some(FileTask::Export(task));
     }
 
+    /// Whether Run is unlocked: an answer is picked, or the lesson asks nothing first.
+    pub fn may_run(&self) -> bool {
+        let Some(lesson) = &self.lesson else { return false };
+        !lesson.ask_first || lesson.answers.is_empty() || self.picked.is_some()
+    }
+
+    /// Picks an answer to the lesson's question (index into its answers).
+    pub fn pick_answer(&mut self, answer: usize) {
+        if self.lesson.as_ref().is_some_and(|l| answer < l.answers.len()) {
+            self.picked = Some(answer);
+        }
+    }
+
+    /// The sentence setting the picked answer beside what the run showed.
+    pub fn result_sentence(&self) -> Option<String> {
+        let report = self.report.as_ref()?;
+        match self.picked {
+            Some(picked) => report.prediction_sentence(picked),
+            None => report.confirmed_answers().first().map(|a| format!("The run shows: \"{}\".", a.text)),
+        }
+    }
+
     /// Takes news from the run and the file threads; call once per frame.
     pub fn poll(&mut self, ctx: &egui::Context) {
         if let Some(run) = &self.run {
+            if let Some(json) = run.take_partial()
+                && let Ok(report) = serde_json::from_str::<LessonReport>(&json)
+            {
+                self.live = Some(report);
+            }
             match run.poll() {
                 Ok(Some(RunOutcome::Report(report))) => {
                     self.report = Some(*report);
+                    self.live = None;
                     self.run = None;
                 }
                 Ok(Some(RunOutcome::Cancelled)) => {
@@ -419,8 +505,8 @@ impl LessonsStudio {
             egui::Window::new("Lesson")
                 .open(&mut open)
                 // Right of the controls and below the toolbar, so the menus stay in reach.
-                .default_pos([360.0, 70.0])
-                .default_size([760.0, 640.0])
+                .default_pos([340.0, 60.0])
+                .default_size([900.0, 720.0])
                 .vscroll(true)
                 .show(ctx, |ui| commands.extend(self.lesson_ui(ui)));
             self.lesson_open = open;
@@ -457,6 +543,8 @@ impl LessonsStudio {
             ui.colored_label(ui.visuals().warn_fg_color, notice);
         }
         let running = self.run.is_some();
+        let may_run = self.may_run();
+        let result_sentence = self.result_sentence();
         let Some(lesson) = &mut self.lesson else {
             ui.label("Pick a lesson from the Lessons menu.");
             return commands;
@@ -467,31 +555,46 @@ impl LessonsStudio {
         if let Some(path) = &self.path {
             ui.label(egui::RichText::new(format!("From {}", path.display())).weak());
         }
-        ui.add_space(4.0);
-        ui.label(&lesson.explanation);
-        if !lesson.cli.is_empty() {
-            ui.label(
-                egui::RichText::new(format!("Same experiment from a terminal: {}", lesson.cli)).monospace(),
-            );
+        // Predict first: students who commit to an answer learn more from what follows.
+        if !lesson.answers.is_empty() {
+            ui.add_space(4.0);
+            ui.strong(format!("Predict first: {}", lesson.question));
+            ui.add_enabled_ui(!running, |ui| {
+                ui.horizontal_wrapped(|ui| {
+                    for (index, answer) in lesson.answers.iter().enumerate() {
+                        if ui.radio(self.picked == Some(index), &answer.text).clicked() {
+                            self.picked = Some(index);
+                        }
+                    }
+                });
+            });
         }
-        ui.separator();
-        egui::CollapsingHeader::new("Settings").default_open(false).show(ui, |ui| {
-            ui.add_enabled_ui(!running, |ui| settings_ui(ui, lesson, &mut self.sizes_text));
-        });
         ui.horizontal(|ui| {
             if running {
                 if ui.button("Cancel").on_hover_text("Stop the lesson between two fits.").clicked() {
                     commands.push(LessonCommand::Cancel);
                 }
-            } else if ui
-                .button("Run lesson")
-                .on_hover_text("Train and measure every model of the lesson on a background thread.")
-                .clicked()
-            {
-                commands.push(LessonCommand::Run);
+            } else {
+                let hint = if may_run {
+                    "Train and measure every model of the lesson on a background thread."
+                } else {
+                    "Pick an answer above first."
+                };
+                if ui.add_enabled(may_run, egui::Button::new("Run lesson")).on_hover_text(hint).on_disabled_hover_text(hint).clicked() {
+                    commands.push(LessonCommand::Run);
+                }
             }
-            ui.checkbox(&mut self.quick, "Quick run")
-                .on_hover_text("Small sizes, few seeds and epochs: a preview in seconds.");
+            ui.add_enabled_ui(!running, |ui| {
+                egui::ComboBox::from_id_salt("lesson_mode")
+                    .selected_text(format!("Mode: {}", self.mode.name()))
+                    .show_ui(ui, |ui| {
+                        for mode in RunMode::ALL {
+                            ui.selectable_value(&mut self.mode, mode, mode.name()).on_hover_text(mode.hint());
+                        }
+                    })
+                    .response
+                    .on_hover_text(self.mode.hint());
+            });
             if ui.button("Save lesson as...").clicked() {
                 commands.push(LessonCommand::SaveAsDialog);
             }
@@ -499,6 +602,9 @@ impl LessonsStudio {
                 commands.push(LessonCommand::ExportDialog);
             }
         });
+        if !may_run && !running {
+            ui.label(egui::RichText::new("Pick an answer to unlock Run.").weak());
+        }
         if let Some(run) = &self.run {
             let (fraction, stage) = run.progress();
             let stage = if stage.is_empty() { "starting".to_string() } else { stage };
@@ -508,10 +614,49 @@ impl LessonsStudio {
                     .text(format!("{:.0}% {stage}", fraction * 100.0)),
             );
         }
-        if let Some(report) = &self.report {
-            ui.separator();
-            self.report_view.ui(ui, report);
+        if let Some(sentence) = &result_sentence {
+            ui.add_space(4.0);
+            ui.label(egui::RichText::new(sentence).strong().size(16.0));
         }
+        // The picture first: the chart takes most of the window and fills in while the run goes.
+        let shown = self.report.as_ref().or(self.live.as_ref());
+        if let Some(report) = shown {
+            let charts = report.charts.iter().filter(|c| !c.series.is_empty()).count().max(1);
+            let height = (ui.available_height() * 0.7 / charts.min(2) as f32).clamp(220.0, 560.0);
+            self.report_view.charts_ui(ui, report, height);
+            if !report.finding.is_empty() {
+                ui.add_space(4.0);
+                ui.strong(if self.report.is_some() { "Finding" } else { "So far" });
+                ui.label(&report.finding);
+            }
+        } else if !running {
+            ui.add_space(8.0);
+            ui.label(egui::RichText::new("The chart appears here and fills in while the lesson runs.").weak());
+        }
+        ui.add_space(6.0);
+        ui.heading("What is going on");
+        for paragraph in lesson.explanation.split("\n\n") {
+            ui.label(paragraph.trim());
+        }
+        if let Some(report) = shown
+            && !report.tables.is_empty()
+        {
+            egui::CollapsingHeader::new("Tables").default_open(false).show(ui, |ui| tables_ui(ui, report));
+        }
+        if !lesson.cli.is_empty() {
+            egui::CollapsingHeader::new("Same experiment from a terminal").default_open(false).show(ui, |ui| {
+                ui.label(egui::RichText::new(&lesson.cli).monospace());
+            });
+        }
+        egui::CollapsingHeader::new("Settings").default_open(false).show(ui, |ui| {
+            ui.add_enabled_ui(!running, |ui| {
+                if !lesson.answers.is_empty() {
+                    ui.checkbox(&mut lesson.ask_first, "Ask for a prediction before the run")
+                        .on_hover_text("Off: Run is unlocked without an answer. Saved with the lesson.");
+                }
+                settings_ui(ui, lesson, &mut self.sizes_text);
+            });
+        });
         commands
     }
 }

@@ -8,8 +8,8 @@ use super::palette::class_color;
 use crate::lessons::export::heatmap_colors;
 use crate::lessons::{ChartSeries, Heatmap, LessonReport, ReportChart, ReportTable, SeriesStyle};
 
-/// Height of one chart in the report.
-const CHART_HEIGHT: f32 = 260.0;
+/// The least height of one chart in the report.
+pub const MIN_CHART_HEIGHT: f32 = 220.0;
 
 /// Textures of the charts' heatmaps, rebuilt when a new report arrives.
 #[derive(Default)]
@@ -20,19 +20,14 @@ pub struct ReportView {
 }
 
 impl ReportView {
-    pub fn ui(&mut self, ui: &mut egui::Ui, report: &LessonReport) {
+    /// The charts, each `chart_height` tall (the picture comes first in a lesson window).
+    pub fn charts_ui(&mut self, ui: &mut egui::Ui, report: &LessonReport, chart_height: f32) {
         self.prepare_heatmaps(ui.ctx(), &report.charts);
-        ui.strong("Finding");
-        ui.label(&report.finding);
-        for (index, table) in report.tables.iter().enumerate() {
-            ui.add_space(6.0);
-            table_ui(ui, table, index);
-        }
         let is_map = |chart: &ReportChart| chart.series.is_empty() && chart.heatmap.is_some();
         for (index, chart) in report.charts.iter().enumerate().filter(|(_, c)| !is_map(c)) {
             ui.add_space(6.0);
             let texture = self.heatmaps.get(index).and_then(Option::as_ref);
-            chart_ui(ui, chart, index, texture);
+            chart_ui(ui, chart, index, texture, chart_height);
         }
         let maps: Vec<(usize, &ReportChart)> =
             report.charts.iter().enumerate().filter(|(_, c)| is_map(c)).collect();
@@ -120,10 +115,24 @@ fn series_points(chart: &ReportChart, series: &ChartSeries) -> Vec<[f64; 2]> {
     series.points.iter().filter_map(|&[x, y]| Some([chart_x(chart, x)?, y])).collect()
 }
 
-pub fn chart_ui(ui: &mut egui::Ui, chart: &ReportChart, index: usize, heatmap: Option<&TextureHandle>) {
+/// The report's tables as grids.
+pub fn tables_ui(ui: &mut egui::Ui, report: &LessonReport) {
+    for (index, table) in report.tables.iter().enumerate() {
+        ui.add_space(6.0);
+        table_ui(ui, table, index);
+    }
+}
+
+pub fn chart_ui(
+    ui: &mut egui::Ui,
+    chart: &ReportChart,
+    index: usize,
+    heatmap: Option<&TextureHandle>,
+    height: f32,
+) {
     ui.strong(&chart.title);
     let mut plot = Plot::new(("lesson_chart", index))
-        .height(CHART_HEIGHT)
+        .height(height.max(MIN_CHART_HEIGHT))
         .legend(Legend::default())
         .x_axis_label(&chart.x_label)
         .y_axis_label(&chart.y_label)

@@ -140,6 +140,8 @@ pub fn run_in_worker(kind: &str, input: &str, progress: &js_sys::Function) -> Re
             struct LessonRequest {
                 lesson: crate::lessons::Lesson,
                 quick: bool,
+                #[serde(default)]
+                full: bool,
             }
             let request: LessonRequest = serde_json::from_str(input).map_err(|e| fail(e.to_string()))?;
             let report_progress = |fraction: f32, stage: &str| {
@@ -147,9 +149,27 @@ pub fn run_in_worker(kind: &str, input: &str, progress: &js_sys::Function) -> Re
             };
             // The page cancels by stopping the worker.
             let never = std::sync::atomic::AtomicBool::new(false);
-            let options = crate::lessons::RunOptions { quick: request.quick };
-            let report = crate::lessons::run_lesson(&request.lesson, &options, &report_progress, &never)
-                .map_err(|e| fail(e.to_string()))?;
+            let options = crate::lessons::RunOptions { quick: request.quick, full: request.full };
+            // The chart so far goes to the page as a third argument, which the worker posts as
+            // {partial}.
+            let report_partial = |report: &crate::lessons::LessonReport| {
+                if let Ok(json) = serde_json::to_string(report) {
+                    let _ = progress.call3(
+                        &JsValue::NULL,
+                        &JsValue::from(-1.0),
+                        &JsValue::from_str(""),
+                        &JsValue::from_str(&json),
+                    );
+                }
+            };
+            let report = crate::lessons::run_lesson_live(
+                &request.lesson,
+                &options,
+                &report_progress,
+                &report_partial,
+                &never,
+            )
+            .map_err(|e| fail(e.to_string()))?;
             serde_json::to_string(&report).map_err(|e| fail(e.to_string()))
         }
         "duel-table" => {

@@ -86,6 +86,7 @@ pub(super) fn explain(
     ];
     for (f, s) in saliency.iter().enumerate() {
         figures.push(figure(format!("saliency_{}", names[f]), *s));
+        figures.push(figure(format!("saliency_share_{}", names[f]), s.abs() / total));
     }
     let rule_text: Vec<String> = rules.iter().filter(|r| r[0] != "leaf").map(|r| r[1].clone()).collect();
     let finding = format!(

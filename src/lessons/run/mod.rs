@@ -28,15 +28,12 @@ pub fn run(
     lesson: &Lesson,
     options: &RunOptions,
     progress: Progress<'_>,
+    partial: &dyn Fn(&LessonReport),
     cancel: &AtomicBool,
 ) -> Result<LessonReport, LessonError> {
     let quick = options.quick;
     match &lesson.experiment {
-        Experiment::LearningCurve { models, sizes, seeds, quick_sizes, quick_seeds, fixed_split } => {
-            let sizes = if quick && !quick_sizes.is_empty() { quick_sizes } else { sizes };
-            let seeds = if quick { quick_seeds.unwrap_or(*seeds) } else { *seeds };
-            curve(&lesson.data, models, (sizes, seeds, *fixed_split), quick, progress, cancel)
-        }
+        Experiment::LearningCurve { .. } => curve(lesson, options, progress, partial, cancel),
         Experiment::Comparison { parts } => comparison(&lesson.data, parts, quick, progress, cancel),
         Experiment::Cost { models } => cost(&lesson.data, models, quick, progress, cancel),
         Experiment::Explain { tree, network, point } => {

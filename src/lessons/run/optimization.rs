@@ -151,6 +151,11 @@ pub(super) fn cross_validation(
         table.rows.push(cells);
         let s = slug(model);
         figures.extend([figure(format!("{s}_mean"), report.mean), figure(format!("{s}_std"), report.std)]);
+        let (lowest, highest) = report
+            .scores
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        figures.push(figure(format!("{s}_fold_range"), highest - lowest));
         for (f, score) in report.scores.iter().enumerate() {
             figures.push(figure(format!("{s}_fold_{}", f + 1), *score));
         }

@@ -443,17 +443,31 @@ impl NetworkLearner {
     }
 
     fn epoch(&mut self, train: &PreparedData, epoch: usize) -> Result<(), ModelError> {
+        self.epoch_limited(train, epoch, usize::MAX).map(|_| ())
+    }
+
+    /// One pass over `train` that stops after `max_steps` batches (a fixed step budget ends
+    /// mid-epoch); returns the steps taken.
+    pub fn epoch_limited(
+        &mut self,
+        train: &PreparedData,
+        epoch: usize,
+        max_steps: usize,
+    ) -> Result<usize, ModelError> {
+        if max_steps == 0 {
+            return Ok(0);
+        }
         let key = (train.features.as_ptr() as usize, train.features.len());
         if self.cache.as_ref().is_none_or(|c| c.key != key) {
             let x = self.input_tensor(&train.features, train.n_features).map_err(candle_err)?;
             let y = self.target_tensor(&train.targets).map_err(candle_err)?;
             self.cache = Some(TrainCache { key, x, y });
         }
-        let Some(cache) = self.cache.as_ref() else { return Ok(()) };
+        let Some(cache) = self.cache.as_ref() else { return Ok(0) };
         let (x, y) = (cache.x.clone(), cache.y.clone());
         let n = train.rows();
         if self.batch_size() >= n {
-            return self.step(&x, &y, epoch);
+            return self.step(&x, &y, epoch).map(|()| 1);
         }
         // One gather per epoch, then cheap views per batch.
         let mut order: Vec<u32> = (0..n as u32).collect();
@@ -462,13 +476,40 @@ impl NetworkLearner {
         let xs = x.index_select(&index, 0).map_err(candle_err)?;
         let ys = y.index_select(&index, 0).map_err(candle_err)?;
         let size = self.batch_size();
-        let mut start = 0;
-        while start < n {
+        let (mut start, mut taken) = (0, 0);
+        while start < n && taken < max_steps {
             let len = size.min(n - start);
             let xb = xs.narrow(0, start, len).map_err(candle_err)?;
             let yb = ys.narrow(0, start, len).map_err(candle_err)?;
             self.step(&xb, &yb, epoch)?;
             start += len;
+            taken += 1;
+        }
+        Ok(taken)
+    }
+
+    /// Gradient steps one full pass over `rows` training rows takes.
+    pub fn steps_per_epoch(&self, rows: usize) -> usize {
+        rows.div_ceil(self.batch_size()).max(1)
+    }
+
+    /// A copy of every variable (weights and batch-norm statistics), for [`Self::restore_weights`]:
+    /// early stopping keeps the best weights seen.
+    pub fn weights_copy(&self) -> Result<Vec<(String, Tensor)>, ModelError> {
+        let data = self.varmap.data().lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        data.iter()
+            .map(|(name, var)| Ok((name.clone(), var.as_tensor().copy().map_err(candle_err)?)))
+            .collect()
+    }
+
+    /// Puts back the variables of a [`Self::weights_copy`].
+    pub fn restore_weights(&mut self, copy: &[(String, Tensor)]) -> Result<(), ModelError> {
+        let data = self.varmap.data().lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (name, value) in copy {
+            let var = data
+                .get(name)
+                .ok_or_else(|| ModelError::Failed(format!("no variable '{name}' to restore")))?;
+            var.set(value).map_err(candle_err)?;
         }
         Ok(())
     }

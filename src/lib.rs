@@ -6,6 +6,7 @@
 pub mod bench;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
+pub mod colors;
 pub mod data;
 pub mod evaluation;
 pub mod experiment;

@@ -1,19 +1,22 @@
-//! Writing a lesson report to a folder: `report.md` and one PNG per chart. The charts are drawn
-//! here into plain RGBA pixels, so the export works for charts that are not on screen, headless,
-//! and in tests.
+//! Writing a lesson report to a folder: `report.md` and one PNG per chart, sized to be printed
+//! and handed out (title, named axes, ticks, a legend, spread bands, heatmaps with a colour key).
+//! The charts are drawn with plotters rather than by hand: it brings the axis layout, nice tick
+//! values and anti-aliased text that a hand-out needs, and with only its bitmap backend it draws
+//! into a plain pixel buffer, headless and in the browser alike. The text goes through our own
+//! backend (`text`) with egui's compiled-in font, so no system font is ever needed, and the PNG
+//! encoding is the project's own (`crate::files`), so plotters pulls in no image crate.
+
+mod chart;
+mod text;
 
 use std::path::{Path, PathBuf};
 
-use super::{Heatmap, LessonReport, ReportChart, SeriesStyle};
+use super::{Heatmap, LessonReport, ReportChart};
+use crate::colors::{PALETTE, PALETTE_NAMES};
 
-pub const CHART_WIDTH: u32 = 800;
-pub const CHART_HEIGHT: u32 = 500;
-
-/// Space around the plot area for the frame and ticks: left, right, top, bottom.
-const MARGIN: [f64; 4] = [64.0, 24.0, 16.0, 36.0];
-
-const SERIES_COLORS: [[u8; 3]; 6] =
-    [[242, 142, 43], [78, 121, 167], [89, 161, 79], [225, 87, 89], [176, 122, 161], [118, 183, 178]];
+/// A chart's size in pixels: A4's text width at about 190 dpi, readable on paper.
+pub const CHART_WIDTH: u32 = 1600;
+pub const CHART_HEIGHT: u32 = 1000;
 
 /// Each heatmap cell's colour: a grey ramp, dark where the value is low (a loss surface's
 /// valley), so the coloured paths drawn over it stay readable.
@@ -23,12 +26,14 @@ pub fn heatmap_colors(map: &Heatmap) -> Vec<[u8; 3]> {
     let span = (hi - lo).max(1e-12);
     map.values
         .iter()
-        .map(|&v| {
-            let t = if v.is_finite() { ((v - lo) / span).clamp(0.0, 1.0) } else { 1.0 };
-            let level = (30.0 + 190.0 * t).round() as u8;
-            [level, level, level]
-        })
+        .map(|&v| heatmap_level(if v.is_finite() { ((v - lo) / span).clamp(0.0, 1.0) } else { 1.0 }))
         .collect()
+}
+
+/// The grey ramp's colour at `t` in [0, 1], lowest value to highest.
+fn heatmap_level(t: f64) -> [u8; 3] {
+    let level = (30.0 + 190.0 * t.clamp(0.0, 1.0)).round() as u8;
+    [level, level, level]
 }
 
 /// Writes `chart-1.png`, `chart-2.png`… and `report.md` (which links them) into `folder`,
@@ -47,7 +52,7 @@ pub fn export_report(report: &LessonReport, folder: &Path) -> Result<Vec<PathBuf
 pub fn report_files(report: &LessonReport) -> Result<Vec<(String, Vec<u8>)>, String> {
     let mut files = Vec::new();
     for (index, chart) in report.charts.iter().enumerate() {
-        let pixels = rasterize_chart(chart, CHART_WIDTH, CHART_HEIGHT);
+        let pixels = rasterize_chart(chart, CHART_WIDTH, CHART_HEIGHT)?;
         files.push((
             format!("chart-{}.png", index + 1),
             crate::files::encode_png(CHART_WIDTH, CHART_HEIGHT, &pixels)?,
@@ -71,12 +76,19 @@ pub fn write_charts(
     for (index, chart) in report.charts.iter().enumerate() {
         let name = format!("{prefix}chart-{}.png", index + 1);
         let path = folder.join(&name);
-        let pixels = rasterize_chart(chart, CHART_WIDTH, CHART_HEIGHT);
+        let pixels = rasterize_chart(chart, CHART_WIDTH, CHART_HEIGHT)?;
         crate::files::write_png(&path, CHART_WIDTH, CHART_HEIGHT, &pixels).map_err(|e| e.to_string())?;
         written.push(path);
         names.push(name);
     }
     Ok((written, names))
+}
+
+/// Draws a chart (title, legend, axes with their names and ticks, heatmap, spread bands, lines,
+/// points) into RGBA pixels, row-major, `width` × `height`.
+pub fn rasterize_chart(chart: &ReportChart, width: u32, height: u32) -> Result<Vec<u8>, String> {
+    let (rgb, _) = chart::draw(chart, width, height)?;
+    Ok(rgb.chunks_exact(3).flat_map(|p| [p[0], p[1], p[2], 255]).collect())
 }
 
 /// The report as Markdown with its charts (`names`, as [`write_charts`] wrote them) linked and
@@ -87,23 +99,15 @@ pub fn markdown_with_charts(report: &LessonReport, names: &[String]) -> String {
     markdown
 }
 
-/// The PNGs carry no text, so the Markdown says what each one shows: axes, ranges and the colour
-/// of every series.
+/// What each chart shows, in words (axes, ranges and the colour of every series): for readers of
+/// the Markdown without the pictures, and for screen readers.
 fn chart_legends(report: &LessonReport, names: &[String]) -> String {
     if report.charts.is_empty() {
         return String::new();
     }
     let mut out = String::from("\n## How to read the charts\n");
     for (chart, name) in report.charts.iter().zip(names) {
-        let canvas = Canvas {
-            width: 0,
-            height: 0,
-            pixels: Vec::new(),
-            x_range: (0.0, 1.0),
-            y_range: (0.0, 1.0),
-            log_x: chart.log_x,
-        };
-        let ((x0, x1), (y0, y1)) = data_ranges(chart, &canvas);
+        let ((x0, x1), (y0, y1)) = data_ranges(chart);
         let (x0, x1) = if chart.log_x { (10f64.powf(x0), 10f64.powf(x1)) } else { (x0, x1) };
         let scale = if chart.log_x { ", log scale" } else { "" };
         out.push_str(&format!(
@@ -125,7 +129,7 @@ fn chart_legends(report: &LessonReport, names: &[String]) -> String {
             .enumerate()
             .map(|(i, series)| {
                 let band = if series.band.is_empty() { "" } else { " with its spread shaded" };
-                format!("{} {}{band}", COLOUR_NAMES[i % COLOUR_NAMES.len()], series.name)
+                format!("{} {}{band}", PALETTE_NAMES[i % PALETTE.len()], series.name)
             })
             .collect();
         if !colours.is_empty() {
@@ -149,276 +153,29 @@ fn short(value: f64) -> String {
     }
 }
 
-/// Names of `SERIES_COLORS`, in the same order.
-const COLOUR_NAMES: [&str; 6] = ["orange", "blue", "green", "red", "purple", "teal"];
-
-/// An RGBA canvas with the chart's data-to-pixel mapping.
-struct Canvas {
-    width: usize,
-    height: usize,
-    pixels: Vec<u8>,
-    x_range: (f64, f64),
-    y_range: (f64, f64),
-    log_x: bool,
+/// Where x lands on the chart's x axis: sizes are drawn on log10, and only positive ones.
+fn axis_x(chart: &ReportChart, x: f64) -> Option<f64> {
+    if chart.log_x { (x > 0.0).then(|| x.log10()) } else { Some(x) }
 }
 
-impl Canvas {
-    fn plot_left(&self) -> f64 {
-        MARGIN[0]
-    }
-    fn plot_right(&self) -> f64 {
-        self.width as f64 - MARGIN[1]
-    }
-    fn plot_top(&self) -> f64 {
-        MARGIN[2]
-    }
-    fn plot_bottom(&self) -> f64 {
-        self.height as f64 - MARGIN[3]
-    }
-
-    fn data_x(&self, x: f64) -> Option<f64> {
-        if self.log_x { (x > 0.0).then(|| x.log10()) } else { Some(x) }
-    }
-
-    /// Pixel column of a data x (already on the log scale where the chart uses one).
-    fn px(&self, x: f64) -> f64 {
-        let (lo, hi) = self.x_range;
-        self.plot_left() + (x - lo) / (hi - lo) * (self.plot_right() - self.plot_left())
-    }
-
-    fn py(&self, y: f64) -> f64 {
-        let (lo, hi) = self.y_range;
-        self.plot_bottom() - (y - lo) / (hi - lo) * (self.plot_bottom() - self.plot_top())
-    }
-
-    /// Blends a colour into one pixel; `alpha` in [0, 1].
-    fn blend(&mut self, x: i64, y: i64, color: [u8; 3], alpha: f64) {
-        if x < 0 || y < 0 || x as usize >= self.width || y as usize >= self.height {
-            return;
-        }
-        let at = (y as usize * self.width + x as usize) * 4;
-        for (pixel, &target) in self.pixels[at..at + 3].iter_mut().zip(&color) {
-            let old = *pixel as f64;
-            *pixel = (old + (target as f64 - old) * alpha).round() as u8;
-        }
-    }
-
-    fn fill_rect(&mut self, x0: f64, y0: f64, x1: f64, y1: f64, color: [u8; 3], alpha: f64) {
-        let (left, right) = (x0.min(x1).round() as i64, x0.max(x1).round() as i64);
-        let (top, bottom) = (y0.min(y1).round() as i64, y0.max(y1).round() as i64);
-        for y in top..bottom.max(top + 1) {
-            for x in left..right.max(left + 1) {
-                self.blend(x, y, color, alpha);
-            }
-        }
-    }
-
-    fn disc(&mut self, cx: f64, cy: f64, radius: f64, color: [u8; 3]) {
-        let r = radius.ceil() as i64;
-        for dy in -r..=r {
-            for dx in -r..=r {
-                if ((dx * dx + dy * dy) as f64) <= radius * radius {
-                    self.blend(cx.round() as i64 + dx, cy.round() as i64 + dy, color, 1.0);
-                }
-            }
-        }
-    }
-
-    fn segment(&mut self, from: (f64, f64), to: (f64, f64), color: [u8; 3], thickness: f64) {
-        let steps = (to.0 - from.0).abs().max((to.1 - from.1).abs()).ceil().max(1.0) as usize;
-        for step in 0..=steps {
-            let t = step as f64 / steps as f64;
-            let (x, y) = (from.0 + (to.0 - from.0) * t, from.1 + (to.1 - from.1) * t);
-            self.disc(x, y, thickness / 2.0, color);
-        }
-    }
-}
-
-/// Draws a chart (frame, ticks, heatmap, spread bands, lines, points) into RGBA pixels, row-major.
-pub fn rasterize_chart(chart: &ReportChart, width: u32, height: u32) -> Vec<u8> {
-    let (width, height) = (width.max(100) as usize, height.max(80) as usize);
-    let mut canvas = Canvas {
-        width,
-        height,
-        pixels: [255u8, 255, 255, 255].repeat(width * height),
-        x_range: (0.0, 1.0),
-        y_range: (0.0, 1.0),
-        log_x: chart.log_x,
-    };
-    let (x_range, y_range) = data_ranges(chart, &canvas);
-    canvas.x_range = x_range;
-    canvas.y_range = y_range;
-
-    if let Some(map) = &chart.heatmap
-        && map.width > 0
-        && map.height > 0
-        && map.values.len() == map.width * map.height
-        && let (Some(x0), Some(x1)) = (canvas.data_x(map.x_range.0), canvas.data_x(map.x_range.1))
-    {
-        let colors = heatmap_colors(map);
-        let (cell_w, cell_h) =
-            ((x1 - x0) / map.width as f64, (map.y_range.1 - map.y_range.0) / map.height as f64);
-        for row in 0..map.height {
-            for column in 0..map.width {
-                let (left, bottom) = (x0 + column as f64 * cell_w, map.y_range.0 + row as f64 * cell_h);
-                let (a, b) = (canvas.px(left), canvas.py(bottom));
-                let (c, d) = (canvas.px(left + cell_w), canvas.py(bottom + cell_h));
-                canvas.fill_rect(a, b, c, d, colors[row * map.width + column], 0.85);
-            }
-        }
-    }
-
-    for (number, series) in chart.series.iter().enumerate() {
-        let color = SERIES_COLORS[number % SERIES_COLORS.len()];
-        let band: Vec<(f64, f64, f64)> = series
-            .band
-            .iter()
-            .filter_map(|&[x, lo, hi]| Some((canvas.px(canvas.data_x(x)?), canvas.py(lo), canvas.py(hi))))
-            .collect();
-        for pair in band.windows(2) {
-            let ((xa, la, ha), (xb, lb, hb)) = (pair[0], pair[1]);
-            let (start, end) = (xa.min(xb).round() as i64, xa.max(xb).round() as i64);
-            for column in start..=end {
-                let t = if (xb - xa).abs() < 1e-9 { 0.0 } else { (column as f64 - xa) / (xb - xa) };
-                let (low, high) = (la + (lb - la) * t, ha + (hb - ha) * t);
-                let (top, bottom) = (low.min(high).round() as i64, low.max(high).round() as i64);
-                for y in top..=bottom {
-                    canvas.blend(column, y, color, 0.25);
-                }
-            }
-        }
-        let points: Vec<(f64, f64)> = series
-            .points
-            .iter()
-            .filter_map(|&[x, y]| Some((canvas.px(canvas.data_x(x)?), canvas.py(y))))
-            .filter(|(x, y)| x.is_finite() && y.is_finite())
-            .collect();
-        if matches!(series.style, SeriesStyle::Line | SeriesStyle::Path) {
-            for pair in points.windows(2) {
-                canvas.segment(pair[0], pair[1], color, 2.0);
-            }
-        }
-        if matches!(series.style, SeriesStyle::Points | SeriesStyle::Path) {
-            let radius = if series.style == SeriesStyle::Points { 3.5 } else { 2.5 };
-            for &(x, y) in &points {
-                canvas.disc(x, y, radius, color);
-            }
-        }
-    }
-    draw_frame(&mut canvas);
-    canvas.pixels
-}
-
-/// The plot area's frame with five ticks on each axis, each with its value.
-fn draw_frame(canvas: &mut Canvas) {
-    let black = [40, 40, 40];
-    let (l, r, t, b) = (canvas.plot_left(), canvas.plot_right(), canvas.plot_top(), canvas.plot_bottom());
-    canvas.segment((l, t), (r, t), black, 1.0);
-    canvas.segment((l, b), (r, b), black, 1.0);
-    canvas.segment((l, t), (l, b), black, 1.0);
-    canvas.segment((r, t), (r, b), black, 1.0);
-    let (x_range, y_range) = (canvas.x_range, canvas.y_range);
-    for tick in 0..=4 {
-        let f = tick as f64 / 4.0;
-        let x = l + (r - l) * f;
-        let y = b - (b - t) * f;
-        canvas.segment((x, b), (x, b + 5.0), black, 1.0);
-        canvas.segment((l - 5.0, y), (l, y), black, 1.0);
-        let x_value = x_range.0 + (x_range.1 - x_range.0) * f;
-        let x_text = if canvas.log_x {
-            size_label(10f64.powf(x_value))
-        } else {
-            tick_label(x_value, x_range.1 - x_range.0)
-        };
-        let y_text = tick_label(y_range.0 + (y_range.1 - y_range.0) * f, y_range.1 - y_range.0);
-        draw_text(canvas, x - text_width(&x_text) / 2.0, b + 9.0, &x_text, black);
-        draw_text(canvas, l - 9.0 - text_width(&y_text), y - GLYPH_SCALE * 2.5, &y_text, black);
-    }
-}
-
-/// Pixels per glyph cell: 3 × 5 glyphs drawn at twice their size.
-const GLYPH_SCALE: f64 = 2.0;
-
-/// A tiny font for tick labels: digits, point, minus and k (thousands), 3 bits per row.
-fn glyph(c: char) -> Option<[u8; 5]> {
-    Some(match c {
-        '0' => [0b111, 0b101, 0b101, 0b101, 0b111],
-        '1' => [0b010, 0b110, 0b010, 0b010, 0b111],
-        '2' => [0b111, 0b001, 0b111, 0b100, 0b111],
-        '3' => [0b111, 0b001, 0b111, 0b001, 0b111],
-        '4' => [0b101, 0b101, 0b111, 0b001, 0b001],
-        '5' => [0b111, 0b100, 0b111, 0b001, 0b111],
-        '6' => [0b111, 0b100, 0b111, 0b101, 0b111],
-        '7' => [0b111, 0b001, 0b001, 0b001, 0b001],
-        '8' => [0b111, 0b101, 0b111, 0b101, 0b111],
-        '9' => [0b111, 0b101, 0b111, 0b001, 0b111],
-        '.' => [0b000, 0b000, 0b000, 0b000, 0b010],
-        '-' => [0b000, 0b000, 0b111, 0b000, 0b000],
-        'k' => [0b100, 0b101, 0b110, 0b101, 0b101],
-        _ => return None,
-    })
-}
-
-fn text_width(text: &str) -> f64 {
-    text.chars().count() as f64 * 4.0 * GLYPH_SCALE - GLYPH_SCALE
-}
-
-/// Draws `text` with its top-left corner at (x, y); characters the font lacks are skipped.
-fn draw_text(canvas: &mut Canvas, x: f64, y: f64, text: &str, color: [u8; 3]) {
-    let scale = GLYPH_SCALE as i64;
-    for (index, c) in text.chars().enumerate() {
-        let Some(rows) = glyph(c) else { continue };
-        let left = x.round() as i64 + index as i64 * 4 * scale;
-        for (row, bits) in rows.iter().enumerate() {
-            for column in 0..3 {
-                if bits & (0b100 >> column) != 0 {
-                    for dy in 0..scale {
-                        for dx in 0..scale {
-                            let px = left + column as i64 * scale + dx;
-                            canvas.blend(px, y.round() as i64 + row as i64 * scale + dy, color, 1.0);
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// A tick value with as many decimals as the axis span needs.
-fn tick_label(value: f64, span: f64) -> String {
-    let step = (span / 4.0).abs().max(1e-12);
-    let decimals = (1 - step.log10().floor() as i64).clamp(0, 3) as usize;
-    let text = format!("{value:.decimals$}");
-    // "-0.00" reads as zero.
-    if text.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
-        text.trim_start_matches('-').into()
-    } else {
-        text
-    }
-}
-
-/// A training-set size: 50, 1.2k.
-fn size_label(value: f64) -> String {
-    if value >= 1000.0 { format!("{:.1}k", value / 1000.0) } else { format!("{}", value.round()) }
-}
-
-/// The x and y spans of everything drawn, with a little room around them.
-fn data_ranges(chart: &ReportChart, canvas: &Canvas) -> ((f64, f64), (f64, f64)) {
+/// The x (log10 where the chart is log-scaled) and y spans of everything drawn, with a little
+/// room around them.
+fn data_ranges(chart: &ReportChart) -> ((f64, f64), (f64, f64)) {
     let mut xs = Vec::new();
     let mut ys = Vec::new();
     for series in &chart.series {
         for &[x, y] in &series.points {
-            xs.extend(canvas.data_x(x));
+            xs.extend(axis_x(chart, x));
             ys.push(y);
         }
         for &[x, lo, hi] in &series.band {
-            xs.extend(canvas.data_x(x));
+            xs.extend(axis_x(chart, x));
             ys.extend([lo, hi]);
         }
     }
     if let Some(map) = &chart.heatmap {
-        xs.extend(canvas.data_x(map.x_range.0));
-        xs.extend(canvas.data_x(map.x_range.1));
+        xs.extend(axis_x(chart, map.x_range.0));
+        xs.extend(axis_x(chart, map.x_range.1));
         ys.extend([map.y_range.0, map.y_range.1]);
     }
     let span = |values: &[f64], pad: f64| {
@@ -427,7 +184,12 @@ fn data_ranges(chart: &ReportChart, canvas: &Canvas) -> ((f64, f64), (f64, f64))
         if !lo.is_finite() {
             return (0.0, 1.0);
         }
-        let width = (hi - lo).max(1e-9);
+        if hi - lo < 1e-9 {
+            // One value: a span around it that the ticks can divide.
+            let half = if lo == 0.0 { 0.5 } else { lo.abs() * 0.05 };
+            return (lo - half, hi + half);
+        }
+        let width = hi - lo;
         (lo - width * pad, hi + width * pad)
     };
     // A heatmap fills its frame exactly; lines get some air.
@@ -438,11 +200,29 @@ fn data_ranges(chart: &ReportChart, canvas: &Canvas) -> ((f64, f64), (f64, f64))
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lessons::{ChartSeries, Heatmap, ReportTable};
+    use crate::lessons::{ChartSeries, Heatmap, ReportTable, SeriesStyle};
 
-    fn pixel(pixels: &[u8], width: u32, x: u32, y: u32) -> [u8; 3] {
-        let at = ((y * width + x) * 4) as usize;
-        [pixels[at], pixels[at + 1], pixels[at + 2]]
+    const W: u32 = 800;
+    const H: u32 = 500;
+
+    /// Drawn at half the hand-out size: the tests run unoptimized.
+    fn render(chart: &ReportChart) -> (Vec<u8>, chart::Layout) {
+        chart::draw(chart, W, H).unwrap()
+    }
+
+    fn pixel(rgb: &[u8], x: i32, y: i32) -> [u8; 3] {
+        let at = (y as usize * W as usize + x as usize) * 3;
+        [rgb[at], rgb[at + 1], rgb[at + 2]]
+    }
+
+    /// Pixels in `rows` (all columns) for which `test` holds.
+    fn count_in_rows(rgb: &[u8], rows: std::ops::Range<i32>, test: impl Fn([u8; 3]) -> bool) -> usize {
+        rows.flat_map(|y| (0..W as i32).map(move |x| (x, y))).filter(|&(x, y)| test(pixel(rgb, x, y))).count()
+    }
+
+    /// Text and axes: dark grey, not a series colour.
+    fn ink(p: [u8; 3]) -> bool {
+        p.iter().all(|&c| c < 110)
     }
 
     fn chart() -> ReportChart {
@@ -462,24 +242,85 @@ mod tests {
     }
 
     #[test]
-    fn a_line_chart_puts_the_series_colour_on_the_canvas() {
-        let pixels = rasterize_chart(&chart(), 200, 120);
-        assert_eq!(pixels.len(), 200 * 120 * 4);
-        let coloured = pixels.chunks(4).filter(|p| p[..3] == SERIES_COLORS[0]).count();
-        assert!(coloured > 50, "{coloured} pixels of the line's colour");
+    fn a_line_chart_puts_the_series_colour_and_its_band_in_the_plot() {
+        let (rgb, layout) = render(&chart());
+        assert_eq!(rgb.len(), (W * H * 3) as usize);
+        assert_eq!(rasterize_chart(&chart(), W, H).unwrap().len(), (W * H * 4) as usize);
+        let (columns, rows) = layout.plot;
+        let in_plot = |test: &dyn Fn([u8; 3]) -> bool| {
+            rows.clone()
+                .flat_map(|y| columns.clone().map(move |x| (x, y)))
+                .filter(|&(x, y)| test(pixel(&rgb, x, y)))
+                .count()
+        };
+        let coloured = in_plot(&|p| p == PALETTE[0]);
+        assert!(coloured > 500, "{coloured} pixels of the line's colour");
         // The band is the line's colour at a quarter strength over white.
-        let shaded = pixels.chunks(4).filter(|p| p[..3] == [252, 227, 202]).count();
-        assert!(shaded > 50, "{shaded} shaded pixels");
+        let tint = PALETTE[0].map(|c| 255.0 - (255.0 - c as f64) * 0.25);
+        let shaded = in_plot(&|p| p.iter().zip(tint).all(|(&c, t)| (c as f64 - t).abs() <= 2.0));
+        assert!(shaded > 2000, "{shaded} shaded pixels");
     }
 
     #[test]
-    fn tick_labels_fit_the_axis_span() {
-        assert_eq!(tick_label(0.925, 0.3), "0.925");
-        assert_eq!(tick_label(2.0, 8.0), "2.0");
-        assert_eq!(tick_label(-0.0001, 1.0), "0.00");
-        assert_eq!(tick_label(250.0, 800.0), "250");
-        assert_eq!(size_label(1437.0), "1.4k");
-        assert_eq!(text_width("10"), 14.0);
+    fn the_title_and_the_legend_are_drawn_above_the_plot() {
+        let (rgb, layout) = render(&chart());
+        let legend = layout.legend.clone().expect("a chart with a series has a legend");
+        assert!(layout.title.end <= legend.start && legend.end <= layout.plot.1.start, "{layout:?}");
+        let title_ink = count_in_rows(&rgb, layout.title.clone(), ink);
+        assert!(title_ink > 150, "{title_ink} dark pixels in the title's rows");
+        // The legend shows the series' colour (its line) and its name.
+        let swatch = count_in_rows(&rgb, legend.clone(), |p| p == PALETTE[0]);
+        let name = count_in_rows(&rgb, legend.clone(), ink);
+        assert!(swatch > 50 && name > 40, "legend: {swatch} coloured and {name} dark pixels");
+
+        // Without a title and with an unnamed series, those rows hold no text.
+        let mut plain = chart();
+        plain.title.clear();
+        plain.series[0].name.clear();
+        let (plain_rgb, plain_layout) = render(&plain);
+        assert!(plain_layout.title.is_empty(), "{plain_layout:?}");
+        let legend = plain_layout.legend.expect("the series still has a legend entry");
+        let name = count_in_rows(&plain_rgb, legend, ink);
+        assert_eq!(name, 0, "an unnamed series' entry has no text");
+        assert_eq!(count_in_rows(&plain_rgb, 0..plain_layout.title.end, ink), 0);
+    }
+
+    #[test]
+    fn the_axes_are_named() {
+        let mut unnamed = chart();
+        unnamed.x_label.clear();
+        unnamed.y_label.clear();
+        // Dark pixels under the plot (tick labels, then the x axis' name) and left of it (tick
+        // labels, and the y axis' name running up the left edge).
+        let ink_around = |chart: &ReportChart| {
+            let (rgb, layout) = render(chart);
+            let (columns, rows) = layout.plot;
+            let ink_in = |xs: std::ops::Range<i32>, ys: std::ops::Range<i32>| {
+                ys.flat_map(|y| xs.clone().map(move |x| (x, y)))
+                    .filter(|&(x, y)| ink(pixel(&rgb, x, y)))
+                    .count()
+            };
+            (ink_in(0..W as i32, rows.end + 3..H as i32), ink_in(0..columns.start - 3, rows))
+        };
+        let ((named_below, named_left), (unnamed_below, unnamed_left)) =
+            (ink_around(&chart()), ink_around(&unnamed));
+        assert!(named_below > unnamed_below + 50, "below the plot: {named_below} / {unnamed_below}");
+        assert!(named_left > unnamed_left + 50, "left of the plot: {named_left} / {unnamed_left}");
+    }
+
+    #[test]
+    fn ticks_are_round_values_written_exactly() {
+        assert_eq!(chart::tick_decimals(&[0.8, 0.85, 0.9]), 2);
+        assert_eq!(chart::tick_decimals(&[0.0, 0.5, 1.0]), 1);
+        assert_eq!(chart::tick_decimals(&[0.0, 200.0, 400.0]), 0);
+        assert_eq!(chart::tick_label(0.925, 3), "0.925");
+        assert_eq!(chart::tick_label(-0.0001, 2), "0.00");
+        // Training-set sizes: every 1-9 of a decade where there is room, else 1, 2, 5.
+        assert_eq!(chart::log_ticks(28.0..160.0, 10), [30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0, 100.0]);
+        assert_eq!(chart::log_ticks(17.0..1600.0, 10), [20.0, 50.0, 100.0, 200.0, 500.0, 1000.0]);
+        assert_eq!(chart::log_ticks(0.25..0.35, 10), [0.3]);
+        assert_eq!(chart::log_tick_label(0.3), "0.3");
+        assert_eq!(chart::log_tick_label(1000.0), "1000");
     }
 
     #[test]
@@ -495,12 +336,42 @@ mod tests {
             }),
             ..Default::default()
         };
-        let (w, h) = (200, 120);
-        let pixels = rasterize_chart(&chart, w, h);
-        let left = pixel(&pixels, w, 80, 60);
-        let right = pixel(&pixels, w, 165, 60);
+        let (rgb, layout) = render(&chart);
+        let (columns, rows) = layout.plot;
+        let middle = (rows.start + rows.end) / 2;
+        let quarter = (columns.end - columns.start) / 4;
+        let left = pixel(&rgb, columns.start + quarter, middle);
+        let right = pixel(&rgb, columns.end - quarter, middle);
         assert!(left[0] < 80 && left[0] == left[2], "low values are dark: {left:?}");
         assert!(right[0] > 180, "high values are light: {right:?}");
+        // The colour key beside it runs from dark (bottom) to light (top).
+        let key_x = columns.end + 40;
+        let (top, bottom) = (pixel(&rgb, key_x, rows.start + 5), pixel(&rgb, key_x, rows.end - 5));
+        assert!(bottom[0] < 60 && top[0] > 190, "key: top {top:?}, bottom {bottom:?}");
+    }
+
+    #[test]
+    fn every_series_style_draws() {
+        let series = |name: &str, style, y: f64| ChartSeries {
+            name: name.into(),
+            points: vec![[0.0, y], [1.0, y + 1.0], [2.0, y + 0.5]],
+            band: Vec::new(),
+            style,
+        };
+        let chart = ReportChart {
+            title: "Styles".into(),
+            series: vec![
+                series("line", SeriesStyle::Line, 0.0),
+                series("points", SeriesStyle::Points, 2.0),
+                series("path", SeriesStyle::Path, 4.0),
+            ],
+            ..Default::default()
+        };
+        let (rgb, layout) = render(&chart);
+        for number in 0..3 {
+            let count = count_in_rows(&rgb, layout.plot.1.clone(), |p| p == PALETTE[number]);
+            assert!(count > 50, "series {number}: {count} pixels");
+        }
     }
 
     #[test]
@@ -516,7 +387,7 @@ mod tests {
                 rows: vec![vec!["mlp".into(), "0.95".into()]],
             }],
             charts: vec![chart(), ReportChart { title: "Empty".into(), ..Default::default() }],
-            figures: Vec::new(),
+            ..Default::default()
         };
         let folder = dir.path().join("lesson-report");
         let written = export_report(&report, &folder).unwrap();
@@ -532,5 +403,10 @@ mod tests {
         );
         let png = std::fs::read(folder.join("chart-2.png")).unwrap();
         assert_eq!(&png[1..4], b"PNG");
+        let files = report_files(&report).unwrap();
+        assert_eq!(
+            files.iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>(),
+            ["chart-1.png", "chart-2.png", "report.md"]
+        );
     }
 }

@@ -1,19 +1,20 @@
-//! Class colours shared by the points and the boundary, readable on dark and light themes.
+//! Class colours shared by the points and the boundary, readable on dark and light themes. They
+//! are `crate::colors::PALETTE`, which the exported lesson charts use too.
 
 use egui::Color32;
 
-const CLASS_COLORS: [Color32; 10] = [
-    Color32::from_rgb(242, 142, 43),
-    Color32::from_rgb(78, 121, 167),
-    Color32::from_rgb(89, 161, 79),
-    Color32::from_rgb(225, 87, 89),
-    Color32::from_rgb(176, 122, 161),
-    Color32::from_rgb(118, 183, 178),
-    Color32::from_rgb(237, 201, 72),
-    Color32::from_rgb(156, 117, 95),
-    Color32::from_rgb(255, 157, 167),
-    Color32::from_rgb(186, 176, 172),
-];
+use crate::colors::PALETTE;
+
+const CLASS_COLORS: [Color32; PALETTE.len()] = {
+    let mut colors = [Color32::BLACK; PALETTE.len()];
+    let mut i = 0;
+    while i < PALETTE.len() {
+        let [r, g, b] = PALETTE[i];
+        colors[i] = Color32::from_rgb(r, g, b);
+        i += 1;
+    }
+    colors
+};
 
 pub fn class_color(class: usize) -> Color32 {
     CLASS_COLORS[class % CLASS_COLORS.len()]

@@ -35,7 +35,7 @@ pub enum Effort {
 pub struct EarlyStopping {
     /// Share of the training rows held back to decide when to stop (stratified).
     pub validation: f64,
-    /// Gradient steps without a better validation score before stopping (at least two checks).
+    /// Gradient steps without a better validation score before stopping (at least four checks).
     pub patience: usize,
     /// A cap, so a run that never settles still ends; reported as "step cap".
     pub max_steps: usize,
@@ -209,8 +209,8 @@ fn train_network(
         }
         Effort::EarlyStopping(rule) => {
             let check_every = rule.check_every.max(per_epoch);
-            // At least two checks without progress, so one noisy check does not end a run.
-            let patience = rule.patience.max(2 * check_every);
+            // At least four checks without progress, so a few noisy checks do not end a run.
+            let patience = rule.patience.max(4 * check_every);
             // Best so far: (validation score, step, weights).
             let mut best = (Score::WORST, 0usize, network.weights_copy()?);
             let mut since_check = 0;

@@ -13,7 +13,8 @@ use crate::data::BuiltinDataset;
 #[cfg(not(target_arch = "wasm32"))]
 use crate::lessons::export::export_report;
 use crate::lessons::{
-    Experiment, Lesson, LessonModel, LessonReport, RunOptions, builtin_lessons, parse_lesson, save_lesson,
+    Experiment, Lesson, LessonModel, LessonReport, RunOptions, SeriesStyle, builtin_lessons, parse_lesson,
+    save_lesson,
 };
 #[cfg(not(target_arch = "wasm32"))]
 use crate::lessons::{LessonError, run_lesson_live};
@@ -641,7 +642,13 @@ impl LessonsStudio {
         if let Some(report) = shown
             && !report.tables.is_empty()
         {
-            egui::CollapsingHeader::new("Tables").default_open(false).show(ui, |ui| tables_ui(ui, report));
+            // Beside a line chart (the picture) the tables fold away; where the tables are the
+            // result (a comparison), they open. One fold state per lesson.
+            let has_lines = report.charts.iter().flat_map(|c| &c.series).any(|s| s.style != SeriesStyle::Points);
+            egui::CollapsingHeader::new("Tables")
+                .id_salt(("lesson_tables", &lesson.id))
+                .default_open(!has_lines)
+                .show(ui, |ui| tables_ui(ui, report));
         }
         if !lesson.cli.is_empty() {
             egui::CollapsingHeader::new("Same experiment from a terminal").default_open(false).show(ui, |ui| {

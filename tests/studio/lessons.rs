@@ -37,8 +37,18 @@ fn open_from_menu(harness: &mut Harness<'static, StudioApp>, title: &str) {
     assert_eq!(harness.state().lessons().lesson().map(|l| l.title.as_str()), Some(title));
 }
 
-/// Clicks "Run lesson" and waits for the report (or an error).
+/// Picks the lesson's first answer (Run stays locked until one is picked).
+fn answer_first(harness: &mut Harness<'static, StudioApp>) {
+    let answer = harness.state().lessons().lesson().and_then(|l| l.answers.first().map(|a| a.text.clone()));
+    if let Some(answer) = answer {
+        harness.get_by_label(&answer).click();
+        harness.run_steps(2);
+    }
+}
+
+/// Picks an answer, clicks "Run lesson" and waits for the report (or an error).
 fn run_and_wait(harness: &mut Harness<'static, StudioApp>) {
+    answer_first(harness);
     harness.get_by_label("Run lesson").click();
     harness.run_steps(1);
     assert!(harness.state().lessons().is_running(), "the run did not start");
@@ -70,6 +80,13 @@ fn run_lessons_of(differences: &[u8]) {
         assert!(!report.finding.is_empty(), "{}: no finding", lesson.id);
         assert!(!report.tables.is_empty() || !report.charts.is_empty(), "{}: nothing to show", lesson.id);
         harness.get_by_label(&report.finding);
+        // Beside a line chart the tables are folded under "Tables"; a comparison shows them open.
+        if let Some(row) = report.tables.first().and_then(|t| t.rows.first())
+            && harness.query_all_by_label(&row[0]).next().is_none()
+        {
+            harness.get_by_label("Tables").click();
+            harness.run_steps(2);
+        }
         if let Some(row) = report.tables.first().and_then(|t| t.rows.first()) {
             assert!(
                 !harness.query_all_by_label(&row[0]).collect::<Vec<_>>().is_empty(),
@@ -158,6 +175,7 @@ fn a_damaged_lesson_file_gives_a_message_and_the_studio_keeps_running() {
     // A full-size run stops on Cancel, with a notice instead of a report.
     let lesson = builtin_lessons().into_iter().find(|l| l.difference == 1).unwrap();
     open_from_menu(&mut harness, &lesson.title);
+    answer_first(&mut harness);
     harness.get_by_label("Run lesson").click();
     harness.run_steps(1);
     assert!(harness.state().lessons().is_running());
@@ -205,4 +223,48 @@ fn an_edited_lesson_saves_and_its_report_exports_to_markdown_and_png() {
         assert!(markdown.contains(&format!("(chart-{index}.png)")));
     }
     assert!(harness.query_all_by_label_contains("Exported").next().is_some());
+}
+
+#[test]
+fn a_lesson_asks_for_a_prediction_before_it_runs_and_answers_it_after() {
+    let mut harness = studio();
+    harness.state_mut().lessons_mut().set_quick(true);
+    let lesson = builtin_lessons().into_iter().find(|l| l.id == "loss-surface").unwrap();
+    open_from_menu(&mut harness, &lesson.title);
+    harness.get_by_label_contains(&lesson.question);
+    // Locked: clicking Run starts nothing until an answer is picked.
+    assert!(!harness.state().lessons().may_run());
+    harness.get_by_label("Run lesson").click();
+    harness.run_steps(2);
+    assert!(!harness.state().lessons().is_running(), "Run must wait for an answer");
+    harness.get_by_label("Pick an answer to unlock Run.");
+
+    // The student predicts plain gradient descent; the run says what really happened.
+    let choice = &lesson.answers[0].text;
+    harness.get_by_label(choice).click();
+    harness.run_steps(2);
+    assert!(harness.state().lessons().may_run());
+    harness.get_by_label("Run lesson").click();
+    harness.run_steps(1);
+    assert!(step_until(&mut harness, Duration::from_secs(60), |app| app.lessons().report().is_some()));
+    harness.run_steps(2);
+    let sentence = harness.state().lessons().result_sentence().expect("a result sentence");
+    assert!(sentence.starts_with(&format!("You predicted \"{choice}\"")), "{sentence}");
+    let report = harness.state().lessons().report().unwrap();
+    let confirmed = report.confirmed_answers();
+    assert_eq!(confirmed.len(), 1, "{:?}", report.answers);
+    if confirmed[0].text != *choice {
+        assert!(sentence.contains(&confirmed[0].text), "{sentence}");
+    }
+    harness.get_by_label(&sentence);
+
+    // A teacher can switch the question off: Run is open at once on a freshly opened lesson.
+    harness.state_mut().lessons_mut().handle(LessonCommand::OpenBuiltin(lesson.id.clone()));
+    harness.run_steps(2);
+    assert!(!harness.state().lessons().may_run(), "a reopened lesson asks again");
+    if let Some(open) = harness.state_mut().lessons_mut().lesson_mut() {
+        open.ask_first = false;
+    }
+    harness.run_steps(2);
+    assert!(harness.state().lessons().may_run());
 }

@@ -1,9 +1,11 @@
-//! The network views' side of the training worker: a snapshot of a session's network and the
-//! answer to "why this prediction?", computed on the worker thread from the session's rows.
+//! The network views' side of the training worker: a snapshot of a session's network, the
+//! answer to "why this prediction?" and the test rows as each layer sees them, computed on the
+//! worker thread from the session's rows.
 
 use crate::data::{Dataset, InputShape};
 use crate::models::learner::ModelError;
 use crate::models::network::explain::{self, Explanation};
+use crate::models::network::representations::{self, Representations};
 use crate::models::network::snapshot::{self, NetworkInsight, SnapshotInputs, UNIT_MAP_RESOLUTION};
 use crate::training::grid::GridSpec;
 use crate::training::session::TrainingSession;
@@ -36,6 +38,23 @@ pub fn session_snapshot(
         sample_targets: &train.targets,
     };
     Some(snapshot::snapshot(learner, session.epoch(), &inputs))
+}
+
+/// The session's test rows (the first `MAX_REPRESENTATION_ROWS`) on each layer's first two
+/// principal components, turned to agree with `previous` so the pictures do not mirror from one
+/// update to the next; `None` for classical models.
+pub fn session_representations(
+    session: &TrainingSession,
+    previous: Option<&Representations>,
+) -> Option<Result<Representations, ModelError>> {
+    let learner = session.network()?;
+    Some(representations::representations(learner, session.test_data()).map(|mut r| {
+        r.epoch = session.epoch();
+        if let Some(previous) = previous {
+            r.align_to(previous);
+        }
+        r
+    }))
 }
 
 /// Saliency, every layer's activation and hidden states for a row or a plot point.
@@ -158,5 +177,22 @@ mod tests {
         let mut session = TrainingSession::new(&j).unwrap();
         session.step().unwrap();
         assert!(session_snapshot(&session, j.grid.as_ref()).is_none());
+        assert!(session_representations(&session, None).is_none());
+    }
+
+    #[test]
+    fn a_session_projects_its_test_rows_layer_by_layer() {
+        let j = job(ModelKind::Mlp);
+        let mut session = TrainingSession::new(&j).unwrap();
+        session.step().unwrap();
+        let r = session_representations(&session, None).unwrap().unwrap();
+        assert_eq!(r.epoch, 1);
+        assert_eq!(r.targets.len(), j.split.test.len());
+        let titles: Vec<String> = r.layers.iter().map(|l| l.title()).collect();
+        assert_eq!(
+            titles,
+            ["input", "layers 1-2 dense(8) + tanh", "layers 3-4 dense(8) + tanh", "layer 5 output dense(1)"]
+        );
+        assert!(r.layers.iter().all(|l| l.points.len() == j.split.test.len()));
     }
 }

@@ -11,6 +11,7 @@ use crate::data::{Standardizer, Task};
 use crate::models::ModelError;
 use crate::models::insight::ModelInsight;
 use crate::models::network::explain::Explanation;
+use crate::models::network::representations::Representations;
 use crate::models::network::snapshot::NetworkInsight;
 use crate::training::grid::DecisionGrid;
 use crate::training::history::EpochRecord;
@@ -33,6 +34,9 @@ pub enum WorkerCommand {
     SaveNetwork(std::path::PathBuf),
     /// "Why this prediction?" for a network's row or plot point; answered by `Explained`.
     Explain(ExplainTarget),
+    /// The view of each layer's representation opened (`true`) or closed: while it is open, a
+    /// network's worker sends `Representations` at once and then as it trains.
+    WatchRepresentations(bool),
     Stop,
 }
 
@@ -66,6 +70,9 @@ pub enum TrainEvent {
     Network(Arc<NetworkInsight>),
     /// The answer to `Explain`.
     Explained(ExplainTarget, Result<Arc<Explanation>, String>),
+    /// The test rows as each layer sees them (only while watched, at most every
+    /// `REPRESENTATIONS_INTERVAL`), or why they could not be projected.
+    Representations(Result<Arc<Representations>, String>),
 }
 
 /// Called after each event so a sleeping UI wakes up (`request_repaint` in the studio).
@@ -86,6 +93,9 @@ pub struct TrainingWorker {
 const GRID_INTERVAL: Duration = Duration::from_millis(66);
 /// How often a running worker refreshes the network snapshot (it costs a few grid passes).
 const NETWORK_INTERVAL: Duration = Duration::from_millis(250);
+/// How often a watched view of the layers' representations is refreshed while training: one
+/// forward pass and a PCA per layer over at most 500 test rows.
+const REPRESENTATIONS_INTERVAL: Duration = Duration::from_millis(400);
 /// In the browser: training time per frame, leaving the rest of a 60 Hz frame to drawing.
 #[cfg(target_arch = "wasm32")]
 const SLICE: Duration = Duration::from_millis(6);
@@ -330,6 +340,7 @@ fn start(
         last_grid: Instant::now(),
         last_network: None,
         network_cost: Duration::ZERO,
+        representations: RepresentationsWatch::default(),
         pace: None,
         next_epoch_at: Instant::now(),
     };
@@ -338,6 +349,18 @@ fn start(
         worker.send_views();
     }
     Some(worker)
+}
+
+/// The layers' representations, computed only while the studio shows them.
+#[derive(Default)]
+struct RepresentationsWatch {
+    watched: bool,
+    /// When they were last sent (`None`: send at the next chance), and what that cost, so they
+    /// never take more than a tenth of the worker's time.
+    last: Option<Instant>,
+    cost: Duration,
+    /// The last ones sent: the next turn their axes to agree.
+    previous: Option<Arc<Representations>>,
 }
 
 /// What a command asks of the loop.
@@ -360,6 +383,7 @@ struct WorkerLoop {
     last_network: Option<Instant>,
     /// ...and never more than a tenth of the worker's time, however large the network.
     network_cost: Duration,
+    representations: RepresentationsWatch,
     /// Epochs a second at most while playing; `None`: as fast as it goes.
     pace: Option<f64>,
     /// When the next epoch may start, at that pace.
@@ -424,6 +448,7 @@ impl WorkerLoop {
                 if self.running {
                     self.running = false;
                     self.last_network = None;
+                    self.representations.last = None;
                     self.send_views();
                 }
                 self.emit(TrainEvent::Running(false));
@@ -443,6 +468,11 @@ impl WorkerLoop {
                 if let Some(result) = live::session_explain(&self.session, &self.job.dataset, grid, target) {
                     self.emit(TrainEvent::Explained(target, result.map(Arc::new).map_err(|e| e.to_string())));
                 }
+            }
+            WorkerCommand::WatchRepresentations(watched) => {
+                self.representations.watched = watched;
+                self.representations.last = None;
+                self.send_representations();
             }
             WorkerCommand::Stop => return Handled::Stop,
         }
@@ -472,6 +502,7 @@ impl WorkerLoop {
         if step_once || finished || self.last_grid.elapsed() >= GRID_INTERVAL {
             if step_once || finished {
                 self.last_network = None;
+                self.representations.last = None;
             }
             self.send_views();
             self.last_grid = Instant::now();
@@ -516,7 +547,29 @@ impl WorkerLoop {
             self.network_cost = started.elapsed();
             self.emit(TrainEvent::Network(Arc::new(insight)));
         }
+        self.send_representations();
         true
+    }
+
+    /// The layers' representations, when watched and due.
+    fn send_representations(&mut self) {
+        let watch = &self.representations;
+        let due = REPRESENTATIONS_INTERVAL.max(watch.cost * 10);
+        if !watch.watched || watch.last.is_some_and(|t| t.elapsed() < due) {
+            return;
+        }
+        let started = Instant::now();
+        let Some(result) = live::session_representations(&self.session, watch.previous.as_deref()) else {
+            return;
+        };
+        let result = result.map(Arc::new).map_err(|e| e.to_string());
+        let watch = &mut self.representations;
+        watch.last = Some(Instant::now());
+        watch.cost = started.elapsed();
+        if let Ok(r) = &result {
+            watch.previous = Some(Arc::clone(r));
+        }
+        self.emit(TrainEvent::Representations(result));
     }
 }
 
@@ -657,6 +710,38 @@ mod tests {
         assert!(finished);
         assert_eq!(epochs, (1..=30).collect::<Vec<_>>());
         assert!(grids >= 2);
+    }
+
+    #[test]
+    fn representations_come_only_while_watched_and_follow_the_training() {
+        let worker = TrainingWorker::spawn(job(ModelKind::Mlp, None), Arc::new(|| {}));
+        let next_representations = |limit: Duration| {
+            let deadline = Instant::now() + limit;
+            while Instant::now() < deadline {
+                if let Some(TrainEvent::Representations(r)) = worker.recv_timeout(Duration::from_millis(50)) {
+                    return Some(r.expect("projected"));
+                }
+            }
+            None
+        };
+        worker.send(WorkerCommand::Step);
+        assert!(next_representations(Duration::from_secs(2)).is_none(), "not watched yet");
+        worker.send(WorkerCommand::WatchRepresentations(true));
+        let first = next_representations(Duration::from_secs(20)).expect("sent when the view opens");
+        // Input, two dense + tanh blocks, the output; one point per test row.
+        assert_eq!(first.layers.len(), 4);
+        assert!(first.layers.iter().all(|l| l.points.len() == 40));
+        assert_eq!(first.epoch, 1);
+        worker.send(WorkerCommand::Play);
+        let later = next_representations(Duration::from_secs(20)).expect("refreshed while training");
+        assert!(later.epoch > 1);
+        worker.send(WorkerCommand::WatchRepresentations(false));
+        worker.send(WorkerCommand::Pause);
+        // Drain what was under way, then nothing more arrives.
+        std::thread::sleep(Duration::from_millis(200));
+        while worker.recv_timeout(Duration::from_millis(50)).is_some() {}
+        worker.send(WorkerCommand::Step);
+        assert!(next_representations(Duration::from_secs(1)).is_none(), "closed");
     }
 
     #[test]

@@ -20,6 +20,7 @@ mod palette;
 mod params_panel;
 pub mod platform;
 mod report_view;
+mod representations_view;
 mod rewind;
 pub mod share;
 pub mod state;

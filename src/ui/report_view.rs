@@ -24,10 +24,21 @@ impl ReportView {
     pub fn charts_ui(&mut self, ui: &mut egui::Ui, report: &LessonReport, chart_height: f32) {
         self.prepare_heatmaps(ui.ctx(), &report.charts);
         let is_map = |chart: &ReportChart| chart.series.is_empty() && chart.heatmap.is_some();
-        for (index, chart) in report.charts.iter().enumerate().filter(|(_, c)| !is_map(c)) {
-            ui.add_space(6.0);
-            let texture = self.heatmaps.get(index).and_then(Option::as_ref);
-            chart_ui(ui, chart, index, texture, chart_height);
+        let mut index = 0;
+        while let Some(chart) = report.charts.get(index) {
+            let run = scatter_run(&report.charts[index..]);
+            if run >= 2 {
+                ui.add_space(6.0);
+                scatter_gallery_ui(ui, &report.charts[index..index + run], index);
+                index += run;
+                continue;
+            }
+            if !is_map(chart) {
+                ui.add_space(6.0);
+                let texture = self.heatmaps.get(index).and_then(Option::as_ref);
+                chart_ui(ui, chart, index, texture, chart_height);
+            }
+            index += 1;
         }
         let maps: Vec<(usize, &ReportChart)> =
             report.charts.iter().enumerate().filter(|(_, c)| is_map(c)).collect();
@@ -79,6 +90,69 @@ impl ReportView {
             .collect();
         self.built_for = Some(charts.to_vec());
     }
+}
+
+/// How many charts from the first are points only and share the heading before their last ": "
+/// (the test rows as each layer sees them): such a run is drawn small, side by side.
+fn scatter_run(charts: &[ReportChart]) -> usize {
+    let points_only = |c: &ReportChart| {
+        c.heatmap.is_none() && !c.series.is_empty() && c.series.iter().all(|s| s.style == SeriesStyle::Points)
+    };
+    let Some(first) = charts.first().filter(|c| points_only(c) && c.title.contains(": ")) else { return 0 };
+    let heading = split_title(&first.title).0;
+    charts.iter().take_while(|c| points_only(c) && split_title(&c.title).0 == heading).count()
+}
+
+/// Side of one plot in a scatter gallery.
+const SCATTER_SIZE: f32 = 190.0;
+
+/// Point charts that belong together, small and side by side, captioned by their short names,
+/// with one legend for all (their series are the same classes).
+fn scatter_gallery_ui(ui: &mut egui::Ui, charts: &[ReportChart], first_index: usize) {
+    ui.strong(split_title(&charts[0].title).0);
+    let cell = SCATTER_SIZE + ui.spacing().item_spacing.x;
+    let columns = ((ui.available_width() / cell).floor() as usize).max(1);
+    egui::Grid::new(("lesson_scatter_gallery", first_index)).num_columns(columns).show(ui, |ui| {
+        for (number, chart) in charts.iter().enumerate() {
+            ui.vertical(|ui| {
+                ui.set_width(SCATTER_SIZE);
+                let response = Plot::new(("lesson_scatter", first_index + number))
+                    .width(SCATTER_SIZE)
+                    .height(SCATTER_SIZE)
+                    .show_axes(false)
+                    .show_x(false)
+                    .show_y(false)
+                    .allow_drag(false)
+                    .allow_zoom(false)
+                    .allow_scroll(false)
+                    .allow_boxed_zoom(false)
+                    .show(ui, |plot| {
+                        for (class, series) in chart.series.iter().enumerate() {
+                            plot.points(
+                                Points::new(series.name.clone(), series_points(chart, series))
+                                    .color(class_color(class))
+                                    .radius(2.0)
+                                    .filled(true),
+                            );
+                        }
+                    })
+                    .response;
+                response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &chart.title));
+                response.on_hover_text(&chart.title);
+                ui.label(egui::RichText::new(split_title(&chart.title).1).small());
+            });
+            if (number + 1) % columns == 0 {
+                ui.end_row();
+            }
+        }
+    });
+    ui.horizontal_wrapped(|ui| {
+        for (class, series) in charts[0].series.iter().enumerate() {
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+            ui.painter().circle_filled(rect.center(), 4.0, class_color(class));
+            ui.label(&series.name);
+        }
+    });
 }
 
 /// Side of one picture in the map gallery.

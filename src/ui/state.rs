@@ -231,6 +231,8 @@ pub enum CentralTab {
     #[default]
     Model,
     Data,
+    /// The test rows as each layer of a network sees them.
+    Representations,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

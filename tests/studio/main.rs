@@ -9,6 +9,7 @@ mod desktop;
 mod lessons;
 mod network;
 mod network_views;
+mod representations;
 mod robustness;
 mod share;
 mod ui;

@@ -7,6 +7,7 @@ pub mod explain;
 mod kernels;
 mod layers;
 pub mod optimizer;
+pub mod representations;
 pub mod save;
 pub mod shapes;
 pub mod snapshot;

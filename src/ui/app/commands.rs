@@ -17,7 +17,7 @@ use crate::ui::loading::PendingLoad;
 use crate::ui::loading::{LoadOutcome, LoadRequest, load_in_background, pick_file_in_background};
 use crate::ui::network_builder::shape_report;
 use crate::ui::platform::{HAS_FILE_SYSTEM, PickedFile, pick_file, save_bytes};
-use crate::ui::state::{RunStatus, SideView, StudioCommand, StudioSettings, ViewAxes};
+use crate::ui::state::{CentralTab, RunStatus, SideView, StudioCommand, StudioSettings, ViewAxes};
 
 impl StudioApp {
     /// Saves the experiment: settings, the rows unless they come from a CSV file, and a
@@ -399,6 +399,8 @@ impl StudioApp {
         self.run.insight = None;
         self.views.insight_view.reset();
         self.views.network_view.reset();
+        self.views.representations.reset();
+        self.run.watching_representations = false;
         self.views.rewind.clear();
         self.views.debug.kmeans_iteration = None;
         if self.input.split.train.is_empty() {
@@ -429,6 +431,16 @@ impl StudioApp {
             None => TrainingWorker::spawn(job, self.tasks.waker()),
         });
         self.send(WorkerCommand::SetPace(self.settings.pace.map(f64::from)));
+    }
+
+    /// Tells the worker whether the Representations view is on screen, so it projects the
+    /// layers only while someone looks (once per change, and again for each new worker).
+    pub(super) fn sync_representations_watch(&mut self) {
+        let wanted = self.views.tab == CentralTab::Representations && self.settings.model.kind.is_network();
+        if self.run.worker.is_some() && wanted != self.run.watching_representations {
+            self.send(WorkerCommand::WatchRepresentations(wanted));
+            self.run.watching_representations = wanted;
+        }
     }
 
     pub(super) fn send(&self, command: WorkerCommand) {
@@ -633,6 +645,7 @@ impl StudioApp {
                 TrainEvent::Explained(target, result) => {
                     self.views.network_view.set_explanation(ctx, target, result, &self.input.data)
                 }
+                TrainEvent::Representations(result) => self.views.representations.set(result),
             }
         }
         // A worker that died without a word (its failure report is drained above when it sent one).

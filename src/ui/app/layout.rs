@@ -12,6 +12,7 @@ use crate::ui::data_view;
 use crate::ui::export;
 use crate::ui::insight_view::InsightContext;
 use crate::ui::network_view::NetworkViewContext;
+use crate::ui::representations_view::RepresentationsContext;
 use crate::ui::state::{CentralTab, PACES, RunStatus, SideView, StudioCommand};
 
 impl StudioApp {
@@ -129,7 +130,27 @@ impl StudioApp {
                 .on_hover_text("The decision boundary and the training curves.");
             ui.selectable_value(&mut self.views.tab, CentralTab::Data, "Data view")
                 .on_hover_text("The rows, the columns and the class balance of the data.");
+            ui.selectable_value(&mut self.views.tab, CentralTab::Representations, "Representations")
+                .on_hover_text(
+                    "A network's layers, one by one: how each sees the test rows, coloured by class.",
+                );
         });
+        if self.views.tab == CentralTab::Representations {
+            let mut wants_png = false;
+            ui.horizontal(|ui| wants_png = export::png_button(ui));
+            let context = RepresentationsContext {
+                data: &self.input.data,
+                is_network: self.settings.model.kind.is_network(),
+                trained: self.run.worker.is_some(),
+            };
+            let shown = egui::ScrollArea::vertical()
+                .id_salt("representations")
+                .show(ui, |ui| self.views.representations.ui(ui, &context));
+            if wants_png {
+                self.views.exporter.save_png(ui.ctx(), "representations", shown.inner_rect);
+            }
+            return;
+        }
         if self.views.tab == CentralTab::Data {
             let file = self.input.file.as_ref();
             data_view::summary_ui(

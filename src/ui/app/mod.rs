@@ -14,6 +14,7 @@ use super::loading::{CsvSource, PendingLoad};
 use super::network_builder::BuilderState;
 use super::network_view::NetworkView;
 use super::platform::PickedFile;
+use super::representations_view::RepresentationsView;
 use super::rewind::Rewind;
 use super::state::{CentralTab, RunStatus, SideView, StudioCommand, StudioSettings};
 use crate::data::csv_loader::{ColumnReport, TaskOverride};
@@ -82,6 +83,8 @@ struct RunState {
     pending_weights: Option<PathBuf>,
     /// A `SaveNetwork` sent to the worker and not yet answered.
     saving_weights: bool,
+    /// The worker was told the Representations view is open.
+    watching_representations: bool,
 }
 
 /// The views and their own state.
@@ -92,6 +95,7 @@ struct Views {
     boundary: BoundaryView,
     insight_view: InsightView,
     network_view: NetworkView,
+    representations: RepresentationsView,
     /// The boundary-plot point under the pointer, in the data's units.
     hovered: Option<[f64; 2]>,
     builder: BuilderState,
@@ -114,6 +118,7 @@ impl Views {
             boundary: BoundaryView::default(),
             insight_view: InsightView::default(),
             network_view: NetworkView::default(),
+            representations: RepresentationsView::default(),
             hovered: None,
             builder: BuilderState::default(),
             debug: debug_views::DebugState::default(),
@@ -354,6 +359,15 @@ impl StudioApp {
         self.views.network_view.explanation()
     }
 
+    /// The latest look at the test rows through each layer, and how many have arrived this run.
+    pub fn representations(&self) -> Option<&crate::models::network::representations::Representations> {
+        self.views.representations.latest()
+    }
+
+    pub fn representation_updates(&self) -> usize {
+        self.views.representations.updates()
+    }
+
     /// Points on the loss plot.
     pub fn loss_points(&self) -> usize {
         self.views.curves.len()
@@ -420,6 +434,7 @@ impl eframe::App for StudioApp {
         self.commands.extend(lesson_commands.into_iter().map(StudioCommand::Lesson));
         // ...then the floating windows' own.
         self.handle_commands();
+        self.sync_representations_watch();
         if self.input.pending_load.is_some() {
             // Keep the elapsed-time label moving while the loader works.
             ctx.request_repaint_after(std::time::Duration::from_millis(100));

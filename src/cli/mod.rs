@@ -97,6 +97,9 @@ pub struct GuiArgs {
     /// A network written layer by layer to start with, e.g. "dense(16) relu dense(16) relu".
     #[arg(long, value_name = "SPEC", conflicts_with = "model")]
     pub net: Option<String>,
+    /// A lesson to open in its window (a built-in id such as data-dependency, or a lesson file).
+    #[arg(long, value_name = "ID|FILE")]
+    pub lesson: Option<String>,
 }
 
 impl GuiArgs {
@@ -113,6 +116,16 @@ impl GuiArgs {
         {
             return Err(CliError::Usage(format!("{}: no such file or folder", path.display())));
         }
+        if let Some(lesson) = &self.lesson
+            && crate::lessons::builtin_lesson(lesson).is_none()
+            && !std::path::Path::new(lesson).is_file()
+        {
+            let ids: Vec<String> = crate::lessons::builtin_lessons().into_iter().map(|l| l.id).collect();
+            return Err(CliError::Usage(format!(
+                "--lesson '{lesson}' is neither a built-in lesson nor a lesson file; built-in lessons: {}",
+                ids.join(", ")
+            )));
+        }
         Ok(crate::ui::StudioStart {
             dataset: self.dataset.as_deref().and_then(BuiltinDataset::from_name),
             data: self.data.clone(),
@@ -120,6 +133,7 @@ impl GuiArgs {
             model: self.model.as_deref().and_then(crate::models::ModelKind::from_name),
             net,
             link: None,
+            lesson: self.lesson.clone(),
         })
     }
 }

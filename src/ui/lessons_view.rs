@@ -638,6 +638,7 @@ impl LessonsStudio {
         ui.heading("What is going on");
         for paragraph in lesson.explanation.split("\n\n") {
             ui.label(paragraph.trim());
+            ui.add_space(4.0);
         }
         if let Some(report) = shown
             && !report.tables.is_empty()

@@ -42,6 +42,8 @@ pub struct StudioStart {
     pub net: Option<crate::models::network::NetworkSpec>,
     /// A share link to open (`learnscope open LINK`).
     pub link: Option<String>,
+    /// A lesson to open in its window: a built-in id or a lesson file.
+    pub lesson: Option<String>,
 }
 
 /// Opens the studio window and blocks until it closes.

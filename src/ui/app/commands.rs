@@ -285,6 +285,14 @@ impl StudioApp {
         }
         self.reset();
         self.restart_classical();
+        if let Some(lesson) = start.lesson {
+            let command = if crate::lessons::builtin_lesson(&lesson).is_some() {
+                crate::ui::state::LessonCommand::OpenBuiltin(lesson)
+            } else {
+                crate::ui::state::LessonCommand::OpenPath(PathBuf::from(lesson))
+            };
+            self.lessons.handle(command);
+        }
     }
 
     /// A fresh model with the current settings, trained straight away (what a slider does).

@@ -19,3 +19,20 @@ pub const PALETTE: [[u8; 3]; 10] = [
 /// `PALETTE`'s colours in words, for text that names them.
 pub const PALETTE_NAMES: [&str; 10] =
     ["orange", "blue", "green", "red", "purple", "teal", "yellow", "brown", "pink", "grey"];
+
+/// Okabe and Ito's colour-universal-design palette (2008), readable with every common colour
+/// vision deficiency; the last is a grey rather than their black, which vanishes on a dark theme.
+pub const COLOUR_BLIND_PALETTE: [[u8; 3]; 8] = [
+    [230, 159, 0],
+    [86, 180, 233],
+    [0, 158, 115],
+    [240, 228, 66],
+    [0, 114, 178],
+    [213, 94, 0],
+    [204, 121, 167],
+    [153, 153, 153],
+];
+
+/// `COLOUR_BLIND_PALETTE`'s colours in words a teacher can say aloud.
+pub const COLOUR_BLIND_NAMES: [&str; 8] =
+    ["orange", "sky blue", "bluish green", "yellow", "blue", "vermillion", "reddish purple", "grey"];

@@ -4,7 +4,7 @@
 use egui::{Color32, ColorImage, TextureHandle, TextureOptions};
 use egui_plot::{Legend, Line, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points};
 
-use super::palette::{class_color, mix, value_color};
+use super::palette::{class_marker, class_color, mix, value_color};
 use crate::data::{Dataset, Split};
 use crate::training::{DecisionGrid, GridSpec, GridValues};
 
@@ -19,6 +19,8 @@ const MISCLASSIFIED: Color32 = Color32::from_rgb(230, 30, 30);
 struct PointSeries {
     name: String,
     color: Color32,
+    /// Filled for training rows, hollow for test rows.
+    shape: MarkerShape,
     train: Vec<PlotPoint>,
     test: Vec<PlotPoint>,
 }
@@ -95,6 +97,7 @@ impl BoundaryView {
                     self.series.push(PointSeries {
                         name: name.clone(),
                         color: class_color(class),
+                        shape: class_marker(class),
                         train: of_class(&train),
                         test: of_class(&test),
                     });
@@ -103,6 +106,7 @@ impl BoundaryView {
             None => self.series.push(PointSeries {
                 name: "rows".into(),
                 color: Color32::GRAY,
+                shape: MarkerShape::Circle,
                 train: train.iter().map(|&i| point(i)).collect(),
                 test: test.iter().map(|&i| point(i)).collect(),
             }),
@@ -201,6 +205,26 @@ impl BoundaryView {
         self.misclassified_count = Some((wrong, scored));
     }
 
+    /// The plot in one sentence: "decision boundary over x and y, 2 classes (orange, blue), 10 of
+    /// 400 points misclassified".
+    pub fn summary(&self, x_name: &str, y_name: &str) -> String {
+        let what = if self.curve.is_empty() { "decision boundary" } else { "fitted curve" };
+        let mut text = format!("{what} over {x_name} and {y_name}");
+        if self.labels.is_some() {
+            let colours: Vec<String> = self
+                .series
+                .iter()
+                .enumerate()
+                .map(|(class, s)| format!("{} {}", s.name, super::palette::class_color_name(class)))
+                .collect();
+            text.push_str(&format!(", {} classes ({})", self.series.len(), colours.join(", ")));
+        }
+        if let Some((wrong, scored)) = self.misclassified_count {
+            text.push_str(&format!(", {wrong} of {scored} points misclassified"));
+        }
+        text
+    }
+
     /// Whether row `row` is among the points drawn.
     pub fn is_drawn(&self, row: usize) -> bool {
         row.is_multiple_of(self.stride.max(1))
@@ -234,6 +258,10 @@ impl BoundaryView {
             plot = plot.link_axis(group, [true, true]).link_cursor(group, [true, true]);
         }
         let shown = plot
+            .x_grid_spacer(super::axes::round_number_spacer())
+            .y_grid_spacer(super::axes::round_number_spacer())
+            .x_axis_formatter(super::axes::tick_label)
+            .y_axis_formatter(super::axes::tick_label)
             .legend(Legend::default())
             .x_axis_label(x_name)
             .y_axis_label(y_name)
@@ -251,14 +279,14 @@ impl BoundaryView {
                         Points::new(format!("{} (train)", series.name), PlotPoints::Borrowed(&series.train))
                             .color(series.color)
                             .radius(3.0)
-                            .shape(MarkerShape::Circle)
+                            .shape(series.shape)
                             .filled(true),
                     );
                     plot.points(
                         Points::new(format!("{} (test)", series.name), PlotPoints::Borrowed(&series.test))
                             .color(series.color)
                             .radius(4.0)
-                            .shape(MarkerShape::Diamond)
+                            .shape(series.shape)
                             .filled(false),
                     );
                 }
@@ -283,6 +311,9 @@ impl BoundaryView {
             });
         let hovered = shown.inner;
         let response = &shown.response;
+        // What a screen reader says for the plot.
+        let summary = self.summary(x_name, y_name);
+        response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Figure, true, &summary));
         PlotPointer {
             hovered,
             left_click: hovered.filter(|_| response.clicked()),

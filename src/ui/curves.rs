@@ -75,8 +75,9 @@ impl TrainingCurves {
 
     /// Draws the loss plot; returns where it sits on screen.
     pub fn loss_ui(&self, ui: &mut egui::Ui, height: f32) -> egui::Rect {
-        Plot::new("loss_curves")
+        let response = Plot::new("loss_curves")
             .height(height)
+            .x_grid_spacer(super::axes::round_number_spacer())
             .legend(Legend::default())
             .x_axis_label("epoch")
             .y_axis_label("loss")
@@ -90,14 +91,16 @@ impl TrainingCurves {
                 plot.line(Line::new("test loss", PlotPoints::Borrowed(&self.test_loss)));
                 self.marker_ui(plot);
             })
-            .response
-            .rect
+            .response;
+        response.widget_info(|| summary("loss", &self.train_loss, &self.test_loss));
+        response.rect
     }
 
     /// Draws the accuracy plot; returns where it sits on screen.
     pub fn accuracy_ui(&self, ui: &mut egui::Ui, height: f32) -> egui::Rect {
-        Plot::new("accuracy_curves")
+        let response = Plot::new("accuracy_curves")
             .height(height)
+            .x_grid_spacer(super::axes::round_number_spacer())
             .legend(Legend::default())
             .x_axis_label("epoch")
             .y_axis_label("accuracy")
@@ -111,9 +114,20 @@ impl TrainingCurves {
                 plot.line(Line::new("test accuracy", PlotPoints::Borrowed(&self.test_accuracy)));
                 self.marker_ui(plot);
             })
-            .response
-            .rect
+            .response;
+        response.widget_info(|| summary("accuracy", &self.train_accuracy, &self.test_accuracy));
+        response.rect
     }
+}
+
+/// What a screen reader says for a curve plot: "loss curves to epoch 149, train 0.077, test 0.046".
+fn summary(what: &str, train: &[PlotPoint], test: &[PlotPoint]) -> egui::WidgetInfo {
+    let text = match (train.last(), test.last()) {
+        (Some(t), Some(v)) => format!("{what} curves to epoch {}, train {:.3}, test {:.3}", t.x, t.y, v.y),
+        (Some(t), None) => format!("{what} curve to epoch {}, train {:.3}", t.x, t.y),
+        _ => format!("{what} curves, no epochs yet"),
+    };
+    egui::WidgetInfo::labeled(egui::Role::Figure, true, text)
 }
 
 #[cfg(test)]

@@ -33,6 +33,8 @@ pub struct Preferences {
     pub side_view: SideView,
     /// The zoom the user chose (Ctrl+Plus/Minus), which presentation mode enlarges further.
     pub zoom: f32,
+    /// Class colours from Okabe and Ito's colour-blind-safe palette.
+    pub colour_blind: bool,
 }
 
 impl Default for Preferences {
@@ -45,6 +47,7 @@ impl Default for Preferences {
             tab: CentralTab::Model,
             side_view: SideView::Curves,
             zoom: 1.0,
+            colour_blind: false,
         }
     }
 }
@@ -59,6 +62,7 @@ impl Preferences {
 
     pub fn apply(&self, ctx: &egui::Context) {
         ctx.set_theme(self.theme.preference());
+        super::palette::set_colour_blind(self.colour_blind);
         let zoom = self.effective_zoom();
         if (ctx.zoom_factor() - zoom).abs() > f32::EPSILON {
             ctx.set_zoom_factor(zoom);
@@ -345,6 +349,16 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, context: &MenuContext<'_>) -> Vec<StudioCo
                     }
                 }
             });
+            let mut colour_blind = context.preferences.colour_blind;
+            if ui
+                .checkbox(&mut colour_blind, "Colour-blind-safe colours")
+                .on_hover_text(
+                    "Okabe and Ito's palette, readable with every common colour vision deficiency (orange, sky blue, bluish green, yellow, blue...). Classes also differ by marker shape.",
+                )
+                .changed()
+            {
+                commands.push(StudioCommand::ToggleColourBlind);
+            }
             let mut show_log = context.preferences.show_log;
             if ui.checkbox(&mut show_log, "Log panel").on_hover_text("Every warning and error of this session.").changed() {
                 commands.push(StudioCommand::ToggleLog);

@@ -2,6 +2,7 @@
 //! reads the training worker's events.
 
 mod app;
+mod axes;
 pub mod background;
 mod boundary;
 mod controls;

@@ -1,9 +1,12 @@
 //! Class colours shared by the points and the boundary, readable on dark and light themes. They
 //! are `crate::colors::PALETTE`, which the exported lesson charts use too.
 
-use egui::Color32;
+use std::cell::Cell;
 
-use crate::colors::PALETTE;
+use egui::Color32;
+use egui_plot::MarkerShape;
+
+use crate::colors::{COLOUR_BLIND_NAMES, COLOUR_BLIND_PALETTE, PALETTE, PALETTE_NAMES};
 
 const CLASS_COLORS: [Color32; PALETTE.len()] = {
     let mut colors = [Color32::BLACK; PALETTE.len()];
@@ -16,8 +19,63 @@ const CLASS_COLORS: [Color32; PALETTE.len()] = {
     colors
 };
 
+const COLOUR_BLIND_COLORS: [Color32; COLOUR_BLIND_PALETTE.len()] = {
+    let mut colors = [Color32::BLACK; COLOUR_BLIND_PALETTE.len()];
+    let mut i = 0;
+    while i < COLOUR_BLIND_PALETTE.len() {
+        let [r, g, b] = COLOUR_BLIND_PALETTE[i];
+        colors[i] = Color32::from_rgb(r, g, b);
+        i += 1;
+    }
+    colors
+};
+
+/// Which palette the views draw with. A switch on the UI thread rather than a parameter: the
+/// class colour is asked for in every view, down to helpers that never see the settings; the
+/// studio sets it from its preferences (View > Colour-blind-safe colours). Per thread, so two
+/// studios in one process (the UI tests) do not repaint each other.
+thread_local! {
+    static COLOUR_BLIND: Cell<bool> = const { Cell::new(false) };
+}
+
+pub fn set_colour_blind(on: bool) {
+    COLOUR_BLIND.with(|flag| flag.set(on));
+}
+
+pub fn is_colour_blind() -> bool {
+    COLOUR_BLIND.with(Cell::get)
+}
+
 pub fn class_color(class: usize) -> Color32 {
-    CLASS_COLORS[class % CLASS_COLORS.len()]
+    if is_colour_blind() {
+        COLOUR_BLIND_COLORS[class % COLOUR_BLIND_COLORS.len()]
+    } else {
+        CLASS_COLORS[class % CLASS_COLORS.len()]
+    }
+}
+
+/// The class colour's name, for text and screen readers ("class 1 (blue)").
+pub fn class_color_name(class: usize) -> &'static str {
+    if is_colour_blind() {
+        COLOUR_BLIND_NAMES[class % COLOUR_BLIND_NAMES.len()]
+    } else {
+        PALETTE_NAMES[class % PALETTE_NAMES.len()]
+    }
+}
+
+/// A marker shape per class, so classes differ by shape as well as colour.
+pub fn class_marker(class: usize) -> MarkerShape {
+    const SHAPES: [MarkerShape; 8] = [
+        MarkerShape::Circle,
+        MarkerShape::Square,
+        MarkerShape::Up,
+        MarkerShape::Diamond,
+        MarkerShape::Down,
+        MarkerShape::Cross,
+        MarkerShape::Plus,
+        MarkerShape::Asterisk,
+    ];
+    SHAPES[class % SHAPES.len()]
 }
 
 /// Mixes `a` towards `b` by `t` in [0, 1].

@@ -59,6 +59,11 @@ impl Rewind {
         self.shown.is_none()
     }
 
+    /// The snapshot the boundary shows: the past one picked, or the newest.
+    pub fn on_view(&self) -> Option<&Snapshot> {
+        self.shown().or(self.snapshots.last())
+    }
+
     /// The past snapshot on view, if the timeline left the live view.
     pub fn shown(&self) -> Option<&Snapshot> {
         self.shown.and_then(|i| self.snapshots.get(i))

@@ -204,6 +204,8 @@ pub enum StudioCommand {
     TogglePresentation,
     SetTheme(ThemeChoice),
     ToggleLog,
+    /// Okabe–Ito's colour-blind-safe class colours on or off.
+    ToggleColourBlind,
     ShowHelp,
     /// Copy the share link of the set-up on screen.
     CopyLink,

@@ -7,7 +7,7 @@ use super::{Progress, figure};
 use crate::evaluation::Effort;
 use crate::evaluation::effort::EarlyStopping;
 use crate::evaluation::learning_curve::{
-    CurveError, CurveModel, CurvePoint, CurveSettings, learning_curve, summarize,
+    CurveError, CurveModel, CurvePoint, CurveSettings, CurveSummary, learning_curve, summarize,
 };
 use crate::lessons::{
     ChartSeries, Experiment, Lesson, LessonData, LessonError, LessonModel, LessonReport, ReportChart,
@@ -198,41 +198,8 @@ fn merge(reports: Vec<LessonReport>) -> LessonReport {
 /// The chart, table, crossing point and figures of a learning curve (shared with the CLI's summary).
 pub fn curve_report(points: &[CurvePoint], is_network: &[(String, bool)], seeds: usize) -> LessonReport {
     let summary = summarize(points);
-    let mut series: Vec<ChartSeries> = Vec::new();
-    for s in &summary {
-        if series.last().is_none_or(|last| last.name != s.model) {
-            series.push(ChartSeries {
-                name: s.model.clone(),
-                points: Vec::new(),
-                band: Vec::new(),
-                style: SeriesStyle::Path,
-            });
-        }
-        let line = series.last_mut().expect("pushed above");
-        line.points.push([s.train_size as f64, s.mean]);
-        line.band.push([s.train_size as f64, s.low, s.high]);
-    }
-    let table = ReportTable {
-        title: format!("Test accuracy over {seeds} seed(s): mean (lowest to highest)"),
-        columns: ["model", "training rows", "mean accuracy", "lowest", "highest", "gradient steps", "stopped by", "mean fit s"]
-            .map(String::from)
-            .to_vec(),
-        rows: summary
-            .iter()
-            .map(|s| {
-                vec![
-                    s.model.clone(),
-                    s.train_size.to_string(),
-                    format!("{:.3}", s.mean),
-                    format!("{:.3}", s.low),
-                    format!("{:.3}", s.high),
-                    s.mean_steps.map_or_else(|| "-".to_string(), |n| format!("{n:.0}")),
-                    s.stops_text(),
-                    format!("{:.3}", s.mean_seconds),
-                ]
-            })
-            .collect(),
-    };
+    let series = curve_series(&summary);
+    let table = curve_table(&summary, seeds);
     let mut sizes: Vec<usize> = summary.iter().map(|s| s.train_size).collect();
     sizes.sort_unstable();
     sizes.dedup();
@@ -363,5 +330,49 @@ pub fn curve_report(points: &[CurvePoint], is_network: &[(String, bool)], seeds:
         }],
         figures,
         ..Default::default()
+    }
+}
+
+/// One line per model, with its spread band, in first-seen order.
+fn curve_series(summary: &[CurveSummary]) -> Vec<ChartSeries> {
+    let mut series: Vec<ChartSeries> = Vec::new();
+    for s in summary {
+        if series.last().is_none_or(|last| last.name != s.model) {
+            series.push(ChartSeries {
+                name: s.model.clone(),
+                points: Vec::new(),
+                band: Vec::new(),
+                style: SeriesStyle::Path,
+            });
+        }
+        let line = series.last_mut().expect("pushed above");
+        line.points.push([s.train_size as f64, s.mean]);
+        line.band.push([s.train_size as f64, s.low, s.high]);
+    }
+    series
+}
+
+/// The table a learning curve prints: accuracy, spread, steps and why each point stopped.
+fn curve_table(summary: &[CurveSummary], seeds: usize) -> ReportTable {
+    ReportTable {
+        title: format!("Test accuracy over {seeds} seed(s): mean (lowest to highest)"),
+        columns: ["model", "training rows", "mean accuracy", "lowest", "highest", "gradient steps", "stopped by", "mean fit s"]
+            .map(String::from)
+            .to_vec(),
+        rows: summary
+            .iter()
+            .map(|s| {
+                vec![
+                    s.model.clone(),
+                    s.train_size.to_string(),
+                    format!("{:.3}", s.mean),
+                    format!("{:.3}", s.low),
+                    format!("{:.3}", s.high),
+                    s.mean_steps.map_or_else(|| "-".to_string(), |n| format!("{n:.0}")),
+                    s.stops_text(),
+                    format!("{:.3}", s.mean_seconds),
+                ]
+            })
+            .collect(),
     }
 }

@@ -589,6 +589,17 @@ impl StudioApp {
                 self.set_preferences(&self.ctx.clone(), preferences);
             }
             StudioCommand::ToggleLog => self.window.preferences.show_log = !self.window.preferences.show_log,
+            StudioCommand::ToggleColourBlind => {
+                let mut preferences = self.window.preferences.clone();
+                preferences.colour_blind = !preferences.colour_blind;
+                self.set_preferences(&self.ctx.clone(), preferences);
+                // Redraw the points and the boundary in the new colours, paused or not.
+                self.refresh_view();
+                if let Some(grid) = self.views.rewind.on_view().map(|s| Arc::clone(&s.grid)) {
+                    let background = self.ctx.global_style().visuals.extreme_bg_color;
+                    self.views.boundary.set_grid(&self.ctx.clone(), &grid, background);
+                }
+            }
             StudioCommand::ShowHelp => self.window.show_help = true,
             StudioCommand::CopyLink => {
                 let link = self.share_link();

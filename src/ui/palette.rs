@@ -30,10 +30,10 @@ const COLOUR_BLIND_COLORS: [Color32; COLOUR_BLIND_PALETTE.len()] = {
     colors
 };
 
-/// Which palette the views draw with. A switch on the UI thread rather than a parameter: the
-/// class colour is asked for in every view, down to helpers that never see the settings; the
-/// studio sets it from its preferences (View > Colour-blind-safe colours). Per thread, so two
-/// studios in one process (the UI tests) do not repaint each other.
+// Which palette the views draw with. A switch on the UI thread rather than a parameter: the
+// class colour is asked for in every view, down to helpers that never see the settings; the
+// studio sets it from its preferences (View > Colour-blind-safe colours). Per thread, so two
+// studios in one process (the UI tests) do not repaint each other.
 thread_local! {
     static COLOUR_BLIND: Cell<bool> = const { Cell::new(false) };
 }

@@ -2,7 +2,7 @@
 //! lines, points, optimizer paths with markers, spread bands, a heatmap behind them, log-x sizes).
 
 use egui::{Color32, ColorImage, TextureHandle, TextureOptions};
-use egui_plot::{FilledArea, Legend, Line, MarkerShape, Plot, PlotImage, PlotPoint, Points};
+use egui_plot::{ColorConflictHandling, FilledArea, Legend, Line, MarkerShape, Plot, PlotImage, PlotPoint, Points};
 
 use super::palette::class_color;
 use crate::lessons::export::heatmap_colors;
@@ -207,12 +207,21 @@ pub fn chart_ui(
     ui.strong(&chart.title);
     let mut plot = Plot::new(("lesson_chart", index))
         .height(height.max(MIN_CHART_HEIGHT))
-        .legend(Legend::default())
+        // In the order the lesson lists its models (classical first, then networks).
+        .legend(
+            Legend::default()
+                .follow_insertion_order(true)
+                .color_conflict_handling(ColorConflictHandling::PickFirst),
+        )
         .x_axis_label(&chart.x_label)
         .y_axis_label(&chart.y_label)
+        .y_grid_spacer(super::axes::round_number_spacer())
+        .y_axis_formatter(super::axes::tick_label)
         .allow_scroll(false);
     if chart.log_x {
         plot = plot.x_axis_formatter(|mark, _| format_size(10f64.powf(mark.value)));
+    } else {
+        plot = plot.x_grid_spacer(super::axes::round_number_spacer()).x_axis_formatter(super::axes::tick_label);
     }
     plot.show(ui, |plot| {
         if let (Some(texture), Some(map)) = (heatmap, &chart.heatmap) {
@@ -230,18 +239,6 @@ pub fn chart_ui(
         }
         for (number, series) in chart.series.iter().enumerate() {
             let color = class_color(number);
-            let band: Vec<[f64; 3]> =
-                series.band.iter().filter_map(|&[x, lo, hi]| Some([chart_x(chart, x)?, lo, hi])).collect();
-            if band.len() >= 2 {
-                let xs: Vec<f64> = band.iter().map(|b| b[0]).collect();
-                let lows: Vec<f64> = band.iter().map(|b| b[1]).collect();
-                let highs: Vec<f64> = band.iter().map(|b| b[2]).collect();
-                plot.add(
-                    // The series' own name: one legend entry shows and hides line and band together.
-                    FilledArea::new(series.name.clone(), &xs, &lows, &highs)
-                        .fill_color(color.gamma_multiply(0.25)),
-                );
-            }
             let points = series_points(chart, series);
             match series.style {
                 SeriesStyle::Line => {
@@ -263,6 +260,23 @@ pub fn chart_ui(
                             .filled(true),
                     );
                 }
+            }
+        }
+        // Bands after the lines: with PickFirst each legend entry takes its line's colour, not
+        // the band's faint one; the band is translucent, so the line still shows through.
+        for (number, series) in chart.series.iter().enumerate() {
+            let color = class_color(number);
+            let band: Vec<[f64; 3]> =
+                series.band.iter().filter_map(|&[x, lo, hi]| Some([chart_x(chart, x)?, lo, hi])).collect();
+            if band.len() >= 2 {
+                let xs: Vec<f64> = band.iter().map(|b| b[0]).collect();
+                let lows: Vec<f64> = band.iter().map(|b| b[1]).collect();
+                let highs: Vec<f64> = band.iter().map(|b| b[2]).collect();
+                plot.add(
+                    // The series' own name: one legend entry shows and hides line and band together.
+                    FilledArea::new(series.name.clone(), &xs, &lows, &highs)
+                        .fill_color(color.gamma_multiply(0.25)),
+                );
             }
         }
     });

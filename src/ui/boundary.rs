@@ -206,7 +206,7 @@ impl BoundaryView {
     }
 
     /// The plot in one sentence: "decision boundary over x and y, 2 classes (orange, blue), 10 of
-    /// 400 points misclassified".
+    /// 400 points wrong".
     pub fn summary(&self, x_name: &str, y_name: &str) -> String {
         let what = if self.curve.is_empty() { "decision boundary" } else { "fitted curve" };
         let mut text = format!("{what} over {x_name} and {y_name}");
@@ -220,7 +220,7 @@ impl BoundaryView {
             text.push_str(&format!(", {} classes ({})", self.series.len(), colours.join(", ")));
         }
         if let Some((wrong, scored)) = self.misclassified_count {
-            text.push_str(&format!(", {wrong} of {scored} points misclassified"));
+            text.push_str(&format!(", {wrong} of {scored} points wrong"));
         }
         text
     }

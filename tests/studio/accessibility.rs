@@ -20,7 +20,7 @@ fn controls_and_plots_have_names_a_screen_reader_speaks() {
     // The boundary's grid arrives from the worker a frame or two after the epoch.
     for _ in 0..100 {
         harness.run_steps(1);
-        if harness.query_all_by_label_contains("points misclassified").next().is_some() {
+        if harness.query_all_by_label_contains("points wrong").next().is_some() {
             break;
         }
         std::thread::sleep(Duration::from_millis(20));
@@ -29,7 +29,7 @@ fn controls_and_plots_have_names_a_screen_reader_speaks() {
     let boundary = harness.get_by_label_contains("decision boundary over x and y, 2 classes");
     assert_eq!(boundary.accesskit_node().role(), egui::accesskit::Role::Figure);
     let text = boundary.accesskit_node().label().unwrap_or_default();
-    assert!(text.contains("points misclassified") && text.contains("class 0 orange"), "{text}");
+    assert!(text.contains("points wrong") && text.contains("class 0 orange"), "{text}");
     harness.get_by_label_contains("loss curves to epoch");
     harness.get_by_label_contains("accuracy curves to epoch");
 }

@@ -9,6 +9,7 @@ pub mod layout;
 pub mod mnist1d;
 pub mod samples;
 pub mod scale;
+pub mod separation;
 pub mod shapes;
 pub mod split;
 

@@ -48,3 +48,16 @@ fn the_colour_blind_palette_is_one_click_away_and_named_aloud() {
     let summary = harness.get_by_label_contains("decision boundary over").accesskit_node().label().unwrap_or_default();
     assert!(summary.contains("sky blue"), "{summary}");
 }
+
+#[test]
+fn iris_opens_on_the_two_features_that_separate_its_classes_and_says_why() {
+    let mut harness = studio_sized(1280.0, 800.0);
+    harness.run_steps(2);
+    harness.state_mut().open_builtin(learnscope::data::BuiltinDataset::Iris);
+    harness.run_steps(3);
+    let view = harness.state().settings().view;
+    let names = &harness.state().data().feature_names;
+    let shown = [names[view.x].as_str(), names[view.y].as_str()];
+    assert!(!view.pca && shown.iter().all(|n| n.starts_with("petal")), "{shown:?}");
+    harness.get_by_label_contains("separate the classes best");
+}

@@ -322,8 +322,13 @@ impl StudioApp {
             self.settings.view = view;
         } else if base.feature_names != self.input.base.feature_names {
             // New columns: wide data opens on its PCA plane, where two raw columns (say, two
-            // corner pixels of a digit) would show nothing.
-            self.settings.view = ViewAxes { pca: base.n_features() > 4, ..ViewAxes::default() };
+            // corner pixels of a digit) would show nothing; three or four features open on the
+            // two that separate the classes best (iris on its petals, not its sepals).
+            let pca = base.n_features() > 4;
+            self.settings.view = match base.most_separating_pair() {
+                Some((x, y)) if !pca && base.n_features() > 2 => ViewAxes { x, y, pca },
+                _ => ViewAxes { pca, ..ViewAxes::default() },
+            };
         }
         self.input.base = Arc::new(base);
         self.fit_network_to_rows();
@@ -409,6 +414,7 @@ impl StudioApp {
         self.views.network_view.reset();
         self.views.representations.reset();
         self.run.watching_representations = false;
+        self.views.stepper.worker_changed();
         self.views.rewind.clear();
         self.views.debug.kmeans_iteration = None;
         if self.input.split.train.is_empty() {
@@ -464,24 +470,29 @@ impl StudioApp {
         }
     }
 
+    /// Play, or Pause while training.
+    fn toggle_play(&mut self) {
+        match self.run.status {
+            RunStatus::Running => {
+                self.send(WorkerCommand::Pause);
+                self.run.status = RunStatus::Paused;
+            }
+            RunStatus::Ready | RunStatus::Paused => {
+                if self.run.worker.is_none() {
+                    self.reset();
+                }
+                self.send(WorkerCommand::Play);
+                if self.run.worker.is_some() {
+                    self.run.status = RunStatus::Running;
+                }
+            }
+            RunStatus::Finished | RunStatus::Failed => {}
+        }
+    }
+
     pub(super) fn handle(&mut self, command: StudioCommand) {
         match command {
-            StudioCommand::TogglePlay => match self.run.status {
-                RunStatus::Running => {
-                    self.send(WorkerCommand::Pause);
-                    self.run.status = RunStatus::Paused;
-                }
-                RunStatus::Ready | RunStatus::Paused => {
-                    if self.run.worker.is_none() {
-                        self.reset();
-                    }
-                    self.send(WorkerCommand::Play);
-                    if self.run.worker.is_some() {
-                        self.run.status = RunStatus::Running;
-                    }
-                }
-                RunStatus::Finished | RunStatus::Failed => {}
-            },
+            StudioCommand::TogglePlay => self.toggle_play(),
             StudioCommand::Step => {
                 if matches!(self.run.status, RunStatus::Ready | RunStatus::Paused) {
                     self.send(WorkerCommand::Step);
@@ -613,6 +624,7 @@ impl StudioApp {
                 self.views.side_view = SideView::Learned;
             }
             StudioCommand::Lesson(command) => self.lessons.handle(command),
+            StudioCommand::Stepper(command) => self.handle_stepper(command),
             StudioCommand::CancelLoad => {
                 // The loader thread stops at its next read; its result is ignored.
                 if let Some(load) = self.input.pending_load.take() {
@@ -665,6 +677,7 @@ impl StudioApp {
                     self.views.network_view.set_explanation(ctx, target, result, &self.input.data)
                 }
                 TrainEvent::Representations(result) => self.views.representations.set(result),
+                TrainEvent::Backprop(result) => self.views.stepper.set(result),
             }
         }
         // A worker that died without a word (its failure report is drained above when it sent one).

@@ -7,13 +7,14 @@ use super::StudioApp;
 use crate::data::Dataset;
 use crate::models::insight::ModelInsight;
 use crate::training::ExplainTarget;
+use crate::ui::boundary::PlotPointer;
 use crate::ui::controls::{ControlsContext, Loading, controls_ui};
 use crate::ui::data_view;
 use crate::ui::export;
 use crate::ui::insight_view::InsightContext;
 use crate::ui::network_view::NetworkViewContext;
 use crate::ui::representations_view::RepresentationsContext;
-use crate::ui::state::{CentralTab, PACES, RunStatus, SideView, StudioCommand};
+use crate::ui::state::{CentralTab, PACES, RunStatus, SideView, StepperCommand, StudioCommand};
 
 impl StudioApp {
     /// How fast Play trains, and which starting weights Reset gives.
@@ -197,6 +198,13 @@ impl StudioApp {
                              Filled dots are training points, hollow diamonds are test points.",
                         );
                         wants_png = export::png_button(ui);
+                        if self.settings.model.kind.is_network() {
+                            ui.toggle_value(&mut self.views.stepper.open, "Backprop stepper").on_hover_text(
+                                "Walk through one training step on one point: the forward pass, the loss, \
+                                 the backward pass and the update, with every number. Click a training \
+                                 point to step on it.",
+                            );
+                        }
                     });
                     if self.input.data.n_features() == 1 {
                         ui.label("A single feature: each point sits at its target value; the line is the model's answer along the feature.");
@@ -214,21 +222,7 @@ impl StudioApp {
                     let pointer = self.views.boundary.ui(ui, x_name, y_name, &overlay);
                     self.after_boundary(ui, &pointer, wants_png);
                     hovered = pointer.hovered;
-                    if let Some(class) = self.settings.paint_class {
-                        if let Some([x, y]) = pointer.left_click {
-                            self.commands.push(StudioCommand::AddPoint { x, y, class });
-                        }
-                        if let Some([x, y]) = pointer.right_click {
-                            self.commands.push(StudioCommand::RemovePoint { x, y });
-                        }
-                    } else if let Some(point) = pointer.left_click
-                        && self.settings.model.kind.is_network()
-                    {
-                        // "Why this prediction?" for the pinned row (the star), or the clicked
-                        // place when no row is near; answered in the side view.
-                        let target = self.pinned_row().map_or(ExplainTarget::Point(point), ExplainTarget::Row);
-                        self.commands.push(StudioCommand::Explain(target));
-                    }
+                    self.boundary_clicks(&pointer);
                 });
             });
             ui.vertical(|ui| {
@@ -253,6 +247,32 @@ impl StudioApp {
         });
         if hovered.is_some() {
             self.views.hovered = hovered;
+        }
+    }
+
+    /// Clicks on the boundary plot: painting puts points down or erases them; otherwise a
+    /// network answers "why this prediction?" for the pinned row (the star) or the clicked place,
+    /// in the side view, and with the stepper open a training point clicked is the one it steps on.
+    fn boundary_clicks(&mut self, pointer: &PlotPointer) {
+        if let Some(class) = self.settings.paint_class {
+            if let Some([x, y]) = pointer.left_click {
+                self.commands.push(StudioCommand::AddPoint { x, y, class });
+            }
+            if let Some([x, y]) = pointer.right_click {
+                self.commands.push(StudioCommand::RemovePoint { x, y });
+            }
+        } else if let Some(point) = pointer.left_click
+            && self.settings.model.kind.is_network()
+        {
+            match self.pinned_row() {
+                Some(row) if self.views.stepper.open => {
+                    self.commands.push(StudioCommand::Stepper(StepperCommand::Row(row)))
+                }
+                row => {
+                    let target = row.map_or(ExplainTarget::Point(point), ExplainTarget::Row);
+                    self.commands.push(StudioCommand::Explain(target));
+                }
+            }
         }
     }
 
@@ -306,6 +326,17 @@ impl StudioApp {
                 }
             }
         });
+        if !view.pca
+            && data.n_features() <= 4
+            && data.most_separating_pair().is_some_and(|(a, b)| (a, b) == (view.x, view.y) || (b, a) == (view.x, view.y))
+        {
+            ui.label(
+                egui::RichText::new(
+                    "These two features separate the classes best (one-way F); the others are held at their mean.",
+                )
+                .weak(),
+            );
+        }
         if view != self.settings.view {
             self.settings.view = view;
             self.commands.push(StudioCommand::ChangeView);

@@ -33,8 +33,9 @@ unsafe extern "C" {
 }
 
 /// The side views, each measured in turn while the network trains with the live boundary.
-/// "What it learned" opens every network view, the closed-by-default ones included.
-const VIEWS: [&str; 3] = ["Curves", "Metrics", "What it learned"];
+/// "What it learned" opens every network view, the closed-by-default ones included; the backprop
+/// stepper then opens over it (its walk refreshed with every boundary).
+const VIEWS: [&str; 4] = ["Curves", "Metrics", "What it learned", "Backprop stepper"];
 /// Network views closed by default, opened for the measurement (labels of ui/network_view.rs).
 const CLOSED_NETWORK_VIEWS: [&str; 2] = ["Weight and gradient histograms", "Gradient norms"];
 
@@ -71,11 +72,13 @@ fn main() {
     let mut per_view: Vec<Vec<f64>> = vec![Vec::new(); VIEWS.len()];
     let mut opened = Vec::new();
     let started = Instant::now();
-    // A fifth of the time on Curves, a fifth on Metrics, the rest on "What it learned".
+    // A fifth of the time on Curves, a fifth on Metrics, two on "What it learned", the last
+    // fifth with the stepper open as well.
     let view_at = |elapsed: f64| match elapsed / seconds {
         f if f < 0.2 => 0,
         f if f < 0.4 => 1,
-        _ => 2,
+        f if f < 0.8 => 2,
+        _ => 3,
     };
     let mut current = usize::MAX;
     while started.elapsed().as_secs_f64() < seconds {
@@ -85,7 +88,7 @@ fn main() {
             harness.get_by_label(VIEWS[view]).click();
             harness.run_steps(2);
         }
-        if view == 2 && opened.len() < CLOSED_NETWORK_VIEWS.len() {
+        if view >= 2 && opened.len() < CLOSED_NETWORK_VIEWS.len() {
             // The network views appear once the first snapshot of the network arrived.
             for label in CLOSED_NETWORK_VIEWS {
                 if !opened.contains(&label)
@@ -104,6 +107,7 @@ fn main() {
     }
     // What the last view held, so a run that drew nothing shows it.
     let unit_maps = harness.query_all_by_label_contains("unit map: layer").count();
+    let stepper = harness.query_all_by_label_contains("backprop diagram:").count();
     let app = harness.state();
     let mut all: Vec<f64> = per_view.iter().flatten().copied().collect();
     let (median, p95, max) = percentiles(&mut all);
@@ -119,7 +123,7 @@ fn main() {
         })
         .collect();
     println!(
-        "{{\"frames\": {}, \"median_ms\": {median:.3}, \"p95_ms\": {p95:.3}, \"max_ms\": {max:.3}, \"views\": {{{}}}, \"opened\": {:?}, \"unit_maps\": {unit_maps}, \"epochs\": {}, \"boundary_refreshes\": {}, \"loss_points\": {}, \"rewind_snapshots\": {}}}",
+        "{{\"frames\": {}, \"median_ms\": {median:.3}, \"p95_ms\": {p95:.3}, \"max_ms\": {max:.3}, \"views\": {{{}}}, \"opened\": {:?}, \"unit_maps\": {unit_maps}, \"stepper_diagrams\": {stepper}, \"epochs\": {}, \"boundary_refreshes\": {}, \"loss_points\": {}, \"rewind_snapshots\": {}}}",
         all.len(),
         views.join(", "),
         opened,

@@ -7,6 +7,7 @@ use crate::models::learner::ModelError;
 use crate::models::network::explain::{self, Explanation};
 use crate::models::network::representations::{self, Representations};
 use crate::models::network::snapshot::{self, NetworkInsight, SnapshotInputs, UNIT_MAP_RESOLUTION};
+use crate::models::network::stepper::BackpropStep;
 use crate::training::grid::GridSpec;
 use crate::training::session::TrainingSession;
 
@@ -86,6 +87,69 @@ pub fn session_explain(
         },
     };
     Some(explain::explain(learner, &row))
+}
+
+/// Data row `row` as the network reads it (standardized) and its target.
+fn stepper_point(
+    session: &TrainingSession,
+    data: &Dataset,
+    row: usize,
+) -> Result<(Vec<f64>, f64), ModelError> {
+    if row >= data.rows() || data.n_features() != session.train_data().n_features {
+        return Err(ModelError::Unsuitable(format!(
+            "row {} is not in the data ({} rows)",
+            row + 1,
+            data.rows()
+        )));
+    }
+    let mut x = Vec::with_capacity(data.n_features());
+    session.scaler().transform_row(data.row(row), &mut x);
+    Ok((x, data.target_value(row)))
+}
+
+/// The backprop stepper's walk through one training step on data row `row`, worked out by hand
+/// from the network as it is; `None` for classical models.
+pub fn session_backprop(
+    session: &TrainingSession,
+    data: &Dataset,
+    row: usize,
+    training_row: bool,
+) -> Option<Result<BackpropStep, ModelError>> {
+    let learner = session.network()?;
+    Some(stepper_point(session, data, row).and_then(|(x, y)| {
+        let mut step = learner.backprop_step(&x, &[y])?;
+        (step.row, step.training_row) = (Some(row), training_row);
+        Ok(step)
+    }))
+}
+
+/// The stepper's step taken for real: one gradient step on data row `row` alone.
+pub fn session_apply_step(
+    session: &mut TrainingSession,
+    data: &Dataset,
+    row: usize,
+) -> Result<(), ModelError> {
+    let (x, y) = stepper_point(session, data, row)?;
+    let net = session
+        .network_mut()
+        .ok_or_else(|| ModelError::Unsuitable("only networks take single steps".into()))?;
+    net.step_rows(&x, &[y])?;
+    session.refresh_predictions()
+}
+
+/// A weight typed by hand: layer `layer` (1-based), from its input `from` to its unit `to`.
+pub fn session_set_weight(
+    session: &mut TrainingSession,
+    layer: usize,
+    from: usize,
+    to: usize,
+    value: f64,
+) -> Result<(), ModelError> {
+    let net = session
+        .network_mut()
+        .ok_or_else(|| ModelError::Unsuitable("only networks have weights to set".into()))?;
+    net.set_weight(layer, from, to, value)?;
+    session.refresh_predictions()
 }
 
 /// The standardized row at plot point (x, y), built the way `decision_grid` builds its cells.
@@ -172,12 +236,36 @@ mod tests {
     }
 
     #[test]
+    fn the_stepper_walks_a_row_and_its_step_and_a_typed_weight_change_the_network() {
+        let j = job(ModelKind::Mlp);
+        let mut session = TrainingSession::new(&j).unwrap();
+        session.step().unwrap();
+        let row = j.split.train[0];
+        let walk = session_backprop(&session, &j.dataset, row, true).unwrap().unwrap();
+        assert_eq!((walk.row, walk.training_row, walk.layers.len()), (Some(row), true, 3));
+        session_apply_step(&mut session, &j.dataset, row).unwrap();
+        let weights = session.network().unwrap().weights().unwrap();
+        for (layer, real) in walk.layers.iter().zip(&weights) {
+            for (ours, theirs) in layer.new_weights.iter().zip(&real.weights) {
+                assert!((ours - f64::from(*theirs)).abs() < 1e-5, "{ours} vs {theirs}");
+            }
+        }
+        // Layers 1-4 are dense(8) tanh dense(8) tanh; 5 is the output.
+        session_set_weight(&mut session, 5, 0, 0, 1.5).unwrap();
+        assert_eq!(session.network().unwrap().weights().unwrap()[2].weights[0], 1.5);
+        assert!(session_set_weight(&mut session, 2, 0, 0, 1.5).is_err(), "layer 2 is a tanh");
+        let err = session_backprop(&session, &j.dataset, 10_000, true).unwrap().unwrap_err();
+        assert!(err.to_string().contains("not in the data"), "{err}");
+    }
+
+    #[test]
     fn classical_sessions_have_no_network_snapshot() {
         let j = job(ModelKind::LogisticRegression);
         let mut session = TrainingSession::new(&j).unwrap();
         session.step().unwrap();
         assert!(session_snapshot(&session, j.grid.as_ref()).is_none());
         assert!(session_representations(&session, None).is_none());
+        assert!(session_backprop(&session, &j.dataset, 0, true).is_none());
     }
 
     #[test]

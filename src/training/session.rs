@@ -120,6 +120,22 @@ impl TrainingSession {
         self.learner.downcast_ref::<NetworkLearner>()
     }
 
+    /// The session's network, to change by hand between epochs (the backprop stepper's typed
+    /// weights and single steps); `refresh_predictions` afterwards keeps the views' marks true.
+    pub fn network_mut(&mut self) -> Option<&mut NetworkLearner> {
+        self.learner.downcast_mut::<NetworkLearner>()
+    }
+
+    /// Predicts the training and test rows again after the model changed outside an epoch.
+    pub fn refresh_predictions(&mut self) -> Result<(), ModelError> {
+        if self.last_predictions.is_some() {
+            let train = self.learner.predict(&self.train.features, self.train.n_features)?;
+            let test = self.learner.predict(&self.test.features, self.test.n_features)?;
+            self.last_predictions = Some((train, test));
+        }
+        Ok(())
+    }
+
     pub fn learner(&self) -> &dyn Learner {
         self.learner.as_ref()
     }

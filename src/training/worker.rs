@@ -13,6 +13,7 @@ use crate::models::insight::ModelInsight;
 use crate::models::network::explain::Explanation;
 use crate::models::network::representations::Representations;
 use crate::models::network::snapshot::NetworkInsight;
+use crate::models::network::stepper::BackpropStep;
 use crate::training::grid::DecisionGrid;
 use crate::training::history::EpochRecord;
 use crate::training::live::{self, ExplainTarget};
@@ -37,6 +38,19 @@ pub enum WorkerCommand {
     /// The view of each layer's representation opened (`true`) or closed: while it is open, a
     /// network's worker sends `Representations` at once and then as it trains.
     WatchRepresentations(bool),
+    /// The backprop stepper shows one training step on this data row (`None`: it closed): a
+    /// network's worker answers with `Backprop` at once and again whenever the network changes.
+    Backprop(Option<usize>),
+    /// A weight typed by hand: dense layer `layer` (1-based, as in the stepper), from its input
+    /// `from` to its unit `to`; the boundary and the stepper follow.
+    SetWeight {
+        layer: usize,
+        from: usize,
+        to: usize,
+        value: f64,
+    },
+    /// Take the stepper's step for real: one gradient step on its row alone.
+    ApplyBackpropStep,
     Stop,
 }
 
@@ -73,6 +87,8 @@ pub enum TrainEvent {
     /// The test rows as each layer sees them (only while watched, at most every
     /// `REPRESENTATIONS_INTERVAL`), or why they could not be projected.
     Representations(Result<Arc<Representations>, String>),
+    /// The backprop stepper's walk through one step on its row, or why there is none.
+    Backprop(Result<Arc<BackpropStep>, String>),
 }
 
 /// Called after each event so a sleeping UI wakes up (`request_repaint` in the studio).
@@ -343,6 +359,7 @@ fn start(
         representations: RepresentationsWatch::default(),
         pace: None,
         next_epoch_at: Instant::now(),
+        stepper_row: None,
     };
     // An untrained model's boundary is still worth showing, except one-shot fits have none yet.
     if worker.session.learner().is_iterative() {
@@ -388,6 +405,8 @@ struct WorkerLoop {
     pace: Option<f64>,
     /// When the next epoch may start, at that pace.
     next_epoch_at: Instant,
+    /// The data row the backprop stepper shows, while it is open.
+    stepper_row: Option<usize>,
 }
 
 impl WorkerLoop {
@@ -474,9 +493,46 @@ impl WorkerLoop {
                 self.representations.last = None;
                 self.send_representations();
             }
+            WorkerCommand::Backprop(row) => {
+                self.stepper_row = row;
+                self.send_backprop();
+            }
+            WorkerCommand::SetWeight { layer, from, to, value } => {
+                let changed = live::session_set_weight(&mut self.session, layer, from, to, value);
+                self.after_hand_change(changed);
+            }
+            WorkerCommand::ApplyBackpropStep => {
+                if let Some(row) = self.stepper_row {
+                    let changed = live::session_apply_step(&mut self.session, &self.job.dataset, row);
+                    self.after_hand_change(changed);
+                }
+            }
             WorkerCommand::Stop => return Handled::Stop,
         }
         Handled::Continue
+    }
+
+    /// After a weight typed or a step taken by hand: every view at once, or why it failed.
+    fn after_hand_change(&mut self, changed: Result<(), ModelError>) {
+        match changed {
+            Ok(()) => {
+                self.last_network = None;
+                self.representations.last = None;
+                self.send_views();
+            }
+            Err(e) => {
+                self.emit(TrainEvent::Backprop(Err(e.to_string())));
+            }
+        }
+    }
+
+    /// The stepper's walk on its row, while it is open.
+    fn send_backprop(&self) {
+        let Some(row) = self.stepper_row else { return };
+        let training_row = self.job.split.train.contains(&row);
+        if let Some(result) = live::session_backprop(&self.session, &self.job.dataset, row, training_row) {
+            self.emit(TrainEvent::Backprop(result.map(Arc::new).map_err(|e| e.to_string())));
+        }
     }
 
     /// One epoch, then the views when due; false once nobody listens.
@@ -548,6 +604,7 @@ impl WorkerLoop {
             self.emit(TrainEvent::Network(Arc::new(insight)));
         }
         self.send_representations();
+        self.send_backprop();
         true
     }
 

@@ -25,6 +25,7 @@ mod representations_view;
 mod rewind;
 pub mod share;
 pub mod state;
+mod stepper_view;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 

@@ -216,6 +216,22 @@ pub enum StudioCommand {
     Explain(ExplainTarget),
     /// Something asked of the lessons: the menu, the lesson window, the duel.
     Lesson(LessonCommand),
+    /// Something asked of the backprop stepper.
+    Stepper(StepperCommand),
+}
+
+/// What the backprop stepper asks for; handled by the app's `handle_stepper`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StepperCommand {
+    /// Step on this data row (a training point clicked on the boundary plot).
+    Row(usize),
+    /// Step on a training row picked at random.
+    RandomRow,
+    /// A weight typed by hand: dense layer `layer` (1-based, as the network counts its layers),
+    /// from its input `from` to its unit `to` (0-based).
+    SetWeight { layer: usize, from: usize, to: usize, value: f64 },
+    /// Take the step shown for real.
+    Apply,
 }
 
 /// Which view fills the right-hand column of the model view.

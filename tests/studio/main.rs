@@ -13,5 +13,6 @@ mod network_views;
 mod representations;
 mod robustness;
 mod share;
+mod stepper;
 mod ui;
 mod views;

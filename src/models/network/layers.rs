@@ -239,10 +239,13 @@ impl Builder<'_> {
     }
 }
 
+/// The slope of leaky ReLU below zero.
+pub(crate) const LEAKY_RELU_SLOPE: f64 = 0.01;
+
 pub(crate) fn activate(h: &Tensor, a: Activation) -> candle_core::Result<Tensor> {
     match a {
         Activation::Relu => h.relu(),
-        Activation::LeakyRelu => candle_nn::ops::leaky_relu(h, 0.01),
+        Activation::LeakyRelu => candle_nn::ops::leaky_relu(h, LEAKY_RELU_SLOPE),
         Activation::Tanh => super::kernels::tanh(h),
         Activation::Sigmoid => candle_nn::ops::sigmoid(h),
         Activation::Gelu => h.gelu_erf(),

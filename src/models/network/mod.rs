@@ -12,6 +12,7 @@ pub mod save;
 pub mod shapes;
 pub mod snapshot;
 pub mod spec;
+pub mod stepper;
 
 use candle_core::{D, DType, Device, Tensor, Var};
 use candle_nn::VarMap;

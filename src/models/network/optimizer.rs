@@ -5,6 +5,14 @@ use candle_core::{Tensor, Var};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW, SGD};
 use serde::{Deserialize, Serialize};
 
+/// Momentum's μ, Adam's β₁, β₂ and ε, and AdamW's weight decay (PyTorch's defaults); the
+/// backprop stepper shows its updates with the same constants.
+pub const MOMENTUM: f64 = 0.9;
+pub const ADAM_BETA1: f32 = 0.9;
+pub const ADAM_BETA2: f32 = 0.999;
+pub const ADAM_EPS: f32 = 1e-8;
+pub const ADAMW_WEIGHT_DECAY: f64 = 0.01;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OptimizerKind {
@@ -79,12 +87,12 @@ impl FusedAdamW {
 
     fn step(&mut self, grads: &GradStore) -> candle_core::Result<()> {
         self.t += 1;
-        let (beta1, beta2) = (0.9f32, 0.999f32);
+        let (beta1, beta2) = (ADAM_BETA1, ADAM_BETA2);
         let step = super::kernels::AdamStep {
             lr: self.learning_rate as f32,
             beta1,
             beta2,
-            eps: 1e-8,
+            eps: ADAM_EPS,
             weight_decay: self.weight_decay as f32,
             correction1: 1.0 - beta1.powi(self.t),
             correction2: 1.0 - beta2.powi(self.t),
@@ -120,9 +128,9 @@ impl NetworkOptimizer {
     pub fn new(kind: OptimizerKind, vars: Vec<Var>, learning_rate: f64) -> candle_core::Result<Self> {
         Ok(match kind {
             OptimizerKind::Sgd => Self::Sgd(SGD::new(vars, learning_rate)?),
-            OptimizerKind::Momentum => Self::Momentum(MomentumSgd::new(vars, learning_rate, 0.9)),
+            OptimizerKind::Momentum => Self::Momentum(MomentumSgd::new(vars, learning_rate, MOMENTUM)),
             OptimizerKind::Adam | OptimizerKind::AdamW if FusedAdamW::suits(&vars) => {
-                let weight_decay = if kind == OptimizerKind::Adam { 0.0 } else { 0.01 };
+                let weight_decay = if kind == OptimizerKind::Adam { 0.0 } else { ADAMW_WEIGHT_DECAY };
                 Self::FusedAdamW(FusedAdamW::new(vars, learning_rate, weight_decay))
             }
             OptimizerKind::Adam => Self::AdamW(AdamW::new(

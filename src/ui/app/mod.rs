@@ -17,6 +17,7 @@ use super::platform::PickedFile;
 use super::representations_view::RepresentationsView;
 use super::rewind::Rewind;
 use super::state::{CentralTab, RunStatus, SideView, StudioCommand, StudioSettings};
+use super::stepper_view::StepperView;
 use crate::data::csv_loader::{ColumnReport, TaskOverride};
 use crate::data::{Dataset, Split, Standardizer};
 use crate::models::insight::ModelInsight;
@@ -26,6 +27,7 @@ mod commands;
 mod debug_views;
 mod layout;
 mod share;
+mod stepper;
 
 /// Grid cells per side of the decision-boundary heatmap.
 const GRID_RESOLUTION: usize = 64;
@@ -107,6 +109,8 @@ struct Views {
     exporter: PlotExporter,
     /// Controls a share link asked to hide (names from `share::HIDEABLE`).
     hidden: Vec<String>,
+    /// One training step of a small network, stage by stage.
+    stepper: StepperView,
 }
 
 impl Views {
@@ -125,6 +129,7 @@ impl Views {
             rewind: Rewind::default(),
             exporter,
             hidden: Vec::new(),
+            stepper: StepperView::default(),
         }
     }
 }
@@ -432,9 +437,11 @@ impl eframe::App for StudioApp {
         self.handle_commands();
         let lesson_commands = self.lessons.windows_ui(&ctx);
         self.commands.extend(lesson_commands.into_iter().map(StudioCommand::Lesson));
+        self.stepper_ui(&ctx);
         // ...then the floating windows' own.
         self.handle_commands();
         self.sync_representations_watch();
+        self.sync_stepper();
         if self.input.pending_load.is_some() {
             // Keep the elapsed-time label moving while the loader works.
             ctx.request_repaint_after(std::time::Duration::from_millis(100));

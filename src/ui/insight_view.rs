@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use egui::{Align2, Color32, FontId, Rect, Sense, Stroke, pos2, vec2};
-use egui_plot::{Bar, BarChart, Legend, Plot};
+use egui_plot::{Bar, BarChart, Plot};
 
 use super::palette::class_color;
 use crate::data::Standardizer;
@@ -300,27 +300,42 @@ fn describe(node: &TreeNode, context: &InsightContext<'_>, open: bool) -> (Strin
     }
 }
 
+/// Features shown at most in a bar chart; the rest are the smallest and are counted instead.
+const MAX_BARS: usize = 15;
+
+/// Horizontal bars, largest first, the feature names on the y axis where they have a row each
+/// (names under vertical bars run into each other).
 fn bars_ui(ui: &mut egui::Ui, id: &str, values: &[f64], names: &[String], what: &str) {
-    let bars: Vec<Bar> = values
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| values[b].abs().total_cmp(&values[a].abs()).then(a.cmp(&b)));
+    order.truncate(MAX_BARS);
+    let name_of = |i: usize| names.get(i).cloned().unwrap_or_else(|| format!("feature {i}"));
+    // The largest bar on top: row 0 is at the top of the chart.
+    let rows = order.len();
+    let bars: Vec<Bar> = order
         .iter()
         .enumerate()
-        .map(|(i, &v)| {
-            let name = names.get(i).cloned().unwrap_or_else(|| format!("feature {i}"));
+        .map(|(row, &i)| {
+            let v = values[i];
             let color =
                 if v >= 0.0 { Color32::from_rgb(78, 121, 167) } else { Color32::from_rgb(225, 87, 89) };
-            Bar::new(i as f64, v).name(name).fill(color)
+            Bar::new((rows - 1 - row) as f64, v).name(name_of(i)).fill(color).width(0.7)
         })
         .collect();
-    let labels: Vec<String> =
-        (0..values.len()).map(|i| names.get(i).cloned().unwrap_or_else(|| i.to_string())).collect();
+    let labels: Vec<String> = order.iter().rev().map(|&i| name_of(i)).collect();
+    if values.len() > rows {
+        ui.label(
+            egui::RichText::new(format!("The {rows} largest of {} features.", values.len())).weak(),
+        );
+    }
     Plot::new(id.to_string())
-        .height(140.0)
-        .legend(Legend::default())
+        .height((30.0 * rows as f32 + 40.0).clamp(120.0, 500.0))
         .allow_scroll(false)
         .allow_drag(false)
         .allow_zoom(false)
-        .y_axis_label(what)
-        .x_axis_formatter(move |mark, _| {
+        .x_axis_label(what)
+        .y_grid_spacer(egui_plot::uniform_grid_spacer(|_| [1.0, 1.0, 1.0]))
+        .y_axis_formatter(move |mark, _| {
             let i = mark.value.round();
             if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
                 labels.get(i as usize).cloned().unwrap_or_default()
@@ -328,7 +343,7 @@ fn bars_ui(ui: &mut egui::Ui, id: &str, values: &[f64], names: &[String], what: 
                 String::new()
             }
         })
-        .show(ui, |plot| plot.bar_chart(BarChart::new(what.to_string(), bars)));
+        .show(ui, |plot| plot.bar_chart(BarChart::new(what.to_string(), bars).horizontal()));
 }
 
 fn centroid_table(ui: &mut egui::Ui, centres: &[f64], k: usize, d: usize, context: &InsightContext<'_>) {

@@ -125,13 +125,23 @@ impl CustomOp2 for BceWithLogits {
     }
 }
 
-/// Binary cross-entropy with logits: a fused kernel for f32 on the CPU, candle-nn's elsewhere.
+/// Binary cross-entropy with logits: a fused kernel for f32 on the CPU, the same stable formula
+/// from candle's ops elsewhere (CUDA, f64). Not candle-nn's `binary_cross_entropy_with_logit`:
+/// it takes the log of a sigmoid, which is exactly 1 in f32 once a logit passes about 17, so the
+/// loss turns infinite and training reports a divergence that never happened.
 pub(crate) fn bce_with_logits(logits: &Tensor, targets: &Tensor) -> candle_core::Result<Tensor> {
     if logits.device().is_cpu() && logits.dtype() == DType::F32 && targets.dtype() == DType::F32 {
         logits.contiguous()?.apply_op2(&targets.contiguous()?, BceWithLogits)
     } else {
-        candle_nn::loss::binary_cross_entropy_with_logit(logits, targets)
+        stable_bce_with_logits(logits, targets)
     }
+}
+
+/// `mean(max(x, 0) − x·y + ln(1 + e^−|x|))` from candle's own ops, on any device and dtype; its
+/// gradient, `sigmoid(x) − y`, comes from autograd.
+pub(crate) fn stable_bce_with_logits(logits: &Tensor, targets: &Tensor) -> candle_core::Result<Tensor> {
+    let softplus_of_minus_abs = (logits.abs()?.neg()?.exp()? + 1.0)?.log()?;
+    ((logits.relu()? - (logits * targets)?)? + softplus_of_minus_abs)?.mean_all()
 }
 
 /// Dense layers this small run as one fused kernel (matmul + bias in one pass); bigger ones
@@ -493,6 +503,32 @@ mod tests {
                 assert!((a - e).abs() < 1e-4, "{a} vs {e}");
             }
         }
+    }
+
+    #[test]
+    fn the_stable_bce_stays_finite_on_large_logits_and_matches_the_fused_kernel() {
+        let values = vec![-40f32, -18.0, -2.0, 0.0, 0.7, 18.0, 40.0];
+        let targets = vec![1f32, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0];
+        let logits = Var::from_vec(values.clone(), (7, 1), &Device::Cpu).unwrap();
+        let targets = Tensor::from_vec(targets, (7, 1), &Device::Cpu).unwrap();
+        // candle-nn's form overflows here (the device-agnostic path used to be this one).
+        let naive = candle_nn::loss::binary_cross_entropy_with_logit(logits.as_tensor(), &targets).unwrap();
+        assert!(!naive.to_scalar::<f32>().unwrap().is_finite(), "the reference case must overflow");
+        let stable = stable_bce_with_logits(logits.as_tensor(), &targets).unwrap();
+        let fused = bce_with_logits(logits.as_tensor(), &targets).unwrap();
+        let (a, b) = (stable.to_scalar::<f32>().unwrap(), fused.to_scalar::<f32>().unwrap());
+        assert!(a.is_finite() && (a - b).abs() < 1e-4 * b.abs().max(1.0), "{a} vs {b}");
+        let gradient: Vec<f32> =
+            stable.backward().unwrap().get(&logits).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+        let expected = [1.0f32, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0];
+        for ((g, &x), y) in gradient.iter().zip(&values).zip(expected) {
+            let sigmoid = 1.0 / (1.0 + (-x).exp());
+            assert!((g - (sigmoid - y) / 7.0).abs() < 1e-6, "{gradient:?}");
+        }
+        // f64 logits take the stable path too.
+        let wide = logits.as_tensor().to_dtype(DType::F64).unwrap();
+        let loss = bce_with_logits(&wide, &targets.to_dtype(DType::F64).unwrap()).unwrap();
+        assert!((loss.to_scalar::<f64>().unwrap() - f64::from(b)).abs() < 1e-3);
     }
 
     #[test]

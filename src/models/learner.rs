@@ -16,6 +16,21 @@ pub struct PreparedData {
 }
 
 impl PreparedData {
+    /// The rows of `data` picked by `rows`, standardized by `scaler`.
+    pub fn from_rows(data: &crate::data::Dataset, rows: &[usize], scaler: &crate::data::Standardizer) -> Self {
+        let mut features = Vec::with_capacity(rows.len() * data.n_features());
+        for &i in rows {
+            scaler.transform_row(data.row(i), &mut features);
+        }
+        PreparedData {
+            features,
+            n_features: data.n_features(),
+            targets: rows.iter().map(|&i| data.target_value(i)).collect(),
+            task: data.task(),
+            classes: data.class_count(),
+        }
+    }
+
     pub fn rows(&self) -> usize {
         self.targets.len()
     }

@@ -44,17 +44,7 @@ pub struct TrainingSession {
 
 /// Standardizes the rows of `data` picked by `rows`, ready for a model.
 pub fn prepare(data: &Dataset, rows: &[usize], scaler: &Standardizer) -> PreparedData {
-    let mut features = Vec::with_capacity(rows.len() * data.n_features());
-    for &i in rows {
-        scaler.transform_row(data.row(i), &mut features);
-    }
-    PreparedData {
-        features,
-        n_features: data.n_features(),
-        targets: rows.iter().map(|&i| data.target_value(i)).collect(),
-        task: data.task(),
-        classes: data.class_count(),
-    }
+    PreparedData::from_rows(data, rows, scaler)
 }
 
 impl TrainingSession {

@@ -116,16 +116,10 @@ fn scatter_gallery_ui(ui: &mut egui::Ui, charts: &[ReportChart], first_index: us
         for (number, chart) in charts.iter().enumerate() {
             ui.vertical(|ui| {
                 ui.set_width(SCATTER_SIZE);
-                let response = Plot::new(("lesson_scatter", first_index + number))
-                    .width(SCATTER_SIZE)
-                    .height(SCATTER_SIZE)
-                    .show_axes(false)
-                    .show_x(false)
-                    .show_y(false)
-                    .allow_drag(false)
-                    .allow_zoom(false)
-                    .allow_scroll(false)
-                    .allow_boxed_zoom(false)
+                let response = super::representations_view::bare_plot(
+                    egui::Id::new(("lesson_scatter", first_index + number)),
+                    SCATTER_SIZE,
+                )
                     .show(ui, |plot| {
                         for (class, series) in chart.series.iter().enumerate() {
                             plot.points(

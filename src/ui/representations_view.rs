@@ -139,17 +139,7 @@ fn layer_ui(ui: &mut egui::Ui, r: &Representations, layer: &LayerProjection, pos
         layer.explained[0] * 100.0,
         layer.explained[1] * 100.0
     ));
-    let response = Plot::new(("representation", position))
-        .width(side)
-        .height(side)
-        .show_axes(false)
-        .show_x(false)
-        .show_y(false)
-        .allow_drag(false)
-        .allow_zoom(false)
-        .allow_scroll(false)
-        .allow_boxed_zoom(false)
-        .allow_double_click_reset(false)
+    let response = bare_plot(egui::Id::new(("representation", position)), side)
         .show(ui, |plot| {
             if let Some((min, max)) = framing(&layer.points) {
                 plot.set_plot_bounds(PlotBounds::from_min_max(min, max));
@@ -249,4 +239,20 @@ fn legend_ui(ui: &mut egui::Ui, r: &Representations, data: &Dataset) {
 fn swatch(ui: &mut egui::Ui, color: Color32) {
     let (rect, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
     ui.painter().circle_filled(rect.center(), 4.0, color);
+}
+
+/// A small square scatter with no axes that ignores the mouse: the layers' pictures here and the
+/// lesson's representation charts.
+pub(super) fn bare_plot<'a>(id: egui::Id, side: f32) -> Plot<'a> {
+    Plot::new(id)
+        .width(side)
+        .height(side)
+        .show_axes(false)
+        .show_x(false)
+        .show_y(false)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .allow_boxed_zoom(false)
+        .allow_double_click_reset(false)
 }

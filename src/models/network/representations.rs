@@ -229,17 +229,7 @@ mod tests {
     }
 
     fn prepared(data: &crate::data::Dataset, rows: &[usize], scaler: &Standardizer) -> PreparedData {
-        let mut features = Vec::new();
-        for &i in rows {
-            scaler.transform_row(data.row(i), &mut features);
-        }
-        PreparedData {
-            features,
-            n_features: data.n_features(),
-            targets: rows.iter().map(|&i| data.target_value(i)).collect(),
-            task: data.task(),
-            classes: data.class_count(),
-        }
+        PreparedData::from_rows(data, rows, scaler)
     }
 
     #[test]

@@ -51,6 +51,13 @@ pub enum WorkerCommand {
     },
     /// Take the stepper's step for real: one gradient step on its row alone.
     ApplyBackpropStep,
+    /// The boundary plot shows this part of the plane now (after a pan or a zoom): the grid
+    /// covers it from the next snapshot on, at the same resolution; a paused or finished
+    /// worker sends it at once.
+    ViewBounds {
+        x_range: (f64, f64),
+        y_range: (f64, f64),
+    },
     Stop,
 }
 
@@ -507,9 +514,30 @@ impl WorkerLoop {
                     self.after_hand_change(changed);
                 }
             }
+            WorkerCommand::ViewBounds { x_range, y_range } => self.set_view_bounds(x_range, y_range),
             WorkerCommand::Stop => return Handled::Stop,
         }
         Handled::Continue
+    }
+
+    /// The grid follows the plot's visible bounds; when no training will send it soon, the
+    /// grid over them goes out at once (a one-shot model not yet fitted has none to send).
+    fn set_view_bounds(&mut self, x_range: (f64, f64), y_range: (f64, f64)) {
+        let Some(spec) = self.job.grid.as_mut() else { return };
+        let valid = |(lo, hi): (f64, f64)| lo.is_finite() && hi.is_finite() && hi > lo;
+        if !valid(x_range) || !valid(y_range) || (spec.x_range, spec.y_range) == (x_range, y_range) {
+            return;
+        }
+        spec.x_range = x_range;
+        spec.y_range = y_range;
+        let fitted = self.session.learner().is_iterative() || self.session.epoch() > 0;
+        if !self.running && !self.failed && fitted {
+            let spec = spec.clone();
+            match self.session.decision_grid(&spec) {
+                Ok(grid) => self.emit(TrainEvent::Grid(Arc::new(grid))),
+                Err(e) => self.emit(TrainEvent::Failed(e)),
+            };
+        }
     }
 
     /// After a weight typed or a step taken by hand: every view at once, or why it failed.
@@ -767,6 +795,47 @@ mod tests {
         assert!(finished);
         assert_eq!(epochs, (1..=30).collect::<Vec<_>>());
         assert!(grids >= 2);
+    }
+
+    /// The next grid a worker sends (after an epoch, when `trained`), waiting at most 30 s.
+    fn next_grid(worker: &TrainingWorker, trained: bool) -> Arc<DecisionGrid> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut epoch_seen = !trained;
+        while Instant::now() < deadline {
+            match worker.recv_timeout(Duration::from_secs(1)) {
+                Some(TrainEvent::Epoch(_)) => epoch_seen = true,
+                Some(TrainEvent::Grid(grid)) if epoch_seen => return grid,
+                Some(TrainEvent::Failed(e)) => panic!("{e}"),
+                _ => {}
+            }
+        }
+        panic!("no grid came");
+    }
+
+    #[test]
+    fn a_grid_asked_for_the_view_bounds_covers_exactly_them_paused_or_one_shot() {
+        for kind in [ModelKind::Mlp, ModelKind::LogisticRegression] {
+            let worker = TrainingWorker::spawn(job(kind, None), Arc::new(|| {}));
+            worker.send(WorkerCommand::Step);
+            let first = next_grid(&worker, true);
+            let (x_range, y_range) = ((-7.5, 3.25), (0.5, 9.0));
+            worker.send(WorkerCommand::ViewBounds { x_range, y_range });
+            let grid = next_grid(&worker, false);
+            assert_eq!((grid.spec.x_range, grid.spec.y_range), (x_range, y_range), "{kind:?}");
+            assert_eq!(grid.spec.resolution, first.spec.resolution, "the resolution stays");
+            let GridValues::Classes { class, .. } = &grid.values else { panic!() };
+            assert_eq!(class.len(), 16 * 16);
+            let n = grid.spec.resolution as f64;
+            let (x0, y0) = grid.spec.cell_center(0, 0);
+            assert!((x0 - (x_range.0 + (x_range.1 - x_range.0) / (2.0 * n))).abs() < 1e-12);
+            assert!((y0 - (y_range.0 + (y_range.1 - y_range.0) / (2.0 * n))).abs() < 1e-12);
+            // Training on, the grids keep to the bounds last asked for.
+            if kind == ModelKind::Mlp {
+                worker.send(WorkerCommand::Step);
+                let next = next_grid(&worker, true);
+                assert_eq!((next.spec.x_range, next.spec.y_range), (x_range, y_range));
+            }
+        }
     }
 
     #[test]

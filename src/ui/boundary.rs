@@ -4,7 +4,7 @@
 use egui::{Color32, ColorImage, TextureHandle, TextureOptions};
 use egui_plot::{Legend, Line, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points};
 
-use super::palette::{class_marker, class_color, mix, value_color};
+use super::palette::{class_color, class_marker, mix, value_color};
 use crate::data::{Dataset, Split};
 use crate::training::{DecisionGrid, GridSpec, GridValues};
 
@@ -63,6 +63,11 @@ pub struct BoundaryView {
     pub link_group: Option<egui::Id>,
     /// Every `stride`-th row is drawn (1: all of them).
     stride: usize,
+    /// The view the plot opens on (and returns to on a double click): the points with a margin,
+    /// set explicitly so the heatmap, which follows the view, never widens it.
+    home: Option<[f64; 4]>,
+    /// The home last put on the plot: a new one (new data or axes) moves the view there.
+    home_shown: std::cell::Cell<Option<[f64; 4]>>,
 }
 
 impl BoundaryView {
@@ -77,6 +82,8 @@ impl BoundaryView {
             return;
         }
         self.coords = coords.to_vec();
+        self.home =
+            GridSpec::covering(coords, 0, 1, 1).map(|s| [s.x_range.0, s.x_range.1, s.y_range.0, s.y_range.1]);
         self.labels = data.labels().map(<[u32]>::to_vec);
         self.train_rows = split.train.clone();
         self.test_rows = split.test.clone();
@@ -241,6 +248,11 @@ impl BoundaryView {
         !self.curve.is_empty()
     }
 
+    /// The rectangle the heatmap (or the curve's x span) covers: x from, x to, y from, y to.
+    pub fn grid_rect(&self) -> Option<(f64, f64, f64, f64)> {
+        self.grid
+    }
+
     /// Draws the plot; returns the data coordinates under the pointer and any click on it.
     pub fn ui(
         &self,
@@ -268,6 +280,12 @@ impl BoundaryView {
             .allow_scroll(false)
             .show(ui, |plot| {
                 let ui_strong_color = strong;
+                if let Some([x0, x1, y0, y1]) = self.home
+                    && (plot.auto_bounds().any() || self.home_shown.get() != self.home)
+                {
+                    plot.set_plot_bounds(egui_plot::PlotBounds::from_min_max([x0, y0], [x1, y1]));
+                    self.home_shown.set(self.home);
+                }
                 if let (Some(texture), Some((x0, x1, y0, y1))) = (&self.texture, self.grid) {
                     let center = PlotPoint::new((x0 + x1) / 2.0, (y0 + y1) / 2.0);
                     let size = egui::vec2((x1 - x0) as f32, (y1 - y0) as f32);
@@ -307,9 +325,11 @@ impl BoundaryView {
                     );
                 }
                 overlay_ui(plot, overlay, ui_strong_color);
-                plot.pointer_coordinate().map(|p| [p.x, p.y])
+                let bounds = plot.plot_bounds();
+                let visible = [bounds.min()[0], bounds.max()[0], bounds.min()[1], bounds.max()[1]];
+                (plot.pointer_coordinate().map(|p| [p.x, p.y]), visible)
             });
-        let hovered = shown.inner;
+        let (hovered, visible) = shown.inner;
         let response = &shown.response;
         // What a screen reader says for the plot.
         let summary = self.summary(x_name, y_name);
@@ -319,6 +339,8 @@ impl BoundaryView {
             left_click: hovered.filter(|_| response.clicked()),
             right_click: hovered.filter(|_| response.secondary_clicked()),
             rect: response.rect,
+            visible: visible.iter().all(|v| v.is_finite()).then_some(visible),
+            dragging: response.dragged() || response.is_pointer_button_down_on(),
         }
     }
 }
@@ -363,6 +385,10 @@ pub struct PlotPointer {
     pub right_click: Option<[f64; 2]>,
     /// Where the plot sits on screen (for exporting it as PNG).
     pub rect: egui::Rect,
+    /// The part of the plane in view: x from, x to, y from, y to (data units).
+    pub visible: Option<[f64; 4]>,
+    /// A drag (pan or box zoom) is under way: the view is not settled yet.
+    pub dragging: bool,
 }
 
 /// Grid cells run bottom row first; images run top row first.

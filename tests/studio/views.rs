@@ -197,7 +197,7 @@ fn the_rewind_slider_scrubs_back_through_training_and_live_returns() {
     harness.get_by_label("Metrics").click();
     harness.run_steps(2);
     if shown > 0 {
-        assert!(harness.query_by_label(&format!("Test set at epoch {shown} (rewound)")).is_some());
+        assert!(harness.query_by_label(&format!("Metrics at epoch {shown} (rewound)")).is_some());
     }
 
     harness.get_by_label("Live").click();
@@ -277,4 +277,86 @@ fn a_big_file_draws_one_row_in_n_but_counts_every_row() {
     assert!(note.contains("15000 of 45000 points drawn (1 row in 3)"), "{note}");
     let (_, scored) = harness.state().misclassified_count().expect("the rows were scored");
     assert_eq!(scored, 45_000);
+}
+
+/// The first number in `text` after `marker`.
+fn number_after(text: &str, marker: &str) -> f64 {
+    let rest = &text[text.find(marker).unwrap_or_else(|| panic!("{marker:?} in {text:?}")) + marker.len()..];
+    let number: String = rest.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+    number.parse().unwrap_or_else(|_| panic!("a number after {marker:?} in {text:?}"))
+}
+
+#[test]
+fn the_status_line_and_the_metrics_tab_show_one_snapshot_with_its_epoch() {
+    let mut harness = studio();
+    harness.get_by_label("Play").click();
+    assert!(step_until(&mut harness, Duration::from_secs(60), |app| app.epoch() >= 40));
+    harness.get_by_label("Pause").click();
+    assert!(step_until(&mut harness, Duration::from_secs(30), |app| app.status() == RunStatus::Paused));
+    harness.run_steps(4);
+    harness.get_by_label("Metrics").click();
+    harness.run_steps(3);
+    let epoch = harness.state().epoch();
+    assert_eq!(harness.state().snapshot_epoch(), epoch, "paused, the snapshot is the last epoch");
+    assert!(harness.query_by_label(&format!("Epoch {epoch}")).is_some(), "the status line's epoch");
+    assert!(harness.query_by_label_contains(&format!("Metrics at epoch {epoch}")).is_some());
+    let accuracies: Vec<String> = harness
+        .query_all_by_label_contains("test accuracy ")
+        .map(|node| node.accesskit_node().label().or_else(|| node.value()).unwrap_or_default())
+        .collect();
+    assert_eq!(accuracies.len(), 2, "the status line and the Metrics tab: {accuracies:?}");
+    assert_eq!(accuracies[0], accuracies[1]);
+    let metrics = harness.state().metrics_accuracy().expect("the test scores");
+    let shown = number_after(&accuracies[0], "test accuracy ");
+    assert!((shown - metrics * 100.0).abs() < 0.051, "{shown} vs {metrics}");
+}
+
+#[test]
+fn after_a_pan_the_heatmap_covers_the_new_view() {
+    let mut harness = studio();
+    harness.get_by_label("Step").click();
+    assert!(step_until(&mut harness, Duration::from_secs(30), |app| {
+        app.epoch() >= 1 && app.boundary_grid_rect().is_some()
+    }));
+    harness.run_steps(4);
+    let before = harness.state().visible_bounds().expect("the plot's view");
+    let rect = harness.get_by_label_contains("decision boundary over").rect();
+    let (from, to) = (rect.center(), rect.center() + egui::vec2(rect.width() * 0.3, rect.height() * 0.2));
+    harness.hover_at(from);
+    harness.run_steps(2);
+    harness.event(egui::Event::PointerButton {
+        pos: from,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: egui::Modifiers::NONE,
+    });
+    for i in 1..=6 {
+        harness.hover_at(from + (to - from) * (i as f32 / 6.0));
+        harness.run_steps(1);
+    }
+    harness.event(egui::Event::PointerButton {
+        pos: to,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    let covered = |app: &StudioApp| match (app.visible_bounds(), app.boundary_grid_rect()) {
+        (Some(view), Some(grid)) => {
+            let (w, h) = (view[1] - view[0], view[3] - view[2]);
+            let tolerance = [w, w, h, h].map(|s| s * 0.03);
+            (0..4).all(|i| (view[i] - grid[i]).abs() <= tolerance[i])
+        }
+        _ => false,
+    };
+    assert!(
+        step_until(&mut harness, Duration::from_secs(10), covered),
+        "view {:?}, grid {:?}",
+        harness.state().visible_bounds(),
+        harness.state().boundary_grid_rect()
+    );
+    let after = harness.state().visible_bounds().unwrap();
+    assert!(
+        (after[0] - before[0]).abs() > 0.1 * (before[1] - before[0]),
+        "the view moved: {before:?} -> {after:?}"
+    );
 }

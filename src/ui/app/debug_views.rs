@@ -8,7 +8,7 @@ use egui_plot::PlotPoint;
 
 use super::StudioApp;
 use crate::models::insight::{ModelInsight, TreeInsight};
-use crate::training::{DecisionGrid, EpochRecord, Scores};
+use crate::training::{DecisionGrid, EpochRecord, Scores, WorkerCommand};
 use crate::ui::boundary::{BoundaryOverlay, PlotPointer};
 use crate::ui::export;
 use crate::ui::palette::class_color;
@@ -32,10 +32,25 @@ pub struct DebugState {
     pub pinned: Option<PinnedPoint>,
     /// The k-means iteration on view; `None` follows the latest.
     pub kmeans_iteration: Option<usize>,
+    /// The part of the plane the boundary plot showed last frame (x from, x to, y from, y to).
+    pub visible: Option<[f64; 4]>,
+    /// When the worker was last asked for a grid over the view, and over which bounds.
+    pub bounds_sent: Option<(web_time::Instant, [f64; 4])>,
 }
 
 /// A click lands on a data row when it is this close (share of the plot's diagonal).
 const PIN_REACH: f64 = 0.03;
+/// The grid follows the view once an edge has moved by more than this share of the view...
+const BOUNDS_TOLERANCE: f64 = 0.03;
+/// ...and is asked for at most this often.
+const BOUNDS_INTERVAL: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Whether two views (x from, x to, y from, y to) differ by more than the tolerance.
+fn bounds_moved(a: [f64; 4], b: [f64; 4]) -> bool {
+    let (width, height) = ((a[1] - a[0]).abs(), (a[3] - a[2]).abs());
+    let scale = [width, width, height, height];
+    (0..4).any(|i| (a[i] - b[i]).abs() > BOUNDS_TOLERANCE * scale[i])
+}
 
 impl StudioApp {
     /// The point pinned for "Why this prediction?": the full feature row (the data's own units,
@@ -304,6 +319,45 @@ impl StudioApp {
         if wants_png {
             self.views.exporter.save_png(ui.ctx(), "decision-boundary", pointer.rect);
         }
+        self.follow_view_bounds(ui.ctx(), pointer);
+    }
+
+    /// Asks the worker for the grid over the part of the plane in view, once the view has
+    /// settled (no drag) and moved by more than a few percent, at most a few times a second;
+    /// a rewound view keeps its snapshot's grid.
+    fn follow_view_bounds(&mut self, ctx: &egui::Context, pointer: &PlotPointer) {
+        self.views.debug.visible = pointer.visible;
+        let Some(visible) = pointer.visible else { return };
+        let Some(spec) = self.views.boundary.spec.as_ref() else { return };
+        if pointer.dragging || !self.views.rewind.is_live() || self.run.worker.is_none() {
+            return;
+        }
+        let grid = [spec.x_range.0, spec.x_range.1, spec.y_range.0, spec.y_range.1];
+        if !bounds_moved(visible, grid) {
+            return;
+        }
+        let recently = |(at, bounds): (web_time::Instant, [f64; 4])| {
+            at.elapsed() < BOUNDS_INTERVAL
+                || !bounds_moved(visible, bounds) && at.elapsed() < 4 * BOUNDS_INTERVAL
+        };
+        if self.views.debug.bounds_sent.is_some_and(recently) {
+            // Come back once the interval has passed, so the settled view is not missed.
+            ctx.request_repaint_after(BOUNDS_INTERVAL);
+            return;
+        }
+        let [x0, x1, y0, y1] = visible;
+        self.send(WorkerCommand::ViewBounds { x_range: (x0, x1), y_range: (y0, y1) });
+        self.views.debug.bounds_sent = Some((web_time::Instant::now(), visible));
+    }
+
+    /// The part of the plane the boundary plot shows (x from, x to, y from, y to).
+    pub fn visible_bounds(&self) -> Option<[f64; 4]> {
+        self.views.debug.visible
+    }
+
+    /// The rectangle the boundary's grid covers (x from, x to, y from, y to).
+    pub fn boundary_grid_rect(&self) -> Option<[f64; 4]> {
+        self.views.boundary.grid_rect().map(|(x0, x1, y0, y1)| [x0, x1, y0, y1])
     }
 
     pub(super) fn apply_rewind(&mut self, ctx: &egui::Context, change: RewindChange) {
@@ -335,12 +389,25 @@ impl StudioApp {
         self.run.scores = Some(scores);
     }
 
-    /// The scores the metrics view shows: the rewound snapshot's, or the latest.
-    pub(super) fn shown_scores(&self) -> Option<&Arc<Scores>> {
-        match self.views.rewind.shown() {
-            Some(snapshot) => snapshot.scores.as_ref(),
-            None => self.run.scores.as_ref(),
+    /// The one snapshot the status line, the Metrics tab and the boundary show: the rewound
+    /// one, else the newest (its epoch record and test scores as they were when its grid came),
+    /// else (no grid yet) the latest record and scores.
+    pub(super) fn view_snapshot(&self) -> (Option<EpochRecord>, Option<Arc<Scores>>) {
+        match self.views.rewind.on_view() {
+            Some(snapshot) => (snapshot.record, snapshot.scores.clone()),
+            None => (self.run.latest, self.run.scores.clone()),
         }
+    }
+
+    /// The epoch of the snapshot on view (see `view_snapshot`), the one the status line and the
+    /// Metrics tab name.
+    pub fn snapshot_epoch(&self) -> usize {
+        self.view_snapshot().0.map_or(self.run.epoch, |r| r.epoch)
+    }
+
+    /// The test accuracy the Metrics tab shows (its scores' accuracy).
+    pub fn metrics_accuracy(&self) -> Option<f64> {
+        self.view_snapshot().1.and_then(|s| s.accuracy)
     }
 
     /// The "Curves" tab: loss and accuracy, each with a PNG export, and the CSV export.
@@ -372,16 +439,19 @@ impl StudioApp {
 
     /// The "Metrics" tab: the confusion matrix of the shown snapshot (rewound or live).
     pub(super) fn metrics_view_ui(&mut self, ui: &mut egui::Ui) {
-        match (self.shown_scores().cloned(), &self.run.latest) {
+        let (record, scores) = self.view_snapshot();
+        let epoch = record.map_or(self.run.epoch, |r| r.epoch);
+        let rewound = if self.views.rewind.is_live() { "" } else { " (rewound)" };
+        match (scores, record) {
             (Some(scores), _) => {
                 let mut wants_png = false;
                 ui.horizontal(|ui| {
-                    match self.views.rewind.shown() {
-                        Some(snapshot) => {
-                            ui.strong(format!("Test set at epoch {} (rewound)", snapshot.epoch()))
-                        }
-                        None => ui.strong("Test set"),
-                    };
+                    ui.strong(format!("Metrics at epoch {epoch}{rewound}")).on_hover_text(
+                        "The test set's scores at the epoch the status line and the boundary show.",
+                    );
+                    if let Some(accuracy) = scores.accuracy {
+                        ui.label(format!("test accuracy {:.1}%", accuracy * 100.0));
+                    }
                     wants_png = export::png_button(ui);
                 });
                 let rect = ui
@@ -401,7 +471,7 @@ impl StudioApp {
             }
             (None, Some(record)) if record.test_r2.is_some() => {
                 ui.label(format!(
-                    "Test R² {:.3}, test RMSE {:.3}",
+                    "Metrics at epoch {epoch}{rewound}: test R² {:.3}, test RMSE {:.3}",
                     record.test_r2.unwrap_or(0.0),
                     record.test_loss.sqrt()
                 ));

@@ -83,7 +83,14 @@ impl StudioApp {
             }
             self.pace_and_start_ui(ui);
             ui.separator();
-            ui.label(format!("Epoch {}", self.run.epoch));
+            // One snapshot for the status line, the metrics and the boundary, with its epoch.
+            let (record, scores) = self.view_snapshot();
+            let epoch = record.map_or(self.run.epoch, |r| r.epoch);
+            if self.views.rewind.is_live() {
+                ui.label(format!("Epoch {epoch}"));
+            } else {
+                ui.label(format!("Epoch {epoch} (rewound; trained to {})", self.run.epoch));
+            }
             ui.separator();
             let clustering = self.settings.model.kind.is_clustering();
             let inertia = match self.run.insight.as_deref() {
@@ -97,7 +104,7 @@ impl StudioApp {
                      Smaller means tighter clusters; it always falls as k grows.",
                 );
                 ui.separator();
-            } else if let Some(record) = self.run.latest.as_ref().filter(|_| !clustering) {
+            } else if let Some(record) = record.as_ref().filter(|_| !clustering) {
                 // Adding 0.0 turns a rounded -0.000 into 0.000.
                 ui.label(format!(
                     "train loss {:.3}  test loss {:.3}",
@@ -105,7 +112,9 @@ impl StudioApp {
                     record.test_loss + 0.0
                 ));
                 // Cluster numbers are names, not classes: matching them to labels means nothing.
-                if let Some(acc) = record.test_accuracy
+                // The scores' accuracy when the snapshot has them: the one the Metrics tab counts.
+                let accuracy = scores.as_ref().and_then(|s| s.accuracy).or(record.test_accuracy);
+                if let Some(acc) = accuracy
                     && !self.settings.model.kind.is_clustering()
                 {
                     ui.label(format!("test accuracy {:.1}%", acc * 100.0));

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use egui::{Align2, Color32, FontId, Rect, Sense, Stroke, pos2, vec2};
+use egui::{Align2, Color32, FontId, Rect, Sense, Stroke, vec2};
 use egui_plot::{Bar, BarChart, Plot};
 
 use super::palette::class_color;
@@ -15,8 +15,13 @@ const LEVEL_GAP: f32 = 28.0;
 const SLOT_GAP: f32 = 8.0;
 /// Levels shown before a subtree starts collapsed, so a deep tree opens readable.
 const OPEN_DEPTH: usize = 3;
+/// Height of the tree's canvas; the tree is scaled to fit it and the panel's width.
+const CANVAS_HEIGHT: f32 = 420.0;
+/// Below this scale a new tree opens fewer levels rather than shrink further.
+const MIN_READABLE: f32 = 0.6;
+const MIN_ZOOM: f32 = 0.1;
+const MAX_ZOOM: f32 = 4.0;
 
-#[derive(Default)]
 pub struct InsightView {
     /// Nodes the user folded or unfolded, relative to the depth default.
     toggled: HashSet<usize>,
@@ -24,6 +29,27 @@ pub struct InsightView {
     pub forest_tree: usize,
     /// A new tree arrived: scroll so its root is in view.
     centred: bool,
+    /// Levels open by default: fewer when a tree would not fit readable.
+    open_depth: usize,
+    /// The tree's scale and where its corner sits in the canvas.
+    zoom: f32,
+    pan: egui::Vec2,
+    /// The canvas's height, chosen when the tree first shows.
+    canvas_height: f32,
+}
+
+impl Default for InsightView {
+    fn default() -> Self {
+        Self {
+            toggled: HashSet::new(),
+            forest_tree: 0,
+            centred: false,
+            open_depth: OPEN_DEPTH,
+            zoom: 1.0,
+            pan: egui::Vec2::ZERO,
+            canvas_height: CANVAS_HEIGHT,
+        }
+    }
 }
 
 /// Names and units the views need beside the insight itself.
@@ -60,6 +86,9 @@ impl InsightView {
                     tree.leaves(),
                     tree.depth()
                 ));
+                // The tree first: it is what a student opens this view to see.
+                ui.strong("The tree (click a question to fold or unfold it)");
+                self.tree_ui(ui, tree, context);
                 ui.strong("Feature importance");
                 bars_ui(
                     ui,
@@ -68,16 +97,12 @@ impl InsightView {
                     context.feature_names,
                     "importance",
                 );
-                ui.strong("The tree (click a question to fold or unfold it)");
-                self.tree_ui(ui, tree, context);
             }
             ModelInsight::Forest { feature_importances, trees } => {
                 ui.label(format!(
                     "{} trees vote; each saw a different bootstrap sample of the rows.",
                     trees.len()
                 ));
-                ui.strong("Feature importance (mean over the trees)");
-                bars_ui(ui, "forest_importance", feature_importances, context.feature_names, "importance");
                 if !trees.is_empty() {
                     let last = trees.len() - 1;
                     if ui
@@ -85,11 +110,14 @@ impl InsightView {
                         .changed()
                     {
                         self.toggled.clear();
+                        self.centred = false;
                     }
                     let tree = &trees[self.forest_tree.min(last)];
                     // The highlight is the pinned point's path through the tree on view.
                     self.tree_ui(ui, tree, context);
                 }
+                ui.strong("Feature importance (mean over the trees)");
+                bars_ui(ui, "forest_importance", feature_importances, context.feature_names, "importance");
             }
             ModelInsight::SupportVectors { indices, .. } => {
                 ui.label(format!(
@@ -144,14 +172,12 @@ impl InsightView {
     }
 
     fn is_open(&self, node: &TreeNode, index: usize) -> bool {
-        (node.depth < OPEN_DEPTH) != self.toggled.contains(&index)
+        (node.depth < self.open_depth) != self.toggled.contains(&index)
     }
 
-    fn tree_ui(&mut self, ui: &mut egui::Ui, tree: &TreeInsight, context: &InsightContext<'_>) {
-        if tree.nodes.is_empty() {
-            return;
-        }
-        // Lay out visible nodes: leaves (or folded nodes) take consecutive slots, parents centre over children.
+    /// Each visible node's (slot, depth), and the drawing's size at scale 1.
+    fn tree_layout(&self, tree: &TreeInsight) -> (Vec<Option<(f32, usize)>>, egui::Vec2) {
+        // Leaves (or folded nodes) take consecutive slots, parents centre over their children.
         let mut positions = vec![None; tree.nodes.len()];
         let mut next_slot = 0.0f32;
         let mut max_depth = 0;
@@ -160,88 +186,176 @@ impl InsightView {
             next_slot * (NODE_SIZE.x + SLOT_GAP) + SLOT_GAP,
             (max_depth + 1) as f32 * (NODE_SIZE.y + LEVEL_GAP) + 8.0,
         );
-        let highlight: HashSet<usize> = context.highlight.iter().copied().collect();
-        let mut clicked = None;
-        let mut scroll = egui::ScrollArea::both().id_salt("tree_view").max_height(420.0);
+        (positions, size)
+    }
+
+    /// Scales and centres a drawing of `size` in a canvas of `canvas` (the Fit button).
+    fn fit(&mut self, size: egui::Vec2, canvas: egui::Vec2) {
+        let scale = (canvas.x / size.x).min(canvas.y / size.y).min(1.0);
+        self.zoom = scale.clamp(MIN_ZOOM, MAX_ZOOM);
+        self.pan = (canvas - size * self.zoom) / 2.0;
+        self.pan.y = self.pan.y.max(0.0);
+    }
+
+    /// A new tree: open as many levels as still read at a readable scale, then fit them.
+    fn first_fit(&mut self, tree: &TreeInsight, canvas: egui::Vec2) {
+        self.open_depth = OPEN_DEPTH;
+        loop {
+            let (_, size) = self.tree_layout(tree);
+            let scale = (canvas.x / size.x).min(canvas.y / size.y);
+            if scale >= MIN_READABLE || self.open_depth <= 1 {
+                self.fit(size, canvas);
+                return;
+            }
+            self.open_depth -= 1;
+        }
+    }
+
+    /// Zooms by `factor` keeping the canvas point `anchor` (relative to its corner) still.
+    fn zoom_by(&mut self, factor: f32, anchor: egui::Vec2) {
+        let zoom = (self.zoom * factor).clamp(MIN_ZOOM, MAX_ZOOM);
+        let applied = zoom / self.zoom;
+        self.pan = anchor - (anchor - self.pan) * applied;
+        self.zoom = zoom;
+    }
+
+    /// The tree in a canvas of its own: fitted when it first shows, dragged to pan, zoomed with
+    /// the scroll wheel or the buttons; a question clicked folds or unfolds its subtree.
+    fn tree_ui(&mut self, ui: &mut egui::Ui, tree: &TreeInsight, context: &InsightContext<'_>) {
+        if tree.nodes.is_empty() {
+            return;
+        }
+        let mut canvas_size = vec2(ui.available_width().max(200.0), CANVAS_HEIGHT);
         if !self.centred {
-            // Wide trees centre their root: start the view there, not at the left-most leaf.
-            let root_x = SLOT_GAP
-                + positions[0].map_or(0.0, |(slot, _)| slot) * (NODE_SIZE.x + SLOT_GAP)
-                + NODE_SIZE.x / 2.0;
-            scroll = scroll.horizontal_scroll_offset((root_x - ui.available_width() / 2.0).max(0.0));
+            self.first_fit(tree, canvas_size);
+            // A small tree gets a short canvas, not a tall empty one.
+            let (_, size) = self.tree_layout(tree);
+            self.canvas_height = (size.y * self.zoom + 16.0).clamp(160.0, CANVAS_HEIGHT);
+            self.fit(size, vec2(canvas_size.x, self.canvas_height));
             self.centred = true;
         }
-        scroll.show(ui, |ui| {
-            let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
-            let painter = ui.painter_at(rect);
-            let node_rect = |i: usize| -> Option<Rect> {
-                positions[i].map(|(slot, depth): (f32, usize)| {
-                    let x = rect.min.x + SLOT_GAP + slot * (NODE_SIZE.x + SLOT_GAP);
-                    let y = rect.min.y + 4.0 + depth as f32 * (NODE_SIZE.y + LEVEL_GAP);
-                    Rect::from_min_size(pos2(x, y), NODE_SIZE)
-                })
-            };
-            let text_color = ui.visuals().text_color();
-            let line = ui.visuals().widgets.noninteractive.fg_stroke.color;
-            for (i, node) in tree.nodes.iter().enumerate() {
-                let Some(r) = node_rect(i) else { continue };
-                if self.is_open(node, i) {
-                    for child in [node.left, node.right].into_iter().flatten() {
-                        if let Some(c) = node_rect(child) {
-                            let on_path = highlight.contains(&i) && highlight.contains(&child);
-                            let stroke = if on_path {
-                                Stroke::new(3.0, Color32::YELLOW)
-                            } else {
-                                Stroke::new(1.0, line)
-                            };
-                            painter.line_segment([r.center_bottom(), c.center_top()], stroke);
-                        }
-                    }
-                }
+        canvas_size.y = self.canvas_height;
+        let (positions, size) = self.tree_layout(tree);
+        ui.horizontal(|ui| {
+            if ui.button("Zoom out").on_hover_text("Smaller boxes, more of the tree").clicked() {
+                self.zoom_by(1.0 / 1.25, canvas_size / 2.0);
             }
-            for (i, node) in tree.nodes.iter().enumerate() {
-                let Some(r) = node_rect(i) else { continue };
-                let fill = match node.class {
-                    Some(c) => {
-                        super::palette::mix(ui.visuals().extreme_bg_color, class_color(c as usize), 0.45)
-                    }
-                    None => ui.visuals().faint_bg_color,
-                };
-                let on_path = highlight.contains(&i);
-                painter.rect_filled(r, 4.0, fill);
-                let border = if on_path { Stroke::new(3.0, Color32::YELLOW) } else { Stroke::new(1.0, line) };
-                painter.rect_stroke(r, 4.0, border, egui::StrokeKind::Inside);
-                let (title, detail) = describe(node, context, self.is_open(node, i));
-                painter.text(
-                    r.center_top() + vec2(0.0, 11.0),
-                    Align2::CENTER_CENTER,
-                    &title,
-                    FontId::proportional(12.0),
-                    text_color,
-                );
-                painter.text(
-                    r.center_bottom() - vec2(0.0, 11.0),
-                    Align2::CENTER_CENTER,
-                    &detail,
-                    FontId::proportional(11.0),
-                    text_color,
-                );
-                let sense = if node.feature.is_some() { Sense::click() } else { Sense::hover() };
-                let response = ui.interact(r, ui.scope_id().with(("tree_node", i)), sense);
-                // Painted boxes are invisible to screen readers and tests unless labelled.
-                let kind = if node.feature.is_some() { egui::Role::Button } else { egui::Role::Label };
-                let label = format!("{title} {detail}");
-                response.widget_info(|| egui::WidgetInfo::labeled(kind, true, &label));
-                if response.clicked() {
-                    clicked = Some(i);
-                }
+            if ui.button("Zoom in").on_hover_text("Larger boxes, easier to read").clicked() {
+                self.zoom_by(1.25, canvas_size / 2.0);
             }
+            if ui.button("Fit").on_hover_text("Show the whole tree").clicked() {
+                self.fit(size, canvas_size);
+            }
+            ui.small(format!("{:.0}% · drag to pan, scroll to zoom", self.zoom * 100.0));
         });
-        if let Some(i) = clicked {
+        if self.open_depth < OPEN_DEPTH {
+            ui.small(format!(
+                "Only the first {} levels start open, so the tree fits; click a (+) to unfold one.",
+                self.open_depth
+            ));
+        }
+        let (canvas, response) = ui.allocate_exact_size(canvas_size, Sense::drag());
+        response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Group, true, "Decision tree view"));
+        self.pan += response.drag_delta();
+        if let Some(pointer) = response.hover_pos() {
+            // The wheel zooms the tree instead of scrolling the side view.
+            let (scroll, pinch) = ui.input(|i| (i.smooth_scroll_delta.y, i.zoom_delta()));
+            let factor = pinch * (scroll / 200.0).exp();
+            if factor != 1.0 {
+                self.zoom_by(factor, pointer - canvas.min);
+                ui.ctx().input_mut(|i| i.smooth_scroll_delta = egui::Vec2::ZERO);
+            }
+        }
+        ui.painter().rect_stroke(
+            canvas,
+            2.0,
+            ui.visuals().widgets.noninteractive.bg_stroke,
+            egui::StrokeKind::Inside,
+        );
+        // Nodes outside the canvas are neither drawn nor clickable.
+        let mut inner = ui.new_child(egui::UiBuilder::new().max_rect(canvas));
+        inner.set_clip_rect(canvas.intersect(ui.clip_rect()));
+        let (zoom, origin) = (self.zoom, canvas.min + self.pan);
+        let node_rect = |i: usize| -> Option<Rect> {
+            positions[i].map(|(slot, depth): (f32, usize)| {
+                let x = SLOT_GAP + slot * (NODE_SIZE.x + SLOT_GAP);
+                let y = 4.0 + depth as f32 * (NODE_SIZE.y + LEVEL_GAP);
+                Rect::from_min_size(origin + vec2(x, y) * zoom, NODE_SIZE * zoom)
+            })
+        };
+        if let Some(i) = self.draw_nodes(&mut inner, tree, context, &node_rect) {
             if !self.toggled.remove(&i) {
                 self.toggled.insert(i);
             }
         }
+    }
+
+    /// Edges, then boxes; returns the question clicked, if any.
+    fn draw_nodes(
+        &self,
+        ui: &mut egui::Ui,
+        tree: &TreeInsight,
+        context: &InsightContext<'_>,
+        node_rect: &dyn Fn(usize) -> Option<Rect>,
+    ) -> Option<usize> {
+        let highlight: HashSet<usize> = context.highlight.iter().copied().collect();
+        let painter = ui.painter().clone();
+        let text_color = ui.visuals().text_color();
+        let line = ui.visuals().widgets.noninteractive.fg_stroke.color;
+        let zoom = self.zoom;
+        for (i, node) in tree.nodes.iter().enumerate() {
+            let Some(r) = node_rect(i) else { continue };
+            if self.is_open(node, i) {
+                for child in [node.left, node.right].into_iter().flatten() {
+                    if let Some(c) = node_rect(child) {
+                        let on_path = highlight.contains(&i) && highlight.contains(&child);
+                        let stroke =
+                            if on_path { Stroke::new(3.0, Color32::YELLOW) } else { Stroke::new(1.0, line) };
+                        painter.line_segment([r.center_bottom(), c.center_top()], stroke);
+                    }
+                }
+            }
+        }
+        let mut clicked = None;
+        for (i, node) in tree.nodes.iter().enumerate() {
+            let Some(r) = node_rect(i) else { continue };
+            if !r.intersects(ui.clip_rect()) {
+                continue;
+            }
+            let fill = match node.class {
+                Some(c) => super::palette::mix(ui.visuals().extreme_bg_color, class_color(c as usize), 0.45),
+                None => ui.visuals().faint_bg_color,
+            };
+            let on_path = highlight.contains(&i);
+            painter.rect_filled(r, 4.0 * zoom, fill);
+            let border = if on_path { Stroke::new(3.0, Color32::YELLOW) } else { Stroke::new(1.0, line) };
+            painter.rect_stroke(r, 4.0 * zoom, border, egui::StrokeKind::Inside);
+            let (title, detail) = describe(node, context, self.is_open(node, i));
+            // Below a few pixels text is noise: the box and its colour still show.
+            if 12.0 * zoom >= 4.0 {
+                let title_at = r.center_top() + vec2(0.0, 11.0 * zoom);
+                let detail_at = r.center_bottom() - vec2(0.0, 11.0 * zoom);
+                for (text, at, size) in [(&title, title_at, 12.0), (&detail, detail_at, 11.0)] {
+                    // Long feature names shrink to stay inside their box.
+                    let font = FontId::proportional(size * zoom);
+                    let width = painter.layout_no_wrap(text.clone(), font.clone(), text_color).size().x;
+                    let room = r.width() - 6.0 * zoom;
+                    let font =
+                        if width > room { FontId::proportional(size * zoom * room / width) } else { font };
+                    painter.text(at, Align2::CENTER_CENTER, text, font, text_color);
+                }
+            }
+            let sense = if node.feature.is_some() { Sense::click() } else { Sense::hover() };
+            let response = ui.interact(r, ui.scope_id().with(("tree_node", i)), sense);
+            // Painted boxes are invisible to screen readers and tests unless labelled.
+            let kind = if node.feature.is_some() { egui::Role::Button } else { egui::Role::Label };
+            let label = format!("{title} {detail}");
+            response.widget_info(|| egui::WidgetInfo::labeled(kind, true, &label));
+            if response.clicked() {
+                clicked = Some(i);
+            }
+        }
+        clicked
     }
 
     fn layout(
@@ -324,9 +438,7 @@ fn bars_ui(ui: &mut egui::Ui, id: &str, values: &[f64], names: &[String], what: 
         .collect();
     let labels: Vec<String> = order.iter().rev().map(|&i| name_of(i)).collect();
     if values.len() > rows {
-        ui.label(
-            egui::RichText::new(format!("The {rows} largest of {} features.", values.len())).weak(),
-        );
+        ui.label(egui::RichText::new(format!("The {rows} largest of {} features.", values.len())).weak());
     }
     Plot::new(id.to_string())
         .height((30.0 * rows as f32 + 40.0).clamp(120.0, 500.0))

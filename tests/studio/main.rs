@@ -7,6 +7,7 @@ mod common;
 mod accessibility;
 mod classical;
 mod desktop;
+mod glance;
 mod lessons;
 mod network;
 mod network_views;

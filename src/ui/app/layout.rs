@@ -200,6 +200,9 @@ impl StudioApp {
             let boundary_width = (available.x * 0.55).max(200.0);
             ui.allocate_ui(egui::vec2(boundary_width, available.y), |ui| {
                 ui.vertical(|ui| {
+                    if matches!(data.input_shape, crate::data::InputShape::Image { .. }) {
+                        return self.prediction_gallery_ui(ui, &data);
+                    }
                     let mut wants_png = false;
                     ui.horizontal(|ui| {
                         ui.strong("Decision boundary").on_hover_text(

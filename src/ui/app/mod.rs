@@ -25,6 +25,7 @@ use crate::training::{EpochRecord, Scores, TrainingWorker};
 
 mod commands;
 mod debug_views;
+mod gallery;
 mod layout;
 mod share;
 mod stepper;

@@ -283,10 +283,10 @@ impl InsightView {
                 Rect::from_min_size(origin + vec2(x, y) * zoom, NODE_SIZE * zoom)
             })
         };
-        if let Some(i) = self.draw_nodes(&mut inner, tree, context, &node_rect) {
-            if !self.toggled.remove(&i) {
-                self.toggled.insert(i);
-            }
+        if let Some(i) = self.draw_nodes(&mut inner, tree, context, &node_rect)
+            && !self.toggled.remove(&i)
+        {
+            self.toggled.insert(i);
         }
     }
 

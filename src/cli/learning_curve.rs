@@ -140,7 +140,9 @@ fn effort(args: &LearningCurveArgs) -> Result<Effort, CliError> {
             ..Default::default()
         }),
     };
-    effort.check().map_err(|e| CliError::Usage(format!("--{}", e.trim_start_matches('\'').replacen('\'', "", 1))))?;
+    effort
+        .check()
+        .map_err(|e| CliError::Usage(format!("--{}", e.trim_start_matches('\'').replacen('\'', "", 1))))?;
     Ok(effort)
 }
 
@@ -163,12 +165,13 @@ pub fn run(args: &LearningCurveArgs) -> Result<(), CliError> {
     };
     // The CLI is stopped with Ctrl-C; nothing sets this flag.
     let cancel = AtomicBool::new(false);
-    let points = learning_curve(&data, &models, &settings, &progress, &|_| {}, &cancel).map_err(|e| match e {
-        CurveError::Model { error: crate::models::ModelError::Unsuitable(_), .. }
-        | CurveError::Settings(_)
-        | CurveError::Data(_) => CliError::Usage(e.to_string()),
-        _ => CliError::Failure(e.to_string()),
-    })?;
+    let points =
+        learning_curve(&data, &models, &settings, &progress, &|_| {}, &cancel).map_err(|e| match e {
+            CurveError::Model { error: crate::models::ModelError::Unsuitable(_), .. }
+            | CurveError::Settings(_)
+            | CurveError::Data(_) => CliError::Usage(e.to_string()),
+            _ => CliError::Failure(e.to_string()),
+        })?;
     if args.json {
         return print_json(&serde_json::json!({ "points": points }));
     }

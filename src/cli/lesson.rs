@@ -99,8 +99,8 @@ pub fn run(args: &LessonArgs) -> Result<(), CliError> {
     };
     // The CLI is stopped with Ctrl-C; nothing sets this flag.
     let cancel = AtomicBool::new(false);
-    let report =
-        run_lesson(&lesson, &RunOptions { quick: args.quick, full: args.full }, &progress, &cancel).map_err(error_of)?;
+    let report = run_lesson(&lesson, &RunOptions { quick: args.quick, full: args.full }, &progress, &cancel)
+        .map_err(error_of)?;
     if let Some(dir) = &args.report {
         // The charts as PNGs beside the Markdown, drawn by the same code as the studio's export.
         let (_, charts) =

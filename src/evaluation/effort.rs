@@ -53,7 +53,9 @@ impl Effort {
     /// The rule's bounds, checked for lesson files and the command line; the message names the field.
     pub fn check(&self) -> Result<(), String> {
         match *self {
-            Effort::Epochs(n) if !(1..=100_000).contains(&n) => Err(format!("'epochs' is {n}; give 1 to 100000")),
+            Effort::Epochs(n) if !(1..=100_000).contains(&n) => {
+                Err(format!("'epochs' is {n}; give 1 to 100000"))
+            }
             Effort::Steps(n) if !(1..=10_000_000).contains(&n) => {
                 Err(format!("'steps' is {n}; give 1 to 10000000"))
             }
@@ -294,10 +296,9 @@ fn validation_share(data: &Dataset, train: &[usize], fraction: f64, seed: u64) -
     }
     let sub = data.subset(train);
     match stratified_split(&sub, fraction, seed ^ 0x5eed_0f_ea51) {
-        Ok(split) => (
-            split.train.iter().map(|&i| train[i]).collect(),
-            split.test.iter().map(|&i| train[i]).collect(),
-        ),
+        Ok(split) => {
+            (split.train.iter().map(|&i| train[i]).collect(), split.test.iter().map(|&i| train[i]).collect())
+        }
         Err(_) => (train.to_vec(), Vec::new()),
     }
 }

@@ -351,7 +351,8 @@ mod tests {
         };
         let models = [model(ModelKind::LogisticRegression), net];
         let settings = CurveSettings { fixed_split: true, seeds: 3, ..settings(vec![40]) };
-        let points = learning_curve(&data, &models, &settings, &|_, _| {}, &|_| {}, &AtomicBool::new(false)).unwrap();
+        let points =
+            learning_curve(&data, &models, &settings, &|_, _| {}, &|_| {}, &AtomicBool::new(false)).unwrap();
         let summary = summarize(&points);
         assert_eq!(summary[0].low, summary[0].high, "logistic regression is deterministic: {summary:?}");
         assert!(summary[1].high > summary[1].low, "the network's seeds differ: {summary:?}");
@@ -362,11 +363,13 @@ mod tests {
         let data = moons();
         let models = [model(ModelKind::Knn)];
         let none = AtomicBool::new(false);
-        let err = learning_curve(&data, &models, &settings(vec![500]), &|_, _| {}, &|_| {}, &none).unwrap_err();
+        let err =
+            learning_curve(&data, &models, &settings(vec![500]), &|_, _| {}, &|_| {}, &none).unwrap_err();
         assert!(err.to_string().contains("larger than the training part") && err.to_string().contains("150"));
         let err = learning_curve(&data, &models, &settings(vec![1]), &|_, _| {}, &|_| {}, &none).unwrap_err();
         assert!(err.to_string().contains("at least one row per class"), "{err}");
-        let err = learning_curve(&data, &models, &settings(vec![50]), &|_, _| {}, &|_| {}, &AtomicBool::new(true));
+        let err =
+            learning_curve(&data, &models, &settings(vec![50]), &|_, _| {}, &|_| {}, &AtomicBool::new(true));
         assert_eq!(err.unwrap_err(), CurveError::Cancelled);
     }
 }

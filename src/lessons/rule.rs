@@ -230,9 +230,15 @@ mod tests {
     use super::*;
 
     fn figures() -> Vec<Figure> {
-        [("CNN@50", 0.4), ("best_classical@50", 0.55), ("crossing_size", 1000.0), ("lead", 0.2), ("6_relu", 0.3)]
-            .map(|(name, value)| Figure { name: name.into(), value })
-            .to_vec()
+        [
+            ("CNN@50", 0.4),
+            ("best_classical@50", 0.55),
+            ("crossing_size", 1000.0),
+            ("lead", 0.2),
+            ("6_relu", 0.3),
+        ]
+        .map(|(name, value)| Figure { name: name.into(), value })
+        .to_vec()
     }
 
     #[test]

@@ -17,7 +17,11 @@ pub struct PreparedData {
 
 impl PreparedData {
     /// The rows of `data` picked by `rows`, standardized by `scaler`.
-    pub fn from_rows(data: &crate::data::Dataset, rows: &[usize], scaler: &crate::data::Standardizer) -> Self {
+    pub fn from_rows(
+        data: &crate::data::Dataset,
+        rows: &[usize],
+        scaler: &crate::data::Standardizer,
+    ) -> Self {
         let mut features = Vec::with_capacity(rows.len() * data.n_features());
         for &i in rows {
             scaler.transform_row(data.row(i), &mut features);

@@ -18,7 +18,11 @@ pub fn tick_label(mark: GridMark, _range: &std::ops::RangeInclusive<f64>) -> Str
     let decimals = if mark.step_size >= 1.0 { 0 } else { (-mark.step_size.log10().floor()) as usize };
     let text = format!("{:.*}", decimals.min(6), mark.value);
     // "-0" and "-0.0" read as zero.
-    if text.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') { text.trim_start_matches('-').to_string() } else { text }
+    if text.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
+        text.trim_start_matches('-').to_string()
+    } else {
+        text
+    }
 }
 
 /// Three nested steps, finest first: the coarsest is the smallest round number at least
@@ -33,7 +37,11 @@ pub fn round_steps(base_step: f64) -> [f64; 3] {
 /// The smallest of 1, 2, 5 × 10ⁿ at or above `value`.
 fn round_at_least(value: f64) -> f64 {
     let power = 10f64.powf(value.log10().floor());
-    [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * power).find(|&s| s >= value * (1.0 - 1e-9)).unwrap_or(10.0 * power)
+    [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * power)
+        .find(|&s| s >= value * (1.0 - 1e-9))
+        .unwrap_or(10.0 * power)
 }
 
 /// The round number below a round number that divides it: 5 -> 1, 2 -> 1, 1 -> 0.5, so the
@@ -68,6 +76,9 @@ mod tests {
         }
         assert_eq!(round_steps(f64::NAN), round_steps(1.0));
         let label = |value, step_size| tick_label(GridMark { value, step_size }, &(0.0..=1.0));
-        assert_eq!((label(1.5, 0.5), label(50.0, 50.0), label(-0.0, 0.5), label(0.25, 0.05)), ("1.5".into(), "50".into(), "0.0".into(), "0.25".into()));
+        assert_eq!(
+            (label(1.5, 0.5), label(50.0, 50.0), label(-0.0, 0.5), label(0.25, 0.05)),
+            ("1.5".into(), "50".into(), "0.0".into(), "0.25".into())
+        );
     }
 }

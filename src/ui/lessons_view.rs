@@ -266,8 +266,8 @@ impl LessonsStudio {
         // The browser runs the lesson in a web worker, so the page keeps drawing.
         #[cfg(target_arch = "wasm32")]
         let run = {
-            let input =
-                serde_json::json!({ "lesson": lesson, "quick": options.quick, "full": options.full }).to_string();
+            let input = serde_json::json!({ "lesson": lesson, "quick": options.quick, "full": options.full })
+                .to_string();
             self.tasks.spawn_in_worker("lesson-run", "lesson", input, |outcome| match outcome {
                 Ok(json) => match serde_json::from_str::<LessonReport>(&json) {
                     Ok(report) => RunOutcome::Report(Box::new(report)),
@@ -581,7 +581,12 @@ impl LessonsStudio {
                 } else {
                     "Pick an answer above first."
                 };
-                if ui.add_enabled(may_run, egui::Button::new("Run lesson")).on_hover_text(hint).on_disabled_hover_text(hint).clicked() {
+                if ui
+                    .add_enabled(may_run, egui::Button::new("Run lesson"))
+                    .on_hover_text(hint)
+                    .on_disabled_hover_text(hint)
+                    .clicked()
+                {
                     commands.push(LessonCommand::Run);
                 }
             }
@@ -632,7 +637,9 @@ impl LessonsStudio {
             }
         } else if !running {
             ui.add_space(8.0);
-            ui.label(egui::RichText::new("The chart appears here and fills in while the lesson runs.").weak());
+            ui.label(
+                egui::RichText::new("The chart appears here and fills in while the lesson runs.").weak(),
+            );
         }
         ui.add_space(6.0);
         ui.heading("What is going on");
@@ -645,16 +652,20 @@ impl LessonsStudio {
         {
             // Beside a line chart (the picture) the tables fold away; where the tables are the
             // result (a comparison), they open. One fold state per lesson.
-            let has_lines = report.charts.iter().flat_map(|c| &c.series).any(|s| s.style != SeriesStyle::Points);
+            let has_lines =
+                report.charts.iter().flat_map(|c| &c.series).any(|s| s.style != SeriesStyle::Points);
             egui::CollapsingHeader::new("Tables")
                 .id_salt(("lesson_tables", &lesson.id))
                 .default_open(!has_lines)
                 .show(ui, |ui| tables_ui(ui, report));
         }
         if !lesson.cli.is_empty() {
-            egui::CollapsingHeader::new("Same experiment from a terminal").default_open(false).show(ui, |ui| {
-                ui.label(egui::RichText::new(&lesson.cli).monospace());
-            });
+            egui::CollapsingHeader::new("Same experiment from a terminal").default_open(false).show(
+                ui,
+                |ui| {
+                    ui.label(egui::RichText::new(&lesson.cli).monospace());
+                },
+            );
         }
         egui::CollapsingHeader::new("Settings").default_open(false).show(ui, |ui| {
             ui.add_enabled_ui(!running, |ui| {

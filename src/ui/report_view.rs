@@ -2,7 +2,9 @@
 //! lines, points, optimizer paths with markers, spread bands, a heatmap behind them, log-x sizes).
 
 use egui::{Color32, ColorImage, TextureHandle, TextureOptions};
-use egui_plot::{ColorConflictHandling, FilledArea, Legend, Line, MarkerShape, Plot, PlotImage, PlotPoint, Points};
+use egui_plot::{
+    ColorConflictHandling, FilledArea, Legend, Line, MarkerShape, Plot, PlotImage, PlotPoint, Points,
+};
 
 use super::palette::class_color;
 use crate::lessons::export::heatmap_colors;
@@ -120,17 +122,17 @@ fn scatter_gallery_ui(ui: &mut egui::Ui, charts: &[ReportChart], first_index: us
                     egui::Id::new(("lesson_scatter", first_index + number)),
                     SCATTER_SIZE,
                 )
-                    .show(ui, |plot| {
-                        for (class, series) in chart.series.iter().enumerate() {
-                            plot.points(
-                                Points::new(series.name.clone(), series_points(chart, series))
-                                    .color(class_color(class))
-                                    .radius(2.0)
-                                    .filled(true),
-                            );
-                        }
-                    })
-                    .response;
+                .show(ui, |plot| {
+                    for (class, series) in chart.series.iter().enumerate() {
+                        plot.points(
+                            Points::new(series.name.clone(), series_points(chart, series))
+                                .color(class_color(class))
+                                .radius(2.0)
+                                .filled(true),
+                        );
+                    }
+                })
+                .response;
                 response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &chart.title));
                 response.on_hover_text(&chart.title);
                 ui.label(egui::RichText::new(split_title(&chart.title).1).small());
@@ -215,7 +217,8 @@ pub fn chart_ui(
     if chart.log_x {
         plot = plot.x_axis_formatter(|mark, _| format_size(10f64.powf(mark.value)));
     } else {
-        plot = plot.x_grid_spacer(super::axes::round_number_spacer()).x_axis_formatter(super::axes::tick_label);
+        plot =
+            plot.x_grid_spacer(super::axes::round_number_spacer()).x_axis_formatter(super::axes::tick_label);
     }
     plot.show(ui, |plot| {
         if let (Some(texture), Some(map)) = (heatmap, &chart.heatmap) {

@@ -50,7 +50,10 @@ fn learning_curve_json_keeps_the_contract() {
         keys.sort_unstable();
         keys
     };
-    assert_eq!(keys_of(&points[0]), ["model", "seed", "stop_reason", "test_accuracy", "train_seconds", "train_size"]);
+    assert_eq!(
+        keys_of(&points[0]),
+        ["model", "seed", "stop_reason", "test_accuracy", "train_seconds", "train_size"]
+    );
     let network = points.iter().find(|p| p["model"] == "dense(4) tanh").unwrap();
     assert_eq!(
         keys_of(network),
@@ -78,8 +81,20 @@ fn learning_curve_json_keeps_the_contract() {
 /// The network's gradient steps per training size, from `learning-curve --json` with `extra` flags.
 fn steps_by_size(extra: &[&str]) -> (Vec<Value>, Vec<(u64, u64)>) {
     let mut args = vec![
-        "learning-curve", "--dataset", "moons", "--samples", "700", "--models", "knn", "--net", "dense(8) tanh",
-        "--sizes", "20,500", "--seeds", "1", "--json",
+        "learning-curve",
+        "--dataset",
+        "moons",
+        "--samples",
+        "700",
+        "--models",
+        "knn",
+        "--net",
+        "dense(8) tanh",
+        "--sizes",
+        "20,500",
+        "--seeds",
+        "1",
+        "--json",
     ];
     args.extend_from_slice(extra);
     let out = json_of(&learnscope(&args));
@@ -99,7 +114,9 @@ fn learning_curves_give_networks_equal_effort_at_every_size() {
     let (small, large) = (steps[0].1, steps[1].1);
     assert_eq!((steps[0].0, steps[1].0), (20, 500));
     assert!(2 * small >= large, "{small} steps on 20 rows against {large} on 500");
-    assert!(points.iter().filter(|p| p["model"] == "dense(8) tanh").all(|p| p["stop_reason"] == "step budget"));
+    assert!(
+        points.iter().filter(|p| p["model"] == "dense(8) tanh").all(|p| p["stop_reason"] == "step budget")
+    );
     // Early stopping (the default) reports its steps and reason on every network point.
     let (points, steps) = steps_by_size(&["--patience", "60", "--max-steps", "3000"]);
     assert!(steps.iter().all(|&(_, n)| n > 0 && n <= 3000), "{steps:?}");

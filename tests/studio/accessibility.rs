@@ -45,7 +45,8 @@ fn the_colour_blind_palette_is_one_click_away_and_named_aloud() {
     harness.run_steps(3);
     assert!(harness.state().preferences().colour_blind);
     // The boundary's summary names the new colours: Okabe–Ito's orange and sky blue.
-    let summary = harness.get_by_label_contains("decision boundary over").accesskit_node().label().unwrap_or_default();
+    let summary =
+        harness.get_by_label_contains("decision boundary over").accesskit_node().label().unwrap_or_default();
     assert!(summary.contains("sky blue"), "{summary}");
 }
 

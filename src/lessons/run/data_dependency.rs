@@ -90,7 +90,8 @@ pub(super) fn curve(
             reports.push(part_report(plan, points, seeds, effort));
             partial(&merge(reports));
         };
-        let points = measure_part(plan, seeds, *fixed_split, effort, options, &part_progress, &show_so_far, cancel)?;
+        let points =
+            measure_part(plan, seeds, *fixed_split, effort, options, &part_progress, &show_so_far, cancel)?;
         done.push(part_report(plan, &points, seeds, effort));
     }
     let mut report = merge(done);
@@ -356,9 +357,18 @@ fn curve_series(summary: &[CurveSummary]) -> Vec<ChartSeries> {
 fn curve_table(summary: &[CurveSummary], seeds: usize) -> ReportTable {
     ReportTable {
         title: format!("Test accuracy over {seeds} seed(s): mean (lowest to highest)"),
-        columns: ["model", "training rows", "mean accuracy", "lowest", "highest", "gradient steps", "stopped by", "mean fit s"]
-            .map(String::from)
-            .to_vec(),
+        columns: [
+            "model",
+            "training rows",
+            "mean accuracy",
+            "lowest",
+            "highest",
+            "gradient steps",
+            "stopped by",
+            "mean fit s",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows: summary
             .iter()
             .map(|s| {

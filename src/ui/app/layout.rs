@@ -340,7 +340,9 @@ impl StudioApp {
         });
         if !view.pca
             && data.n_features() <= 4
-            && data.most_separating_pair().is_some_and(|(a, b)| (a, b) == (view.x, view.y) || (b, a) == (view.x, view.y))
+            && data
+                .most_separating_pair()
+                .is_some_and(|(a, b)| (a, b) == (view.x, view.y) || (b, a) == (view.x, view.y))
         {
             ui.label(
                 egui::RichText::new(

@@ -119,7 +119,7 @@ fn scatter_gallery_ui(ui: &mut egui::Ui, charts: &[ReportChart], first_index: us
             ui.vertical(|ui| {
                 ui.set_width(SCATTER_SIZE);
                 let response = super::representations_view::bare_plot(
-                    egui::Id::new(("lesson_scatter", first_index + number)),
+                    egui::IdSalt::new(("lesson_scatter", first_index + number)),
                     SCATTER_SIZE,
                 )
                 .show(ui, |plot| {

@@ -139,7 +139,7 @@ fn layer_ui(ui: &mut egui::Ui, r: &Representations, layer: &LayerProjection, pos
         layer.explained[0] * 100.0,
         layer.explained[1] * 100.0
     ));
-    let response = bare_plot(egui::Id::new(("representation", position)), side)
+    let response = bare_plot(egui::IdSalt::new(("representation", position)), side)
         .show(ui, |plot| {
             if let Some((min, max)) = framing(&layer.points) {
                 plot.set_plot_bounds(PlotBounds::from_min_max(min, max));
@@ -243,7 +243,7 @@ fn swatch(ui: &mut egui::Ui, color: Color32) {
 
 /// A small square scatter with no axes that ignores the mouse: the layers' pictures here and the
 /// lesson's representation charts.
-pub(super) fn bare_plot<'a>(id: egui::Id, side: f32) -> Plot<'a> {
+pub(super) fn bare_plot<'a>(id: egui::IdSalt, side: f32) -> Plot<'a> {
     Plot::new(id)
         .width(side)
         .height(side)

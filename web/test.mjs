@@ -145,9 +145,11 @@ try {
   await page.goto(`${base}#learnscope=1.${lesson}`);
   await titleUntil((t) => t.includes("lesson feature-engineering open"), 60);
   await page.waitForTimeout(500);
-  // "Run lesson" in the lesson window, where the link opens it (web/test-output/lesson.png).
+  // The lesson asks first (web/test-output/lesson.png): pick "Both", which unlocks "Run lesson".
   await page.screenshot({ path: `${out}/lesson.png` });
-  await page.mouse.click(405, 415);
+  await page.mouse.click(695, 190);
+  await page.waitForTimeout(300);
+  await page.mouse.click(386, 213);
   const during = await intervals(120);
   const ran = await titleUntil((t) => t.includes("lesson feature-engineering done"), 120);
   check(ran.includes("done"), `a lesson runs in the page (title: ${ran})`);

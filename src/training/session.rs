@@ -40,6 +40,15 @@ pub struct TrainingSession {
     grid_revision: u64,
     /// The last epoch's predictions on the training and test rows, kept for the views.
     last_predictions: Option<(Prediction, Prediction)>,
+    /// Mini-batches taken one at a time (Step by batch) in the epoch not yet complete.
+    batches_in_epoch: usize,
+}
+
+/// Where Step by batch stands: the batches taken in the current epoch and how many make one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchProgress {
+    pub taken: usize,
+    pub per_epoch: usize,
 }
 
 /// Standardizes the rows of `data` picked by `rows`, ready for a model.
@@ -97,6 +106,7 @@ impl TrainingSession {
             train_seconds: 0.0,
             grid_revision: 0,
             last_predictions: None,
+            batches_in_epoch: 0,
         })
     }
 
@@ -197,6 +207,47 @@ impl TrainingSession {
         let start = Instant::now();
         self.learner.train_epoch(&self.train, self.epoch)?;
         self.train_seconds += start.elapsed().as_secs_f64();
+        self.finish_epoch()
+    }
+
+    /// One gradient step of a network on one mini-batch (Step by batch): a fresh random batch of
+    /// the training rows, as the epoch's own batches are. Once as many batches as an epoch holds
+    /// are taken, they count as that epoch and its record comes back; before, `None` and the
+    /// predictions are refreshed so the views show the step.
+    pub fn step_batch(&mut self) -> Result<Option<EpochRecord>, ModelError> {
+        let rows = self.train.rows();
+        let Some(net) = self.learner.downcast_mut::<NetworkLearner>() else {
+            return Err(ModelError::Unsuitable(
+                "a classical model fits in one go; only networks train batch by batch".into(),
+            ));
+        };
+        let per_epoch = net.steps_per_epoch(rows);
+        let start = Instant::now();
+        net.epoch_limited(&self.train, self.epoch, 1)?;
+        self.train_seconds += start.elapsed().as_secs_f64();
+        self.batches_in_epoch += 1;
+        if self.batches_in_epoch >= per_epoch {
+            return self.finish_epoch().map(Some);
+        }
+        let train = self.learner.predict(&self.train.features, self.train.n_features)?;
+        let test = self.learner.predict(&self.test.features, self.test.n_features)?;
+        self.last_predictions = Some((train, test));
+        Ok(None)
+    }
+
+    /// Batches taken by Step by batch in the current epoch, of how many; `None` for classical
+    /// models.
+    pub fn batch_progress(&self) -> Option<BatchProgress> {
+        let net = self.learner.downcast_ref::<NetworkLearner>()?;
+        Some(BatchProgress {
+            taken: self.batches_in_epoch,
+            per_epoch: net.steps_per_epoch(self.train.rows()),
+        })
+    }
+
+    /// Counts the epoch done and scores it.
+    fn finish_epoch(&mut self) -> Result<EpochRecord, ModelError> {
+        self.batches_in_epoch = 0;
         self.epoch += 1;
         let train_prediction = self.learner.predict(&self.train.features, self.train.n_features)?;
         let test_prediction = self.learner.predict(&self.test.features, self.test.n_features)?;

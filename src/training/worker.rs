@@ -27,6 +27,8 @@ pub enum WorkerCommand {
     Pause,
     /// One epoch, then pause.
     Step,
+    /// One mini-batch (one gradient step) of a network, then pause; answered by `Batch`.
+    StepBatch,
     SetLearningRate(f64),
     /// At most this many epochs a second while playing (so a class sees the boundary bend into
     /// place); `None` trains as fast as it goes.
@@ -76,6 +78,9 @@ pub enum TrainEvent {
     /// What the model learned so far (classical models, studio runs only).
     Insight(Arc<ModelInsight>),
     Epoch(EpochRecord),
+    /// Step by batch: batches taken in the current epoch, of how many (`taken` is 0 once they
+    /// completed an epoch, which comes as `Epoch` too).
+    Batch(crate::training::session::BatchProgress),
     Grid(Arc<DecisionGrid>),
     Running(bool),
     Finished {
@@ -481,6 +486,8 @@ impl WorkerLoop {
             }
             WorkerCommand::Step if !self.failed && !self.session.is_finished() => return Handled::StepOnce,
             WorkerCommand::Step => {}
+            WorkerCommand::StepBatch if !self.failed && !self.session.is_finished() => self.step_batch(),
+            WorkerCommand::StepBatch => {}
             WorkerCommand::SetLearningRate(lr) => self.session.set_learning_rate(lr),
             WorkerCommand::SetPace(pace) => {
                 self.pace = pace.filter(|p| p.is_finite() && *p > 0.0);
@@ -560,6 +567,30 @@ impl WorkerLoop {
         let training_row = self.job.split.train.contains(&row);
         if let Some(result) = live::session_backprop(&self.session, &self.job.dataset, row, training_row) {
             self.emit(TrainEvent::Backprop(result.map(Arc::new).map_err(|e| e.to_string())));
+        }
+    }
+
+    /// One mini-batch, then its views at once (the class watches the boundary move a step).
+    fn step_batch(&mut self) {
+        match self.session.step_batch() {
+            Ok(record) => {
+                if let Some(progress) = self.session.batch_progress() {
+                    self.emit(TrainEvent::Batch(progress));
+                }
+                if let Some(record) = record {
+                    self.emit(TrainEvent::Epoch(record));
+                }
+                self.last_network = None;
+                self.representations.last = None;
+                self.send_views();
+                self.send_backprop();
+            }
+            Err(e) => {
+                self.failed = true;
+                self.running = false;
+                self.emit(TrainEvent::Failed(e));
+                self.emit(TrainEvent::Running(false));
+            }
         }
     }
 

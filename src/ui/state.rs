@@ -43,6 +43,8 @@ pub struct StudioSettings {
     /// `same_start` pins it.
     pub weights_seed: u64,
     pub same_start: bool,
+    /// Step advances one mini-batch (one gradient step) instead of one epoch (networks).
+    pub step_by_batch: bool,
     /// Hand-made inputs added to 2-D data (x², y², xy, sin x, sin y, r, θ).
     pub features: Vec<EngineeredFeature>,
     /// Which features the boundary plot shows (data with more than two features).
@@ -67,6 +69,7 @@ impl Default for StudioSettings {
             pace: Some(DEFAULT_PACE),
             weights_seed: 0,
             same_start: false,
+            step_by_batch: false,
             features: Vec::new(),
             view: ViewAxes::default(),
             paint_class: None,

@@ -382,3 +382,38 @@ fn the_speed_holds_training_back_and_reset_gives_a_fresh_start() {
     assert_eq!(harness.state().settings().weights_seed, first + 1, "pinned");
     assert!(harness.query_by_label_contains("start #").is_some());
 }
+
+/// Step by batch: each Step takes one gradient step and the status line counts the batches;
+/// a whole epoch's worth of them counts as the epoch.
+#[test]
+fn step_can_advance_one_batch_and_an_epochs_worth_completes_the_epoch() {
+    let mut harness = studio();
+    harness.run_steps(2);
+    harness.get_by_label("per step").click();
+    harness.run_steps(2);
+    harness.get_by_label("a batch").click();
+    harness.run_steps(2);
+    assert!(harness.state().settings().step_by_batch);
+    let mut per_epoch = usize::MAX;
+    let mut taken = 0;
+    while taken + 1 < per_epoch {
+        harness.get_by_label("Step").click();
+        let expected = taken + 1;
+        let stepped = step_until(&mut harness, Duration::from_secs(20), |app| {
+            app.batch_progress().is_some_and(|b| b.taken == expected)
+        });
+        assert!(stepped, "batch {expected} did not arrive");
+        let progress = harness.state().batch_progress().unwrap();
+        (taken, per_epoch) = (progress.taken, progress.per_epoch);
+        assert_eq!(harness.state().epoch(), 0, "a batch is not an epoch");
+        harness.run_steps(1);
+        harness.get_by_label(&format!("Epoch 0, batch {taken} of {per_epoch}"));
+    }
+    // The default moons: 320 training rows in batches of 32.
+    assert_eq!(per_epoch, 10);
+    harness.get_by_label("Step").click();
+    assert!(step_until(&mut harness, Duration::from_secs(20), |app| app.epoch() == 1));
+    harness.run_steps(2);
+    assert_eq!(harness.state().batch_progress(), None, "a whole epoch's worth completes the epoch");
+    harness.get_by_label("Epoch 1");
+}

@@ -495,7 +495,8 @@ impl StudioApp {
             StudioCommand::TogglePlay => self.toggle_play(),
             StudioCommand::Step => {
                 if matches!(self.run.status, RunStatus::Ready | RunStatus::Paused) {
-                    self.send(WorkerCommand::Step);
+                    let by_batch = self.settings.step_by_batch && self.settings.model.kind.is_network();
+                    self.send(if by_batch { WorkerCommand::StepBatch } else { WorkerCommand::Step });
                     self.run.status = RunStatus::Paused;
                 }
             }
@@ -648,7 +649,9 @@ impl StudioApp {
                 }
                 TrainEvent::Scores(scores) => self.on_scores(scores),
                 TrainEvent::Insight(insight) => self.run.insight = Some(insight),
+                TrainEvent::Batch(progress) => self.run.batch = (progress.taken > 0).then_some(progress),
                 TrainEvent::Epoch(record) => {
+                    self.run.batch = None;
                     self.run.epoch = record.epoch;
                     self.views.curves.push(&record);
                     self.views.network_view.push_epoch(&record);

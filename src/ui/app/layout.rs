@@ -67,13 +67,27 @@ impl StudioApp {
             {
                 self.commands.push(StudioCommand::TogglePlay);
             }
-            if ui
-                .add_enabled(can_train && !playing, egui::Button::new("Step"))
-                .on_hover_text("Train exactly one epoch: one pass over the training points.")
-                .clicked()
-            {
+            let by_batch = self.settings.step_by_batch && self.settings.model.kind.is_network();
+            let step_hint = if by_batch {
+                "Take exactly one gradient step on one mini-batch of training points (batch size in the model settings)."
+            } else {
+                "Train exactly one epoch: one pass over the training points."
+            };
+            if ui.add_enabled(can_train && !playing, egui::Button::new("Step")).on_hover_text(step_hint).clicked() {
                 self.commands.push(StudioCommand::Step);
             }
+            ui.add_enabled_ui(self.settings.model.kind.is_network(), |ui| {
+                // Named, so a screen reader says what it sets: "an epoch per step".
+                egui::ComboBox::new("step_unit", "per step")
+                    .selected_text(if by_batch { "a batch" } else { "an epoch" })
+                    .width(76.0)
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut self.settings.step_by_batch, false, "an epoch");
+                        ui.selectable_value(&mut self.settings.step_by_batch, true, "a batch");
+                    })
+                    .response
+                    .on_hover_text("What Step advances: one epoch, or one mini-batch (one gradient step) of a network.");
+            });
             if ui
                 .button("Reset")
                 .on_hover_text("Forget everything learned and start from fresh random weights.")
@@ -87,7 +101,13 @@ impl StudioApp {
             let (record, scores) = self.view_snapshot();
             let epoch = record.map_or(self.run.epoch, |r| r.epoch);
             if self.views.rewind.is_live() {
-                ui.label(format!("Epoch {epoch}"));
+                match self.run.batch {
+                    Some(batch) => ui.label(format!(
+                        "Epoch {epoch}, batch {} of {}",
+                        batch.taken, batch.per_epoch
+                    )),
+                    None => ui.label(format!("Epoch {epoch}")),
+                };
             } else {
                 ui.label(format!("Epoch {epoch} (rewound; trained to {})", self.run.epoch));
             }

@@ -88,6 +88,8 @@ struct RunState {
     saving_weights: bool,
     /// The worker was told the Representations view is open.
     watching_representations: bool,
+    /// Step by batch: batches taken into the current epoch, while it is incomplete.
+    batch: Option<crate::training::session::BatchProgress>,
 }
 
 /// The views and their own state.
@@ -345,6 +347,11 @@ impl StudioApp {
 
     pub fn status(&self) -> RunStatus {
         self.run.status
+    }
+
+    /// Step by batch: batches taken into the current, incomplete epoch, of how many.
+    pub fn batch_progress(&self) -> Option<crate::training::session::BatchProgress> {
+        self.run.batch
     }
 
     pub fn epoch(&self) -> usize {

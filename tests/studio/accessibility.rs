@@ -62,3 +62,24 @@ fn iris_opens_on_the_two_features_that_separate_its_classes_and_says_why() {
     assert!(!view.pca && shown.iter().all(|n| n.starts_with("petal")), "{shown:?}");
     harness.get_by_label_contains("separate the classes best");
 }
+
+#[test]
+fn tab_reaches_play_and_enter_presses_it() {
+    let mut harness = studio_sized(1280.0, 800.0);
+    harness.run_steps(2);
+    let mut reached = false;
+    for _ in 0..40 {
+        harness.key_press(egui::Key::Tab);
+        harness.run_steps(1);
+        if harness.get_by_label("Play").is_focused() {
+            reached = true;
+            break;
+        }
+    }
+    assert!(reached, "Tab never reached Play");
+    harness.key_press(egui::Key::Enter);
+    assert!(
+        step_until(&mut harness, Duration::from_secs(30), |app| app.epoch() >= 1),
+        "Enter did not start training"
+    );
+}

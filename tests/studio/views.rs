@@ -292,7 +292,10 @@ fn the_status_line_and_the_metrics_tab_show_one_snapshot_with_its_epoch() {
     harness.get_by_label("Play").click();
     assert!(step_until(&mut harness, Duration::from_secs(60), |app| app.epoch() >= 40));
     harness.get_by_label("Pause").click();
-    assert!(step_until(&mut harness, Duration::from_secs(30), |app| app.status() == RunStatus::Paused));
+    // Epochs in flight land, then the views of the paused model; after that all agree.
+    assert!(step_until(&mut harness, Duration::from_secs(30), |app| {
+        app.status() == RunStatus::Paused && app.snapshot_epoch() == app.epoch()
+    }));
     harness.run_steps(4);
     harness.get_by_label("Metrics").click();
     harness.run_steps(3);

@@ -927,7 +927,8 @@ fn short_label(label: &str) -> String {
     label.strip_prefix("output ").map_or_else(|| label.to_string(), |rest| format!("out {rest}"))
 }
 
-fn distance_to_segment(p: egui::Pos2, a: egui::Pos2, b: egui::Pos2) -> f32 {
+/// How far `p` is from the segment `a`–`b` (an edge under the pointer).
+pub(super) fn distance_to_segment(p: egui::Pos2, a: egui::Pos2, b: egui::Pos2) -> f32 {
     let ab = b - a;
     let t = ((p - a).dot(ab) / ab.length_sq().max(1e-6)).clamp(0.0, 1.0);
     (a + ab * t - p).length()

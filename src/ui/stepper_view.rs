@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, pos2, vec2};
 
+use super::network_view::distance_to_segment;
 use super::state::StepperCommand;
 use crate::data::Dataset;
 use crate::models::network::OutputHead;
@@ -519,12 +520,6 @@ fn draw_units(
             }
         }
     }
-}
-
-fn distance_to_segment(p: Pos2, a: Pos2, b: Pos2) -> f32 {
-    let ab = b - a;
-    let t = ((p - a).dot(ab) / ab.length_sq().max(1e-6)).clamp(0.0, 1.0);
-    (a + ab * t - p).length()
 }
 
 #[cfg(test)]

@@ -8,27 +8,20 @@ use egui_plot::MarkerShape;
 
 use crate::colors::{COLOUR_BLIND_NAMES, COLOUR_BLIND_PALETTE, PALETTE, PALETTE_NAMES};
 
-const CLASS_COLORS: [Color32; PALETTE.len()] = {
-    let mut colors = [Color32::BLACK; PALETTE.len()];
+/// egui colours from plain RGB, at compile time.
+const fn to_colors<const N: usize>(rgb: [[u8; 3]; N]) -> [Color32; N] {
+    let mut colors = [Color32::BLACK; N];
     let mut i = 0;
-    while i < PALETTE.len() {
-        let [r, g, b] = PALETTE[i];
+    while i < N {
+        let [r, g, b] = rgb[i];
         colors[i] = Color32::from_rgb(r, g, b);
         i += 1;
     }
     colors
-};
+}
 
-const COLOUR_BLIND_COLORS: [Color32; COLOUR_BLIND_PALETTE.len()] = {
-    let mut colors = [Color32::BLACK; COLOUR_BLIND_PALETTE.len()];
-    let mut i = 0;
-    while i < COLOUR_BLIND_PALETTE.len() {
-        let [r, g, b] = COLOUR_BLIND_PALETTE[i];
-        colors[i] = Color32::from_rgb(r, g, b);
-        i += 1;
-    }
-    colors
-};
+const CLASS_COLORS: [Color32; PALETTE.len()] = to_colors(PALETTE);
+const COLOUR_BLIND_COLORS: [Color32; COLOUR_BLIND_PALETTE.len()] = to_colors(COLOUR_BLIND_PALETTE);
 
 // Which palette the views draw with. A switch on the UI thread rather than a parameter: the
 // class colour is asked for in every view, down to helpers that never see the settings; the

@@ -324,10 +324,11 @@ fn network_choice(
     let bad = |m: String| CliError::Usage(m);
     let device = DeviceChoice::from_name(&args.device)
         .ok_or_else(|| bad(format!("unknown device '{}'", args.device)))?;
+    // Said once here, whether the build lacks CUDA or the machine a usable GPU.
     if device == DeviceChoice::Cuda
-        && let (_, Some(warning)) = crate::models::network::select_device(device)
+        && let Some(reason) = crate::models::network::device::cuda_unavailable_reason()
     {
-        eprintln!("warning: {warning}");
+        eprintln!("warning: {reason}");
     }
     for (name, value) in [("--l1", args.l1), ("--l2", args.l2)] {
         if !(value >= 0.0 && value.is_finite()) {

@@ -544,11 +544,11 @@ fn advanced_network_ui(
                 .on_hover_text(
                     "Where the network trains: the CPU always works; a CUDA GPU is faster on big networks.",
                 );
-            if *device == DeviceChoice::Cuda && !cfg!(feature = "cuda") {
-                ui.colored_label(
-                    ui.visuals().warn_fg_color,
-                    "This build has no CUDA support, so training runs on the CPU. Build with --features cuda for the GPU.",
-                );
+            // Both a build without CUDA and a CUDA build on a machine without a usable GPU.
+            if *device == DeviceChoice::Cuda
+                && let Some(reason) = crate::models::network::device::cuda_unavailable_reason()
+            {
+                ui.colored_label(ui.visuals().warn_fg_color, reason);
             }
         }
     }

@@ -113,3 +113,20 @@ fn a_diverging_network_stops_with_advice_and_the_studio_keeps_running() {
     harness.get_by_label("Step").click();
     assert!(step_until(&mut harness, Duration::from_secs(30), |app| app.epoch() == 1));
 }
+
+#[test]
+fn cuda_that_cannot_be_used_says_why_beside_the_device_picker_and_trains_on_the_cpu() {
+    use learnscope::models::network::{DeviceChoice, device::cuda_unavailable_reason};
+    let mut harness = studio();
+    harness.run_steps(2);
+    if let Some(network) = harness.state_mut().settings_mut().model.network.as_mut() {
+        network.options.device = DeviceChoice::Cuda;
+    }
+    harness.run_steps(2);
+    // A build without CUDA, or a CUDA build on a machine without a usable GPU.
+    if let Some(reason) = cuda_unavailable_reason() {
+        assert!(harness.query_by_label(&reason).is_some(), "no warning beside the picker: {reason}");
+    }
+    harness.get_by_label("Step").click();
+    assert!(step_until(&mut harness, Duration::from_secs(30), |app| app.epoch() == 1));
+}

@@ -121,7 +121,6 @@ pub struct NetworkLearner {
     settings: TrainSettings,
     rng: StdRng,
     device: Device,
-    device_warning: Option<String>,
     dtype: DType,
     cache: Option<TrainCache>,
     parameters: usize,
@@ -181,7 +180,8 @@ impl NetworkLearner {
                 report.total_parameters.saturating_mul(16) / 1_000_000
             )));
         }
-        let (device, device_warning) = select_device(spec.options.device);
+        // Why CUDA is not used is said by the studio and the CLI (`device::cuda_unavailable_reason`).
+        let (device, _) = select_device(spec.options.device);
         let mut rng = StdRng::seed_from_u64(settings.seed);
         let varmap = VarMap::new();
         let mut builder = Builder {
@@ -212,7 +212,6 @@ impl NetworkLearner {
             settings,
             rng,
             device,
-            device_warning,
             dtype,
             cache: None,
             parameters: report.total_parameters,
@@ -246,11 +245,6 @@ impl NetworkLearner {
     /// The task and class count the output layer was built for.
     pub fn task(&self) -> (Task, usize) {
         (self.task, self.classes)
-    }
-
-    /// Why the network runs on the CPU although CUDA was asked for, if it does.
-    pub fn device_warning(&self) -> Option<&str> {
-        self.device_warning.as_deref()
     }
 
     pub fn device(&self) -> &Device {

@@ -335,13 +335,7 @@ impl Layer {
             Layer::Activation(a) => activate(x, *a),
             Layer::Dropout(p) => match pass.train_rng.as_deref_mut() {
                 Some(rng) if *p > 0.0 => {
-                    let keep = 1.0 - p;
-                    let scale = (1.0 / keep) as f32;
-                    let mask: Vec<f32> = (0..x.elem_count())
-                        .map(|_| if rng.random::<f64>() < keep { scale } else { 0.0 })
-                        .collect();
-                    let mask = Tensor::from_vec(mask, x.shape(), x.device())?.to_dtype(x.dtype())?;
-                    x * mask
+                    x * super::dropout::mask(x.shape(), x.dtype(), x.device(), 1.0 - p, rng)?
                 }
                 _ => Ok(x.clone()),
             },

@@ -3,6 +3,7 @@
 
 pub mod device;
 pub mod diagnostics;
+mod dropout;
 pub mod explain;
 mod kernels;
 mod layers;

@@ -127,6 +127,9 @@ pub struct NetworkLearner {
     parameters: usize,
     /// Per step, the gradient norm of each layer with weights (see `gradient_layers`).
     gradient_norms: Vec<Vec<f32>>,
+    /// Rows recorded since the last [`Self::flush_gradient_norms`], still on the device: copied
+    /// to `gradient_norms` in one transfer per `epoch_limited`, not one per step.
+    pending_gradient_norms: Vec<Tensor>,
     /// Record one step in this many (doubles each time the history is thinned).
     gradient_stride: usize,
     steps: usize,
@@ -217,6 +220,7 @@ impl NetworkLearner {
             cache: None,
             parameters: report.total_parameters,
             gradient_norms: Vec::new(),
+            pending_gradient_norms: Vec::new(),
             gradient_stride: 1,
             steps: 0,
         })
@@ -392,8 +396,9 @@ impl NetworkLearner {
         // hours of training keep a fixed memory and the shape of the whole run.
         if self.spec.options.record_gradients && self.steps % self.gradient_stride == 0 {
             let norms = self.layer_gradient_norms(&grads).map_err(candle_err)?;
-            self.gradient_norms.push(norms);
-            if self.gradient_norms.len() > MAX_GRADIENT_ROWS {
+            self.pending_gradient_norms.push(norms);
+            if self.gradient_norms.len() + self.pending_gradient_norms.len() > MAX_GRADIENT_ROWS {
+                self.flush_gradient_norms().map_err(candle_err)?;
                 let mut index = 0;
                 self.gradient_norms.retain(|_| {
                     index += 1;
@@ -410,10 +415,8 @@ impl NetworkLearner {
         Ok(())
     }
 
-    fn layer_gradient_norms(
-        &self,
-        grads: &candle_core::backprop::GradStore,
-    ) -> candle_core::Result<Vec<f32>> {
+    /// Each weighted layer's gradient norm, as an f32 vector left on the device.
+    fn layer_gradient_norms(&self, grads: &candle_core::backprop::GradStore) -> candle_core::Result<Tensor> {
         let mut squares = Vec::new();
         for layer in &self.layers {
             let vars = layer.trainable();
@@ -435,8 +438,18 @@ impl NetworkLearner {
                 None => Tensor::zeros((), self.dtype, &self.device)?,
             });
         }
-        let stacked = Tensor::stack(&squares, 0)?.sqrt()?.to_dtype(DType::F32)?;
-        stacked.to_vec1::<f32>()
+        Tensor::stack(&squares, 0)?.sqrt()?.to_dtype(DType::F32)
+    }
+
+    /// Moves the pending gradient-norm rows to the host, all in one transfer.
+    fn flush_gradient_norms(&mut self) -> candle_core::Result<()> {
+        if self.pending_gradient_norms.is_empty() {
+            return Ok(());
+        }
+        let rows = Tensor::stack(&self.pending_gradient_norms, 0)?.to_vec2::<f32>()?;
+        self.pending_gradient_norms.clear();
+        self.gradient_norms.extend(rows);
+        Ok(())
     }
 
     fn epoch(&mut self, train: &PreparedData, epoch: usize) -> Result<(), ModelError> {
@@ -446,6 +459,18 @@ impl NetworkLearner {
     /// One pass over `train` that stops after `max_steps` batches (a fixed step budget ends
     /// mid-epoch); returns the steps taken.
     pub fn epoch_limited(
+        &mut self,
+        train: &PreparedData,
+        epoch: usize,
+        max_steps: usize,
+    ) -> Result<usize, ModelError> {
+        let taken = self.take_steps(train, epoch, max_steps);
+        // Also after a failed step: the rows recorded before it are history too.
+        self.flush_gradient_norms().map_err(candle_err)?;
+        taken
+    }
+
+    fn take_steps(
         &mut self,
         train: &PreparedData,
         epoch: usize,
@@ -604,6 +629,8 @@ impl NetworkLearner {
 
     /// One row per training step: each weighted layer's gradient L2 norm.
     pub fn gradient_norms(&self) -> &[Vec<f32>] {
+        // Every step is taken inside `epoch_limited`, which flushes before it returns.
+        debug_assert!(self.pending_gradient_norms.is_empty());
         &self.gradient_norms
     }
 

@@ -401,4 +401,17 @@ fn gradient_history_stays_bounded_on_long_runs() {
     }
     let rows = net.gradient_norms().len();
     assert!(rows <= MAX_GRADIENT_ROWS && rows > MAX_GRADIENT_ROWS / 4, "{rows} rows kept");
+    // Rows wait on the device between flushes, yet the history is thinned as if each step's row
+    // were kept at once: every other row goes as soon as there are more than the cap.
+    let (mut expected, mut stride) = (0, 1);
+    for step in 0..net.steps() {
+        if step % stride == 0 {
+            expected += 1;
+            if expected > MAX_GRADIENT_ROWS {
+                (expected, stride) = (expected.div_ceil(2), stride * 2);
+            }
+        }
+    }
+    assert_eq!((rows, net.gradient_stride), (expected, stride));
+    assert!(net.pending_gradient_norms.is_empty());
 }

@@ -1,8 +1,10 @@
-//! Optimizers: candle-nn's SGD and AdamW, plus SGD with momentum, which candle-nn lacks.
+//! Optimizers: candle-nn's SGD, SGD with momentum, which candle-nn lacks, and AdamW in two forms
+//! whose moments can be saved (candle-nn's cannot be read): one fused CPU kernel, and tensor ops
+//! for every other device and dtype.
 
 use candle_core::backprop::GradStore;
 use candle_core::{Tensor, Var};
-use candle_nn::{AdamW, Optimizer, ParamsAdamW, SGD};
+use candle_nn::{Optimizer, ParamsAdamW, SGD};
 use serde::{Deserialize, Serialize};
 
 /// Momentum's μ, Adam's β₁, β₂ and ε, and AdamW's weight decay (PyTorch's defaults); the
@@ -106,6 +108,47 @@ impl FusedAdamW {
     }
 }
 
+/// candle-nn's AdamW update rule (which is PyTorch's: bias-corrected moments, decoupled weight
+/// decay), in tensor ops on the variables' own device and dtype, with moments that can be saved.
+pub struct TensorAdamW {
+    vars: Vec<Var>,
+    /// (m, v) per variable, zeros until its first gradient.
+    moments: Vec<(Tensor, Tensor)>,
+    learning_rate: f64,
+    weight_decay: f64,
+    t: i32,
+}
+
+impl TensorAdamW {
+    fn new(vars: Vec<Var>, learning_rate: f64, weight_decay: f64) -> candle_core::Result<Self> {
+        let moments = vars
+            .iter()
+            .map(|var| Ok((var.zeros_like()?, var.zeros_like()?)))
+            .collect::<candle_core::Result<_>>()?;
+        Ok(Self { vars, moments, learning_rate, weight_decay, t: 0 })
+    }
+
+    fn step(&mut self, grads: &GradStore) -> candle_core::Result<()> {
+        self.t += 1;
+        // In f64 as candle-nn has them (the f32 constants above are these, rounded).
+        let ParamsAdamW { beta1, beta2, eps, .. } = ParamsAdamW::default();
+        let (lr, t) = (self.learning_rate, self.t);
+        let (scale_m, scale_v) = (1.0 / (1.0 - beta1.powi(t)), 1.0 / (1.0 - beta2.powi(t)));
+        for (var, (m, v)) in self.vars.iter().zip(self.moments.iter_mut()) {
+            let Some(g) = grads.get(var) else { continue };
+            let next_m = ((&*m * beta1)? + (g * (1.0 - beta1))?)?;
+            let next_v = ((&*v * beta2)? + (g.sqr()? * (1.0 - beta2))?)?;
+            let m_hat = (&next_m * scale_m)?;
+            let v_hat = (&next_v * scale_v)?;
+            let decayed = (var.as_tensor() * (1.0 - lr * self.weight_decay))?;
+            let adjusted = (m_hat / (v_hat.sqrt()? + eps)?)?;
+            var.set(&(decayed - (adjusted * lr)?)?)?;
+            (*m, *v) = (next_m, next_v);
+        }
+        Ok(())
+    }
+}
+
 /// What an optimizer carries from one step to the next (Adam's moments, momentum's
 /// velocities), by the names of the variables, so training resumes exactly where it stopped.
 pub struct OptimizerState {
@@ -120,8 +163,8 @@ pub enum NetworkOptimizer {
     /// Adam/AdamW with each variable updated by one fused CPU kernel (f32 on the CPU only).
     FusedAdamW(FusedAdamW),
     Momentum(MomentumSgd),
-    /// Adam is AdamW without weight decay.
-    AdamW(AdamW),
+    /// Adam/AdamW in tensor ops: on a GPU, or in f64. Adam is AdamW without weight decay.
+    AdamW(TensorAdamW),
 }
 
 impl NetworkOptimizer {
@@ -129,29 +172,26 @@ impl NetworkOptimizer {
         Ok(match kind {
             OptimizerKind::Sgd => Self::Sgd(SGD::new(vars, learning_rate)?),
             OptimizerKind::Momentum => Self::Momentum(MomentumSgd::new(vars, learning_rate, MOMENTUM)),
-            OptimizerKind::Adam | OptimizerKind::AdamW if FusedAdamW::suits(&vars) => {
+            OptimizerKind::Adam | OptimizerKind::AdamW => {
                 let weight_decay = if kind == OptimizerKind::Adam { 0.0 } else { ADAMW_WEIGHT_DECAY };
-                Self::FusedAdamW(FusedAdamW::new(vars, learning_rate, weight_decay))
-            }
-            OptimizerKind::Adam => Self::AdamW(AdamW::new(
-                vars,
-                ParamsAdamW { lr: learning_rate, weight_decay: 0.0, ..Default::default() },
-            )?),
-            OptimizerKind::AdamW => {
-                Self::AdamW(AdamW::new(vars, ParamsAdamW { lr: learning_rate, ..Default::default() })?)
+                if FusedAdamW::suits(&vars) {
+                    Self::FusedAdamW(FusedAdamW::new(vars, learning_rate, weight_decay))
+                } else {
+                    Self::AdamW(TensorAdamW::new(vars, learning_rate, weight_decay)?)
+                }
             }
         })
     }
 
     /// The state to save, with each variable named by `name_of`; `None` when there is none to
-    /// carry (SGD) or it cannot be read (candle-nn's AdamW, used off the CPU).
+    /// carry (SGD).
     pub fn state(
         &self,
         name_of: impl Fn(&Var) -> Option<String>,
     ) -> candle_core::Result<Option<OptimizerState>> {
         let mut tensors = std::collections::HashMap::new();
         let step = match self {
-            Self::Sgd(_) | Self::AdamW(_) => return Ok(None),
+            Self::Sgd(_) => return Ok(None),
             Self::FusedAdamW(o) => {
                 for slot in &o.slots {
                     let Some(name) = name_of(&slot.var) else { continue };
@@ -165,6 +205,14 @@ impl NetworkOptimizer {
                         format!("v.{name}"),
                         Tensor::from_slice(v, shape, &candle_core::Device::Cpu)?,
                     );
+                }
+                o.t
+            }
+            Self::AdamW(o) => {
+                for (var, (m, v)) in o.vars.iter().zip(&o.moments) {
+                    let Some(name) = name_of(var) else { continue };
+                    tensors.insert(format!("m.{name}"), m.clone());
+                    tensors.insert(format!("v.{name}"), v.clone());
                 }
                 o.t
             }
@@ -188,7 +236,7 @@ impl NetworkOptimizer {
         name_of: impl Fn(&Var) -> Option<String>,
     ) -> candle_core::Result<()> {
         match self {
-            Self::Sgd(_) | Self::AdamW(_) => Ok(()),
+            Self::Sgd(_) => Ok(()),
             Self::FusedAdamW(o) => {
                 let mut moments = Vec::with_capacity(o.slots.len());
                 for slot in &o.slots {
@@ -210,6 +258,27 @@ impl NetworkOptimizer {
                 for (slot, (m, v)) in o.slots.iter_mut().zip(moments) {
                     slot.set_moments(m, v)?;
                 }
+                o.t = state.step;
+                Ok(())
+            }
+            Self::AdamW(o) => {
+                let mut moments = Vec::with_capacity(o.vars.len());
+                for var in &o.vars {
+                    let name = name_of(var).unwrap_or_default();
+                    let saved = |kind: &str| -> candle_core::Result<Tensor> {
+                        match state.tensors.get(&format!("{kind}.{name}")) {
+                            Some(t) if t.shape() == var.shape() => {
+                                t.to_device(var.device())?.to_dtype(var.dtype())
+                            }
+                            Some(_) => {
+                                candle_core::bail!("the saved optimizer state does not fit this network")
+                            }
+                            None => candle_core::bail!("the saved optimizer state has no {kind}.{name}"),
+                        }
+                    };
+                    moments.push((saved("m")?, saved("v")?));
+                }
+                o.moments = moments;
                 o.t = state.step;
                 Ok(())
             }
@@ -252,7 +321,7 @@ impl NetworkOptimizer {
             Self::Sgd(o) => o.set_learning_rate(lr),
             Self::FusedAdamW(o) => o.learning_rate = lr,
             Self::Momentum(o) => o.learning_rate = lr,
-            Self::AdamW(o) => o.set_learning_rate(lr),
+            Self::AdamW(o) => o.learning_rate = lr,
         }
     }
 }
@@ -274,6 +343,38 @@ mod tests {
             }
             let value = p.as_tensor().to_vec1::<f32>().unwrap()[0];
             assert!((value - 3.0).abs() < 0.1, "{} ended at {value}", kind.name());
+        }
+    }
+
+    /// The same gradients through the fused f32 kernel and through tensor ops in f64.
+    #[test]
+    fn the_tensor_adamw_takes_the_fused_kernels_steps() {
+        use candle_core::DType;
+        for kind in [OptimizerKind::Adam, OptimizerKind::AdamW] {
+            let start = [0.5f32, -1.5, 2.0, 0.0];
+            let fused_p = Var::from_slice(&start, (2, 2), &Device::Cpu).unwrap();
+            let tensor_p = Var::from_slice(&start, (2, 2), &Device::Cpu).unwrap();
+            let tensor_p = Var::from_tensor(&tensor_p.to_dtype(DType::F64).unwrap()).unwrap();
+            let mut fused = NetworkOptimizer::new(kind, vec![fused_p.clone()], 0.05).unwrap();
+            let mut tensor = NetworkOptimizer::new(kind, vec![tensor_p.clone()], 0.05).unwrap();
+            assert!(matches!(fused, NetworkOptimizer::FusedAdamW(_)));
+            assert!(matches!(tensor, NetworkOptimizer::AdamW(_)));
+            // A loss whose gradients change sign and size from step to step.
+            let target = [1.0, 2.0, -3.0, 0.5];
+            for _ in 0..8 {
+                for (p, opt) in [(&fused_p, &mut fused), (&tensor_p, &mut tensor)] {
+                    let target = Tensor::new(&target, &Device::Cpu).unwrap().reshape((2, 2)).unwrap();
+                    let target = target.to_dtype(p.dtype()).unwrap();
+                    let loss = (p.as_tensor() - target).unwrap().powf(4.0).unwrap().sum_all().unwrap();
+                    opt.backward_step(&loss).unwrap();
+                }
+                let values = |p: &Var| -> Vec<f64> {
+                    p.to_dtype(DType::F64).unwrap().flatten_all().unwrap().to_vec1().unwrap()
+                };
+                for (a, b) in values(&fused_p).iter().zip(values(&tensor_p)) {
+                    assert!((a - b).abs() < 1e-5, "{}: fused {a}, tensor ops {b}", kind.name());
+                }
+            }
         }
     }
 

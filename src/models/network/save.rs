@@ -109,8 +109,13 @@ pub fn save(
 }
 
 /// Loads a saved network, ready to predict or to train further (from the optimizer's saved
-/// state when the file holds one; candle-nn's AdamW, used off the CPU, starts afresh).
+/// state when the file holds one).
 pub fn load(path: &Path) -> Result<(NetworkLearner, SavedNetwork), SaveError> {
+    load_as(path, DType::F32)
+}
+
+/// [`load`] into a network of `dtype` (f64 in tests, which train through the optimizers' tensor path).
+pub(crate) fn load_as(path: &Path, dtype: DType) -> Result<(NetworkLearner, SavedNetwork), SaveError> {
     let (weights, meta_path) = file_paths(path);
     let text = std::fs::read_to_string(&meta_path)
         .map_err(|e| SaveError::Read { path: meta_path.clone(), reason: e.to_string() })?;
@@ -139,7 +144,7 @@ pub fn load(path: &Path) -> Result<(NetworkLearner, SavedNetwork), SaveError> {
         meta.task,
         meta.classes,
         meta.settings,
-        DType::F32,
+        dtype,
     )
     .map_err(|e| format(e.to_string()))?;
     if !weights.exists() {

@@ -358,6 +358,82 @@ fn a_saved_network_trains_on_from_its_optimizer_state() {
     }
 }
 
+/// A network in f64 trains through the optimizers' tensor path (the one a GPU takes).
+fn f64_network(optimizer: OptimizerKind) -> NetworkLearner {
+    let spec = NetworkSpec::mlp(&[8], Activation::Tanh);
+    // Full batches: no shuffling, so a loaded network sees the rows in the same order.
+    let settings = TrainSettings { batch_size: 64, optimizer, ..settings(0) };
+    NetworkLearner::build(&spec, InputShape::Vector, 2, Task::Classification, 2, settings, DType::F64)
+        .unwrap()
+}
+
+fn all_weights(net: &NetworkLearner) -> Vec<f64> {
+    let data = net.varmap.data().lock().unwrap();
+    let mut names: Vec<_> = data.keys().cloned().collect();
+    names.sort();
+    names.iter().flat_map(|n| data[n].flatten_all().unwrap().to_vec1::<f64>().unwrap()).collect()
+}
+
+#[test]
+fn tensor_adamw_steps_match_the_fused_kernels() {
+    // Rows in no symmetric layout: XOR's symmetry leaves gradients that are zero but for
+    // rounding, and Adam scales rounding noise up to whole steps.
+    let mut rng = StdRng::seed_from_u64(7);
+    let features: Vec<f64> = (0..64).map(|_| rng.random_range(-1.0..1.0)).collect();
+    let targets = features.chunks(2).map(|p| f64::from(u8::from(p[0] * p[1] + 0.2 * p[0] > 0.0))).collect();
+    let data = PreparedData { features, targets, ..xor_data() };
+    let spec = NetworkSpec::mlp(&[8], Activation::Tanh);
+    for optimizer in [OptimizerKind::Adam, OptimizerKind::AdamW] {
+        let mut wide = f64_network(optimizer);
+        assert!(matches!(wide.optimizer, NetworkOptimizer::AdamW(_)));
+        let settings = TrainSettings { batch_size: 64, optimizer, ..settings(0) };
+        let mut fused = NetworkLearner::new(&spec, 2, Task::Classification, 2, settings).unwrap();
+        assert!(matches!(fused.optimizer, NetworkOptimizer::FusedAdamW(_)));
+        for epoch in 0..5 {
+            wide.train_epoch(&data, epoch).unwrap();
+            fused.train_epoch(&data, epoch).unwrap();
+        }
+        let fused: Vec<f64> = fused
+            .weights()
+            .unwrap()
+            .iter()
+            .flat_map(|l| l.weights.iter().chain(&l.biases).map(|&w| f64::from(w)).collect::<Vec<_>>())
+            .collect();
+        let wide: Vec<f64> = wide
+            .weights()
+            .unwrap()
+            .iter()
+            .flat_map(|l| l.weights.iter().chain(&l.biases).map(|&w| f64::from(w)).collect::<Vec<_>>())
+            .collect();
+        let gap = fused.iter().zip(&wide).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        assert!(gap < 1e-5, "{optimizer:?}: f32 fused and f64 tensor-op AdamW drift {gap} apart");
+    }
+}
+
+#[test]
+fn a_saved_f64_network_resumes_its_tensor_adamw_exactly() {
+    let data = xor_data();
+    for optimizer in [OptimizerKind::Adam, OptimizerKind::AdamW] {
+        let mut straight = f64_network(optimizer);
+        for epoch in 0..10 {
+            straight.train_epoch(&data, epoch).unwrap();
+        }
+        let mut first = f64_network(optimizer);
+        for epoch in 0..4 {
+            first.train_epoch(&data, epoch).unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("xor");
+        save::save(&first, &path, None).unwrap();
+        let (mut resumed, info) = save::load_as(&path, DType::F64).unwrap();
+        assert_eq!(info.optimizer_step, Some(4), "{optimizer:?}");
+        for epoch in 4..10 {
+            resumed.train_epoch(&data, epoch).unwrap();
+        }
+        assert_eq!(all_weights(&resumed), all_weights(&straight), "{optimizer:?}");
+    }
+}
+
 #[test]
 fn l2_penalty_shrinks_the_weights() {
     let data = xor_data();

@@ -15,6 +15,7 @@ enum CudaUnavailable {
     )]
     NotBuilt,
     /// Built with CUDA, but opening GPU 0 failed (no GPU, no driver, ...): candle's message.
+    #[cfg_attr(not(feature = "cuda"), allow(dead_code, reason = "made only by a CUDA build"))]
     #[error(
         "CUDA found no usable GPU ({0}), so training runs on the CPU; check the NVIDIA driver (`nvidia-smi` should list a GPU)"
     )]

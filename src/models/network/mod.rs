@@ -128,7 +128,7 @@ pub struct NetworkLearner {
     /// Per step, the gradient norm of each layer with weights (see `gradient_layers`).
     gradient_norms: Vec<Vec<f32>>,
     /// Rows recorded since the last [`Self::flush_gradient_norms`], still on the device: copied
-    /// to `gradient_norms` in one transfer per `epoch_limited`, not one per step.
+    /// to `gradient_norms` in one transfer per `epoch_limited` or `step`, not one per batch.
     pending_gradient_norms: Vec<Tensor>,
     /// Record one step in this many (doubles each time the history is thinned).
     gradient_stride: usize,
@@ -370,8 +370,15 @@ impl NetworkLearner {
         Ok(total)
     }
 
-    /// One gradient step on a batch; returns the loss before the step.
+    /// One gradient step on a batch, its gradient norms flushed to the host (the stepper's step).
     fn step(&mut self, xb: &Tensor, yb: &Tensor, epoch: usize) -> Result<(), ModelError> {
+        let stepped = self.batch_step(xb, yb, epoch);
+        self.flush_gradient_norms().map_err(candle_err)?;
+        stepped
+    }
+
+    /// One gradient step on a batch; its gradient norms wait on the device for a flush.
+    fn batch_step(&mut self, xb: &Tensor, yb: &Tensor, epoch: usize) -> Result<(), ModelError> {
         let mut rng = self.rng.clone();
         let mut pass = Pass::train(&mut rng);
         let out = self.forward(xb, &mut pass).map_err(candle_err)?;
@@ -489,7 +496,7 @@ impl NetworkLearner {
         let (x, y) = (cache.x.clone(), cache.y.clone());
         let n = train.rows();
         if self.batch_size() >= n {
-            return self.step(&x, &y, epoch).map(|()| 1);
+            return self.batch_step(&x, &y, epoch).map(|()| 1);
         }
         // One gather per epoch, then cheap views per batch.
         let mut order: Vec<u32> = (0..n as u32).collect();
@@ -503,7 +510,7 @@ impl NetworkLearner {
             let len = size.min(n - start);
             let xb = xs.narrow(0, start, len).map_err(candle_err)?;
             let yb = ys.narrow(0, start, len).map_err(candle_err)?;
-            self.step(&xb, &yb, epoch)?;
+            self.batch_step(&xb, &yb, epoch)?;
             start += len;
             taken += 1;
         }
@@ -629,7 +636,7 @@ impl NetworkLearner {
 
     /// One row per training step: each weighted layer's gradient L2 norm.
     pub fn gradient_norms(&self) -> &[Vec<f32>] {
-        // Every step is taken inside `epoch_limited`, which flushes before it returns.
+        // Every step is taken by `step` or `epoch_limited`, which flush before they return.
         debug_assert!(self.pending_gradient_norms.is_empty());
         &self.gradient_norms
     }

@@ -13,7 +13,7 @@ use std::path::Path;
 use crate::data::Dataset;
 
 /// Every workload key, in the order they run.
-pub const WORKLOADS: [&str; 8] = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8"];
+pub const WORKLOADS: [&str; 10] = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9", "W10"];
 
 /// Seconds per workload plus extra figures such as `W3_test_accuracy`.
 pub type BenchReport = BTreeMap<String, f64>;
@@ -34,7 +34,7 @@ pub fn run_with(files: BenchFiles<'_>, only: &[String]) -> Result<BenchReport, S
             continue;
         }
         match key {
-            "W1" | "W2" | "W3" | "W4" => network::run(key, files, &mut report)?,
+            "W1" | "W2" | "W3" | "W4" | "W9" | "W10" => network::run(key, files, &mut report)?,
             _ => classical::run(key, files, &mut report)?,
         }
     }

@@ -1,5 +1,5 @@
-//! Workloads W1–W4: the network half of ../shared/bench (definitions in peer_torch.py's
-//! docstring). Only training (or the forward pass, W4) is timed, as the peer does.
+//! Workloads W1–W4, W9 and W10: the network half of ../shared/bench (definitions in
+//! peer_torch.py's docstring). Only training (or the forward pass, W4) is timed, as the peer does.
 
 use web_time::Instant;
 
@@ -28,10 +28,32 @@ pub fn run(key: &str, files: super::BenchFiles<'_>, report: &mut BenchReport) ->
         "W4" => {
             report.insert(key.into(), grid_forward()?);
         }
+        "W9" => {
+            let image = InputShape::Image { channels: 1, height: 28, width: 28 };
+            let train = prepared(&files("images28_train.csv")?);
+            let test = prepared(&files("images28_test.csv")?);
+            let net = network_for(W9_CNN, image, &train, 1e-3, 64)?;
+            let (seconds, accuracy) = epochs_and_accuracy(net, &train, &test, 2)?;
+            report.insert(key.into(), seconds);
+            report.insert("W9_test_accuracy".into(), accuracy);
+        }
+        "W10" => {
+            let waves = InputShape::Sequence { steps: 40, channels: 1 };
+            let train = prepared(&files("waves_train.csv")?);
+            let test = prepared(&files("waves_test.csv")?);
+            let net = network_for("gru(64)", waves, &train, 3e-3, 32)?;
+            let (seconds, accuracy) = epochs_and_accuracy(net, &train, &test, 2)?;
+            report.insert(key.into(), seconds);
+            report.insert("W10_test_accuracy".into(), accuracy);
+        }
         other => return Err(format!("{other} is not a network workload")),
     }
     Ok(())
 }
+
+/// W9's CNN (the output layer, dense(10), is added by the network itself).
+const W9_CNN: &str =
+    "conv2d(16,3,1,1) relu maxpool(2) conv2d(32,3,1,1) relu maxpool(2) flatten dense(64) relu";
 
 /// The rows as they are in the file: the peer trains on unscaled features too.
 fn prepared(data: &Dataset) -> PreparedData {
@@ -51,11 +73,33 @@ fn network(
     lr: f64,
     batch_size: usize,
 ) -> Result<NetworkLearner, String> {
+    network_shaped(spec, InputShape::Vector, n_features, classes, lr, batch_size)
+}
+
+/// A classifier for `train`'s rows laid out as `input` (images, sequences).
+fn network_for(
+    spec: &str,
+    input: InputShape,
+    train: &PreparedData,
+    lr: f64,
+    batch_size: usize,
+) -> Result<NetworkLearner, String> {
+    network_shaped(spec, input, train.n_features, train.classes, lr, batch_size)
+}
+
+fn network_shaped(
+    spec: &str,
+    input: InputShape,
+    n_features: usize,
+    classes: usize,
+    lr: f64,
+    batch_size: usize,
+) -> Result<NetworkLearner, String> {
     let mut spec = NetworkSpec::parse(spec).map_err(|e| e.to_string())?;
     // The peer records nothing per step either.
     spec.options.record_gradients = false;
     let settings = TrainSettings { learning_rate: lr, batch_size, optimizer: OptimizerKind::AdamW, seed: 0 };
-    NetworkLearner::with_input(&spec, InputShape::Vector, n_features, Task::Classification, classes, settings)
+    NetworkLearner::with_input(&spec, input, n_features, Task::Classification, classes, settings)
         .map_err(|e| e.to_string())
 }
 
@@ -79,9 +123,19 @@ fn moons_training(data: &PreparedData, batch_size: usize, steps: usize) -> Resul
 
 /// 64-128-10 ReLU, cross-entropy, AdamW lr 1e-3, batch 32, 200 epochs; returns (seconds, test accuracy).
 fn digits_training(train: &PreparedData, test: &PreparedData) -> Result<(f64, f64), String> {
-    let mut net = network("dense(128) relu", train.n_features, train.classes.max(10), 1e-3, 32)?;
+    let net = network("dense(128) relu", train.n_features, train.classes.max(10), 1e-3, 32)?;
+    epochs_and_accuracy(net, train, test, 200)
+}
+
+/// Trains `epochs` epochs (timed), then scores the test rows (not timed).
+fn epochs_and_accuracy(
+    mut net: NetworkLearner,
+    train: &PreparedData,
+    test: &PreparedData,
+    epochs: usize,
+) -> Result<(f64, f64), String> {
     let start = Instant::now();
-    for epoch in 0..200 {
+    for epoch in 0..epochs {
         net.train_epoch(train, epoch).map_err(|e| e.to_string())?;
     }
     let seconds = start.elapsed().as_secs_f64();

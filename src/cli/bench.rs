@@ -24,7 +24,7 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
     if let Some(bad) =
         args.only.iter().find(|k| !crate::bench::WORKLOADS.iter().any(|w| w.eq_ignore_ascii_case(k)))
     {
-        return Err(CliError::Usage(format!("unknown workload '{bad}': choose from W1 to W8")));
+        return Err(CliError::Usage(format!("unknown workload '{bad}': choose from W1 to W10")));
     }
     if !args.data_dir.is_dir() {
         return Err(CliError::Usage(format!("{} is not a folder of bench data", args.data_dir.display())));

@@ -11,7 +11,7 @@ use candle_core::{
 /// tanh as a rational function (Eigen's `generic_fast_tanh_float`, error below 1e-6),
 /// written so the loop vectorizes.
 #[inline(always)]
-fn fast_tanh(x: f32) -> f32 {
+pub(crate) fn fast_tanh(x: f32) -> f32 {
     const CLAMP: f32 = 7.905_311;
     let x = x.clamp(-CLAMP, CLAMP);
     let x2 = x * x;

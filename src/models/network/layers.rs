@@ -259,13 +259,6 @@ fn crop_to(x: &Tensor, k: usize) -> candle_core::Result<Tensor> {
     if ch == h && cw == w { Ok(x.clone()) } else { x.narrow(2, 0, ch)?.narrow(3, 0, cw) }
 }
 
-/// Max pooling through reshape + max: candle 0.11's `max_pool2d` gradient is scaled by 1/k².
-fn max_pool(x: &Tensor, k: usize) -> candle_core::Result<Tensor> {
-    let x = crop_to(x, k)?;
-    let (b, c, h, w) = x.dims4()?;
-    x.reshape((b, c, h / k, k, w / k, k))?.max(5)?.max(3)
-}
-
 /// Pooling over time of a `(batch, steps, channels)` sequence, the last partial window dropped
 /// (as PyTorch's `MaxPool1d` does).
 fn pool_steps(x: &Tensor, k: usize, max: bool) -> candle_core::Result<Tensor> {
@@ -283,8 +276,7 @@ fn conv_steps(
     stride: usize,
     padding: usize,
 ) -> candle_core::Result<Tensor> {
-    let y = x.transpose(1, 2)?.contiguous()?.conv1d(weight, padding, stride, 1, 1)?;
-    y.transpose(1, 2)?.broadcast_add(bias)
+    super::conv::conv1d(&x.transpose(1, 2)?, weight, bias, stride, padding)?.transpose(1, 2)
 }
 
 impl Layer {
@@ -322,9 +314,9 @@ impl Layer {
         match self {
             Layer::Dense { weight, bias } => super::kernels::dense(x, weight.as_tensor(), bias.as_tensor()),
             Layer::Conv2d { weight, bias, stride, padding } => {
-                x.conv2d(weight.as_tensor(), *padding, *stride, 1, 1)?.broadcast_add(bias.as_tensor())
+                super::conv::conv2d(x, weight.as_tensor(), bias.as_tensor(), *stride, *padding)
             }
-            Layer::MaxPool(k) => max_pool(x, *k),
+            Layer::MaxPool(k) => super::pool::max_pool2d(x, *k),
             Layer::AvgPool(k) => crop_to(x, *k)?.avg_pool2d(*k),
             Layer::Conv1d { weight, bias, stride, padding } => {
                 conv_steps(x, weight.as_tensor(), bias.as_tensor(), *stride, *padding)
@@ -402,6 +394,12 @@ fn recurrent_forward(
         .matmul(w_ih.as_tensor())?
         .broadcast_add(bias.as_tensor())?
         .reshape((b, t, width))?;
+    if cell == RecurrentKind::Gru
+        && let Some(bias_hh) = bias_hh
+        && super::gru::suits(&[&projected, w_hh.as_tensor(), bias_hh.as_tensor()])
+    {
+        return super::gru::gru_sequence(&projected, w_hh.as_tensor(), bias_hh.as_tensor());
+    }
     let mut h = Tensor::zeros((b, hidden), x.dtype(), x.device())?;
     let mut c = h.clone();
     for step in 0..t {

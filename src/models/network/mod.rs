@@ -1,19 +1,24 @@
 //! Neural networks in candle: built from a `NetworkSpec` for vectors, images or sequences,
 //! trained in mini-batches, inspectable layer by layer, saved as safetensors.
 
+mod conv;
 pub mod device;
 pub mod diagnostics;
 mod dropout;
 pub mod explain;
+mod gru;
 mod kernels;
 mod layers;
+mod matmul;
 pub mod optimizer;
+mod pool;
 pub mod representations;
 pub mod save;
 pub mod shapes;
 pub mod snapshot;
 pub mod spec;
 pub mod stepper;
+mod threads;
 
 use candle_core::{D, DType, Device, Tensor, Var};
 use candle_nn::VarMap;
@@ -336,6 +341,16 @@ impl NetworkLearner {
                     (&self.layers[i], self.layers.get(i + 1))
             {
                 h = kernels::dense_tanh(&h, weight.as_tensor(), bias.as_tensor())?;
+                i += 2;
+                continue;
+            }
+            // ReLU then max pooling equals pooling then ReLU (both keep order), on k² times
+            // fewer values.
+            if fuse
+                && let (Layer::Activation(Activation::Relu), Some(Layer::MaxPool(k))) =
+                    (&self.layers[i], self.layers.get(i + 1))
+            {
+                h = pool::max_pool2d(&h, *k)?.relu()?;
                 i += 2;
                 continue;
             }

@@ -1,0 +1,171 @@
+//! Max pooling on the CPU in one pass each way.
+//!
+//! Written by hand because candle 0.11's `max_pool2d` gradient is scaled by 1/k², and the
+//! exact form through reshape + max builds a mask of the whole input per step (compare,
+//! broadcast, multiply), which cost a small CNN more than its convolutions. The gradient goes
+//! to the first largest value of each window, as in PyTorch. Other devices and dtypes use the
+//! reshape + max form.
+
+use candle_core::{CpuStorage, CustomOp1, CustomOp2, DType, Layout, Shape, Tensor};
+
+/// Windows of a `k × k` pool over `(batch · channels)` planes of `height × width`; a partial
+/// window at the bottom or right edge is dropped.
+#[derive(Clone, Copy)]
+struct Windows {
+    planes: usize,
+    height: usize,
+    width: usize,
+    k: usize,
+}
+
+impl Windows {
+    fn new(layout: &Layout, k: usize) -> candle_core::Result<Self> {
+        let (b, c, height, width) = layout.shape().dims4()?;
+        if k == 0 || height < k || width < k {
+            candle_core::bail!("max pool: a {k}×{k} window does not fit {height}×{width}")
+        }
+        Ok(Self { planes: b * c, height, width, k })
+    }
+
+    fn out(&self) -> (usize, usize) {
+        (self.height / self.k, self.width / self.k)
+    }
+
+    /// Calls `f(output index, input index of the window's first largest value)` for every
+    /// window. A NaN wins its window, so a diverging network shows it.
+    fn argmax(&self, x: &[f32], mut f: impl FnMut(usize, usize)) {
+        let (oh, ow) = self.out();
+        let (k, width, plane_len) = (self.k, self.width, self.height * self.width);
+        // Per output column of the current output row: the best value so far and where it is.
+        let mut best = vec![(0.0f32, 0usize); ow];
+        for (p, plane) in x.chunks_exact(plane_len).take(self.planes).enumerate() {
+            for oy in 0..oh {
+                let top = oy * k * width;
+                for (ox, slot) in best.iter_mut().enumerate() {
+                    *slot = (plane[top + ox * k], top + ox * k);
+                }
+                for dy in 0..k {
+                    let row_start = top + dy * width;
+                    let row = &plane[row_start..row_start + ow * k];
+                    for (ox, (slot, window)) in best.iter_mut().zip(row.chunks_exact(k)).enumerate() {
+                        for (j, &v) in window.iter().enumerate() {
+                            if v > slot.0 || (v.is_nan() && !slot.0.is_nan()) {
+                                *slot = (v, row_start + ox * k + j);
+                            }
+                        }
+                    }
+                }
+                for (ox, &(_, i)) in best.iter().enumerate() {
+                    f((p * oh + oy) * ow + ox, p * plane_len + i);
+                }
+            }
+        }
+    }
+}
+
+fn contiguous_f32<'a>(storage: &'a CpuStorage, layout: &Layout) -> candle_core::Result<&'a [f32]> {
+    match (storage, layout.contiguous_offsets()) {
+        (CpuStorage::F32(v), Some((start, end))) => Ok(&v[start..end]),
+        _ => candle_core::bail!("max pool needs contiguous f32"),
+    }
+}
+
+struct MaxPool(usize);
+
+impl CustomOp1 for MaxPool {
+    fn name(&self) -> &'static str {
+        "max-pool"
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+        let windows = Windows::new(layout, self.0)?;
+        let x = contiguous_f32(storage, layout)?;
+        let (oh, ow) = windows.out();
+        let mut out = vec![0.0f32; windows.planes * oh * ow];
+        windows.argmax(x, |o, i| out[o] = x[i]);
+        let (b, c, _, _) = layout.shape().dims4()?;
+        Ok((CpuStorage::F32(out), Shape::from((b, c, oh, ow))))
+    }
+
+    fn bwd(&self, arg: &Tensor, _res: &Tensor, grad_res: &Tensor) -> candle_core::Result<Option<Tensor>> {
+        Ok(Some(arg.apply_op2_no_bwd(&grad_res.contiguous()?, &MaxPoolGrad(self.0))?))
+    }
+}
+
+/// Each window's gradient onto its first largest input; zero elsewhere.
+struct MaxPoolGrad(usize);
+
+impl CustomOp2 for MaxPoolGrad {
+    fn name(&self) -> &'static str {
+        "max-pool-grad"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let windows = Windows::new(l1, self.0)?;
+        let (x, grad) = (contiguous_f32(s1, l1)?, contiguous_f32(s2, l2)?);
+        let (oh, ow) = windows.out();
+        if grad.len() != windows.planes * oh * ow {
+            candle_core::bail!(
+                "max pool gradient: {} values for {} windows",
+                grad.len(),
+                windows.planes * oh * ow
+            )
+        }
+        let mut out = vec![0.0f32; x.len()];
+        windows.argmax(x, |o, i| out[i] += grad[o]);
+        Ok((CpuStorage::F32(out), l1.shape().clone()))
+    }
+}
+
+/// `k × k` max pooling of `(batch, channels, h, w)`, a partial last window dropped.
+pub(crate) fn max_pool2d(x: &Tensor, k: usize) -> candle_core::Result<Tensor> {
+    if x.device().is_cpu() && x.dtype() == DType::F32 {
+        return x.contiguous()?.apply_op1(MaxPool(k));
+    }
+    let (_, _, h, w) = x.dims4()?;
+    let x = x.narrow(2, 0, h - h % k)?.narrow(3, 0, w - w % k)?;
+    let (b, c, h, w) = x.dims4()?;
+    x.reshape((b, c, h / k, k, w / k, k))?.max(5)?.max(3)
+}
+
+#[cfg(test)]
+mod tests {
+    use candle_core::{Device, Var};
+
+    use super::*;
+
+    fn read(t: &Tensor) -> Vec<f32> {
+        t.flatten_all().unwrap().to_vec1().unwrap()
+    }
+
+    #[test]
+    fn max_pool_matches_reshape_and_max_and_its_gradient_goes_to_the_largest_value() {
+        // 2 × 2 planes of 5 × 7 with no ties, so every window has one largest value.
+        let values: Vec<f32> = (0..140).map(|i| ((i * 37) % 140) as f32 * 0.1 - 3.0).collect();
+        let x = Var::from_slice(&values, (2, 2, 5, 7), &Device::Cpu).unwrap();
+        let ours = max_pool2d(x.as_tensor(), 2).unwrap();
+        let cropped = x.as_tensor().narrow(2, 0, 4).unwrap().narrow(3, 0, 6).unwrap();
+        let reference = cropped.reshape((2, 2, 2, 2, 3, 2)).unwrap().max(5).unwrap().max(3).unwrap();
+        assert_eq!(ours.dims(), &[2, 2, 2, 3]);
+        assert_eq!(read(&ours), read(&reference));
+        let weights: Vec<f32> = (0..24).map(|i| i as f32 + 1.0).collect();
+        let weights = Tensor::from_vec(weights, (2, 2, 2, 3), &Device::Cpu).unwrap();
+        let g1 = (ours * &weights).unwrap().sum_all().unwrap().backward().unwrap();
+        let g2 = (reference * &weights).unwrap().sum_all().unwrap().backward().unwrap();
+        assert_eq!(read(g1.get(&x).unwrap()), read(g2.get(&x).unwrap()));
+    }
+
+    #[test]
+    fn tied_values_pass_the_gradient_to_the_first_one_only() {
+        let x = Var::from_vec(vec![1.0f32, 1.0, 0.0, 1.0], (1, 1, 2, 2), &Device::Cpu).unwrap();
+        let y = max_pool2d(x.as_tensor(), 2).unwrap();
+        let g = y.sum_all().unwrap().backward().unwrap();
+        assert_eq!(read(g.get(&x).unwrap()), vec![1.0, 0.0, 0.0, 0.0]);
+    }
+}

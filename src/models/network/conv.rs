@@ -226,21 +226,25 @@ impl CustomOp3 for Conv {
         grad: &Tensor,
     ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
         let grad = grad.contiguous()?;
-        let all =
-            x.apply_op3_no_bwd(w, &grad, &ConvBackward { stride: self.stride, padding: self.padding })?;
-        let (nx, nw) = (x.elem_count(), w.elem_count());
-        let gx = all.narrow(0, 0, nx)?.reshape(x.shape())?;
+        // The first layer's input is data: its gradient would be thrown away.
+        let input_gradient = x.track_op();
+        let op = ConvBackward { stride: self.stride, padding: self.padding, input_gradient };
+        let all = x.apply_op3_no_bwd(w, &grad, &op)?;
+        let nx = if input_gradient { x.elem_count() } else { 0 };
+        let nw = w.elem_count();
+        let gx = if input_gradient { Some(all.narrow(0, 0, nx)?.reshape(x.shape())?) } else { None };
         let gw = all.narrow(0, nx, nw)?.reshape(w.shape())?;
         let gb = all.narrow(0, nx + nw, b.elem_count())?.reshape(b.shape())?;
-        Ok((Some(gx), Some(gw), Some(gb)))
+        Ok((gx, Some(gw), Some(gb)))
     }
 }
 
-/// The three gradients of [`Conv`] in one pass over the batch, laid end to end:
-/// input, filters, bias.
+/// The gradients of [`Conv`] in one pass over the batch, laid end to end: input (unless
+/// `input_gradient` is off), filters, bias.
 struct ConvBackward {
     stride: (usize, usize),
     padding: (usize, usize),
+    input_gradient: bool,
 }
 
 impl CustomOp3 for ConvBackward {
@@ -271,11 +275,13 @@ impl CustomOp3 for ConvBackward {
                 g.batch * out_len
             )
         }
-        // Two products per image: filters' gradient and the patch gradient.
-        let parts = map_chunks(g.batch, 2 * g.work(), |samples| {
+        // Up to two products per image: filters' gradient and the patch gradient.
+        let input_gradient = self.input_gradient;
+        let products = if input_gradient { 2 } else { 1 };
+        let parts = map_chunks(g.batch, products * g.work(), |samples| {
             let mut cols = vec![0.0f32; patch * pixels];
-            let mut grad_cols = vec![0.0f32; patch * pixels];
-            let mut grad_x = vec![0.0f32; samples.len() * g.image()];
+            let mut grad_cols = vec![0.0f32; if input_gradient { patch * pixels } else { 0 }];
+            let mut grad_x = vec![0.0f32; if input_gradient { samples.len() * g.image() } else { 0 }];
             let mut grad_w = vec![0.0f32; g.filters * patch];
             let mut grad_b = vec![0.0f32; g.filters];
             for (i, s) in samples.enumerate() {
@@ -287,6 +293,9 @@ impl CustomOp3 for ConvBackward {
                 // dW += dY (filters × pixels) · colsᵀ (pixels × patch)
                 let shape = (g.filters, pixels, patch);
                 gemm(&mut grad_w, true, Matrix::rows(gy, pixels), Matrix::transposed(&cols, pixels), shape);
+                if !input_gradient {
+                    continue;
+                }
                 // dcols = Wᵀ (patch × filters) · dY (filters × pixels)
                 let shape = (patch, g.filters, pixels);
                 gemm(&mut grad_cols, false, Matrix::transposed(w, patch), Matrix::rows(gy, pixels), shape);
@@ -412,6 +421,26 @@ mod tests {
             for (var, what) in [(&x, "input gradient"), (&w, "filter gradient"), (&b, "bias gradient")] {
                 close(&read(g1.get(var).unwrap()), &read(g2.get(var).unwrap()), 1e-4, what);
             }
+        }
+    }
+
+    /// A first layer's input is data: no gradient is computed for it, and the filters' and
+    /// bias's are the same as when the input is a variable.
+    #[test]
+    fn a_data_input_gets_no_gradient_and_the_others_are_unchanged() {
+        let dev = Device::Cpu;
+        let xs = values(4 * 2 * 6 * 6, 0.9);
+        let w = Var::from_vec(values(3 * 2 * 3 * 3, 1.2), (3, 2, 3, 3), &dev).unwrap();
+        let b = Var::from_vec(values(3, 0.5), (1, 3, 1, 1), &dev).unwrap();
+        let data = Tensor::from_slice(&xs, (4, 2, 6, 6), &dev).unwrap();
+        let var = Var::from_slice(&xs, (4, 2, 6, 6), &dev).unwrap();
+        let run = |x: &Tensor| {
+            conv2d(x, w.as_tensor(), b.as_tensor(), 1, 1).unwrap().sqr().unwrap().sum_all().unwrap()
+        };
+        let (g1, g2) = (run(&data).backward().unwrap(), run(var.as_tensor()).backward().unwrap());
+        assert!(g1.get(&data).is_none() && g2.get(&var).is_some());
+        for v in [&w, &b] {
+            assert_eq!(read(g1.get(v).unwrap()), read(g2.get(v).unwrap()));
         }
     }
 

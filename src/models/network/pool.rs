@@ -2,11 +2,14 @@
 //!
 //! Written by hand because candle 0.11's `max_pool2d` gradient is scaled by 1/k², and the
 //! exact form through reshape + max builds a mask of the whole input per step (compare,
-//! broadcast, multiply), which cost a small CNN more than its convolutions. The gradient goes
-//! to the first largest value of each window, as in PyTorch. Other devices and dtypes use the
-//! reshape + max form.
+//! broadcast, multiply), which cost a small CNN more than its convolutions. Both loops here are
+//! free of data-dependent branches (a max pool's winner is a coin toss to a branch predictor).
+//! The gradient goes to the first largest value of each window, as in PyTorch. Other devices
+//! and dtypes use the reshape + max form.
 
-use candle_core::{CpuStorage, CustomOp1, CustomOp2, DType, Layout, Shape, Tensor};
+use candle_core::{CpuStorage, CustomOp1, CustomOp3, DType, Layout, Shape, Tensor};
+
+use super::threads::map_chunks;
 
 /// Windows of a `k × k` pool over `(batch · channels)` planes of `height × width`; a partial
 /// window at the bottom or right edge is dropped.
@@ -31,35 +34,63 @@ impl Windows {
         (self.height / self.k, self.width / self.k)
     }
 
-    /// Calls `f(output index, input index of the window's first largest value)` for every
-    /// window. A NaN wins its window, so a diverging network shows it.
-    fn argmax(&self, x: &[f32], mut f: impl FnMut(usize, usize)) {
+    /// Work units for [`map_chunks`]: a pool is memory-bound, so each value read counts as a
+    /// few of gemm's cache-friendly multiply-adds.
+    fn work(&self) -> usize {
+        4 * self.planes * self.height * self.width
+    }
+
+    /// Each window's largest value, in output order.
+    fn max(&self, x: &[f32]) -> Vec<f32> {
         let (oh, ow) = self.out();
         let (k, width, plane_len) = (self.k, self.width, self.height * self.width);
-        // Per output column of the current output row: the best value so far and where it is.
-        let mut best = vec![(0.0f32, 0usize); ow];
-        for (p, plane) in x.chunks_exact(plane_len).take(self.planes).enumerate() {
-            for oy in 0..oh {
-                let top = oy * k * width;
-                for (ox, slot) in best.iter_mut().enumerate() {
-                    *slot = (plane[top + ox * k], top + ox * k);
-                }
-                for dy in 0..k {
-                    let row_start = top + dy * width;
-                    let row = &plane[row_start..row_start + ow * k];
-                    for (ox, (slot, window)) in best.iter_mut().zip(row.chunks_exact(k)).enumerate() {
-                        for (j, &v) in window.iter().enumerate() {
-                            if v > slot.0 || (v.is_nan() && !slot.0.is_nan()) {
-                                *slot = (v, row_start + ox * k + j);
-                            }
+        let parts = map_chunks(self.planes, self.work(), |planes| {
+            let mut out = vec![f32::NEG_INFINITY; planes.len() * oh * ow];
+            let x = &x[planes.start * plane_len..planes.end * plane_len];
+            for (plane, out) in x.chunks_exact(plane_len).zip(out.chunks_exact_mut(oh * ow)) {
+                for (oy, out) in out.chunks_exact_mut(ow).enumerate() {
+                    for dy in 0..k {
+                        let row = &plane[(oy * k + dy) * width..][..ow * k];
+                        for (o, window) in out.iter_mut().zip(row.chunks_exact(k)) {
+                            *o = window.iter().fold(*o, |m, &v| m.max(v));
                         }
                     }
                 }
-                for (ox, &(_, i)) in best.iter().enumerate() {
-                    f((p * oh + oy) * ow + ox, p * plane_len + i);
+            }
+            out
+        });
+        parts.concat()
+    }
+
+    /// Adds each window's gradient onto the first input equal to its maximum `max_of`.
+    fn scatter(&self, x: &[f32], max_of: &[f32], grad: &[f32]) -> Vec<f32> {
+        let (oh, ow) = self.out();
+        let (k, width, plane_len) = (self.k, self.width, self.height * self.width);
+        let parts = map_chunks(self.planes, self.work(), |planes| {
+            let mut out = vec![0.0f32; planes.len() * plane_len];
+            for p in planes.clone() {
+                let plane = &x[p * plane_len..(p + 1) * plane_len];
+                let out = &mut out[(p - planes.start) * plane_len..][..plane_len];
+                for oy in 0..oh {
+                    for ox in 0..ow {
+                        let o = (p * oh + oy) * ow + ox;
+                        let top = oy * k * width + ox * k;
+                        // Scanned backwards so the first match is the one kept; the select has
+                        // no branch to mispredict.
+                        let mut at = top;
+                        for dy in (0..k).rev() {
+                            for dx in (0..k).rev() {
+                                let i = top + dy * width + dx;
+                                at = if plane[i] == max_of[o] { i } else { at };
+                            }
+                        }
+                        out[at] += grad[o];
+                    }
                 }
             }
-        }
+            out
+        });
+        parts.concat()
     }
 }
 
@@ -81,21 +112,20 @@ impl CustomOp1 for MaxPool {
         let windows = Windows::new(layout, self.0)?;
         let x = contiguous_f32(storage, layout)?;
         let (oh, ow) = windows.out();
-        let mut out = vec![0.0f32; windows.planes * oh * ow];
-        windows.argmax(x, |o, i| out[o] = x[i]);
+        let out = windows.max(x);
         let (b, c, _, _) = layout.shape().dims4()?;
         Ok((CpuStorage::F32(out), Shape::from((b, c, oh, ow))))
     }
 
-    fn bwd(&self, arg: &Tensor, _res: &Tensor, grad_res: &Tensor) -> candle_core::Result<Option<Tensor>> {
-        Ok(Some(arg.apply_op2_no_bwd(&grad_res.contiguous()?, &MaxPoolGrad(self.0))?))
+    fn bwd(&self, arg: &Tensor, res: &Tensor, grad_res: &Tensor) -> candle_core::Result<Option<Tensor>> {
+        Ok(Some(arg.apply_op3_no_bwd(res, &grad_res.contiguous()?, &MaxPoolGrad(self.0))?))
     }
 }
 
 /// Each window's gradient onto its first largest input; zero elsewhere.
 struct MaxPoolGrad(usize);
 
-impl CustomOp2 for MaxPoolGrad {
+impl CustomOp3 for MaxPoolGrad {
     fn name(&self) -> &'static str {
         "max-pool-grad"
     }
@@ -106,20 +136,17 @@ impl CustomOp2 for MaxPoolGrad {
         l1: &Layout,
         s2: &CpuStorage,
         l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
     ) -> candle_core::Result<(CpuStorage, Shape)> {
         let windows = Windows::new(l1, self.0)?;
-        let (x, grad) = (contiguous_f32(s1, l1)?, contiguous_f32(s2, l2)?);
+        let (x, max_of, grad) = (contiguous_f32(s1, l1)?, contiguous_f32(s2, l2)?, contiguous_f32(s3, l3)?);
         let (oh, ow) = windows.out();
-        if grad.len() != windows.planes * oh * ow {
-            candle_core::bail!(
-                "max pool gradient: {} values for {} windows",
-                grad.len(),
-                windows.planes * oh * ow
-            )
+        let count = windows.planes * oh * ow;
+        if grad.len() != count || max_of.len() != count {
+            candle_core::bail!("max pool gradient: {} values for {count} windows", grad.len())
         }
-        let mut out = vec![0.0f32; x.len()];
-        windows.argmax(x, |o, i| out[i] += grad[o]);
-        Ok((CpuStorage::F32(out), l1.shape().clone()))
+        Ok((CpuStorage::F32(windows.scatter(x, max_of, grad)), l1.shape().clone()))
     }
 }
 
@@ -158,6 +185,21 @@ mod tests {
         let weights = Tensor::from_vec(weights, (2, 2, 2, 3), &Device::Cpu).unwrap();
         let g1 = (ours * &weights).unwrap().sum_all().unwrap().backward().unwrap();
         let g2 = (reference * &weights).unwrap().sum_all().unwrap().backward().unwrap();
+        assert_eq!(read(g1.get(&x).unwrap()), read(g2.get(&x).unwrap()));
+    }
+
+    #[test]
+    fn a_pool_split_over_threads_gives_the_same_values_and_gradient() {
+        // 64 × 16 planes of 24 × 24: enough work for the pool to be split. Multiplying by a prime
+        // modulo the count permutes 0..count, so no window has a tie.
+        let count = 64 * 16 * 576u64;
+        let values: Vec<f32> = (0..count).map(|i| ((i * 7919) % count) as f32).collect();
+        let x = Var::from_slice(&values, (64, 16, 24, 24), &Device::Cpu).unwrap();
+        let ours = max_pool2d(x.as_tensor(), 3).unwrap();
+        let reference = x.as_tensor().reshape((64, 16, 8, 3, 8, 3)).unwrap().max(5).unwrap().max(3).unwrap();
+        assert_eq!(read(&ours), read(&reference));
+        let g1 = ours.sum_all().unwrap().backward().unwrap();
+        let g2 = reference.sum_all().unwrap().backward().unwrap();
         assert_eq!(read(g1.get(&x).unwrap()), read(g2.get(&x).unwrap()));
     }
 

@@ -127,8 +127,10 @@ pub struct ModelArgs {
     /// the output layer and loss follow from the task. Replaces --model.
     #[arg(long, value_name = "SPEC")]
     pub net: Option<String>,
-    /// Where a network trains: cpu, or cuda (needs a build with the `cuda` feature and a GPU;
-    /// otherwise a warning and the CPU).
+    /// Where a network trains: cpu, or cuda. cuda needs a binary built with `--features cuda`
+    /// (the CUDA toolkit to build; the NVIDIA driver's libcuda.so.1 to start at all: such a
+    /// binary does not start on a machine without it) and a GPU; otherwise a warning says why
+    /// and the CPU trains. The default build is CPU-only and runs everywhere.
     #[arg(long, default_value = "cpu", value_parser = PossibleValuesParser::new(["cpu", "cuda"]))]
     pub device: String,
     /// How a network's weights start: auto (He before ReLU, Glorot otherwise), glorot, he, normal.

@@ -10,7 +10,7 @@
 use candle_core::{CpuStorage, CustomOp3, DType, Layout, Shape, Tensor};
 
 use super::matmul::{Matrix, gemm};
-use super::threads::map_chunks;
+use super::threads::{fill_chunks, map_chunks};
 
 /// Where a filter reads: sizes of the input, the filters and the output of one convolution.
 #[derive(Clone, Copy, Debug)]
@@ -144,7 +144,11 @@ impl Geometry {
                         let Some(y) = self.input_y(oy, ky) else { continue };
                         let line = &mut image[c * plane + y * self.width..][..self.width];
                         let from = &row[oy * self.out_w..(oy + 1) * self.out_w][inside.clone()];
-                        line[x0..].iter_mut().step_by(s).zip(from).for_each(|(v, g)| *v += g);
+                        if s == 1 {
+                            line[x0..x0 + from.len()].iter_mut().zip(from).for_each(|(v, g)| *v += g);
+                        } else {
+                            line[x0..].iter_mut().step_by(s).zip(from).for_each(|(v, g)| *v += g);
+                        }
                     }
                 }
             }
@@ -194,12 +198,11 @@ impl CustomOp3 for Conv {
             candle_core::bail!("conv: {} filters but {} biases", g.filters, b.len())
         }
         let (patch, pixels, out_len) = (g.patch(), g.pixels(), g.filters * g.pixels());
-        let parts = map_chunks(g.batch, g.work(), |samples| {
+        let mut out = vec![0.0f32; g.batch * out_len];
+        fill_chunks(&mut out, out_len, g.work(), |samples, out| {
             let mut cols = vec![0.0f32; patch * pixels];
-            let mut out = vec![0.0f32; samples.len() * out_len];
-            for (i, s) in samples.enumerate() {
+            for (s, y) in samples.zip(out.chunks_exact_mut(out_len)) {
                 g.im2col(&x[s * g.image()..(s + 1) * g.image()], &mut cols);
-                let y = &mut out[i * out_len..(i + 1) * out_len];
                 for (row, &bias) in y.chunks_mut(pixels).zip(b) {
                     row.fill(bias);
                 }
@@ -211,10 +214,9 @@ impl CustomOp3 for Conv {
                     (g.filters, patch, pixels),
                 );
             }
-            out
         });
         let shape = Shape::from((g.batch, g.filters, g.out_h, g.out_w));
-        Ok((CpuStorage::F32(parts.concat()), shape))
+        Ok((CpuStorage::F32(out), shape))
     }
 
     fn bwd(
@@ -278,10 +280,11 @@ impl CustomOp3 for ConvBackward {
         // Up to two products per image: filters' gradient and the patch gradient.
         let input_gradient = self.input_gradient;
         let products = if input_gradient { 2 } else { 1 };
-        let parts = map_chunks(g.batch, products * g.work(), |samples| {
+        // One chunk of images: its filter and bias gradients, and its input gradient in `grad_x`
+        // when asked for.
+        let chunk = |samples: std::ops::Range<usize>, mut grad_x: Option<&mut [f32]>| {
             let mut cols = vec![0.0f32; patch * pixels];
-            let mut grad_cols = vec![0.0f32; if input_gradient { patch * pixels } else { 0 }];
-            let mut grad_x = vec![0.0f32; if input_gradient { samples.len() * g.image() } else { 0 }];
+            let mut grad_cols = vec![0.0f32; if grad_x.is_some() { patch * pixels } else { 0 }];
             let mut grad_w = vec![0.0f32; g.filters * patch];
             let mut grad_b = vec![0.0f32; g.filters];
             for (i, s) in samples.enumerate() {
@@ -293,28 +296,36 @@ impl CustomOp3 for ConvBackward {
                 // dW += dY (filters × pixels) · colsᵀ (pixels × patch)
                 let shape = (g.filters, pixels, patch);
                 gemm(&mut grad_w, true, Matrix::rows(gy, pixels), Matrix::transposed(&cols, pixels), shape);
-                if !input_gradient {
-                    continue;
+                if let Some(grad_x) = grad_x.as_deref_mut() {
+                    // dcols = Wᵀ (patch × filters) · dY (filters × pixels)
+                    let shape = (patch, g.filters, pixels);
+                    gemm(
+                        &mut grad_cols,
+                        false,
+                        Matrix::transposed(w, patch),
+                        Matrix::rows(gy, pixels),
+                        shape,
+                    );
+                    g.col2im(&grad_cols, &mut grad_x[i * g.image()..(i + 1) * g.image()]);
                 }
-                // dcols = Wᵀ (patch × filters) · dY (filters × pixels)
-                let shape = (patch, g.filters, pixels);
-                gemm(&mut grad_cols, false, Matrix::transposed(w, patch), Matrix::rows(gy, pixels), shape);
-                g.col2im(&grad_cols, &mut grad_x[i * g.image()..(i + 1) * g.image()]);
             }
-            (grad_x, grad_w, grad_b)
-        });
-        let mut grad_x = Vec::with_capacity(g.batch * g.image() + g.filters * (patch + 1));
-        let mut grad_w = vec![0.0f32; g.filters * patch];
-        let mut grad_b = vec![0.0f32; g.filters];
-        for (px, pw, pb) in parts {
-            grad_x.extend_from_slice(&px);
+            (grad_w, grad_b)
+        };
+        let nx = if input_gradient { g.batch * g.image() } else { 0 };
+        let mut all = vec![0.0f32; nx + g.filters * (patch + 1)];
+        let (grad_x, rest) = all.split_at_mut(nx);
+        let parts = if input_gradient {
+            fill_chunks(grad_x, g.image(), products * g.work(), |samples, part| chunk(samples, Some(part)))
+        } else {
+            map_chunks(g.batch, products * g.work(), |samples| chunk(samples, None))
+        };
+        let (grad_w, grad_b) = rest.split_at_mut(g.filters * patch);
+        for (pw, pb) in parts {
             grad_w.iter_mut().zip(&pw).for_each(|(a, b)| *a += b);
             grad_b.iter_mut().zip(&pb).for_each(|(a, b)| *a += b);
         }
-        grad_x.extend_from_slice(&grad_w);
-        grad_x.extend_from_slice(&grad_b);
-        let len = grad_x.len();
-        Ok((CpuStorage::F32(grad_x), Shape::from(len)))
+        let len = all.len();
+        Ok((CpuStorage::F32(all), Shape::from(len)))
     }
 }
 

@@ -9,7 +9,7 @@
 
 use candle_core::{CpuStorage, CustomOp1, CustomOp3, DType, Layout, Shape, Tensor};
 
-use super::threads::map_chunks;
+use super::threads::fill_chunks;
 
 /// Windows of a `k × k` pool over `(batch · channels)` planes of `height × width`; a partial
 /// window at the bottom or right edge is dropped.
@@ -44,8 +44,8 @@ impl Windows {
     fn max(&self, x: &[f32]) -> Vec<f32> {
         let (oh, ow) = self.out();
         let (k, width, plane_len) = (self.k, self.width, self.height * self.width);
-        let parts = map_chunks(self.planes, self.work(), |planes| {
-            let mut out = vec![f32::NEG_INFINITY; planes.len() * oh * ow];
+        let mut out = vec![f32::NEG_INFINITY; self.planes * oh * ow];
+        fill_chunks(&mut out, oh * ow, self.work(), |planes, out| {
             let x = &x[planes.start * plane_len..planes.end * plane_len];
             for (plane, out) in x.chunks_exact(plane_len).zip(out.chunks_exact_mut(oh * ow)) {
                 for (oy, out) in out.chunks_exact_mut(ow).enumerate() {
@@ -57,20 +57,18 @@ impl Windows {
                     }
                 }
             }
-            out
         });
-        parts.concat()
+        out
     }
 
     /// Adds each window's gradient onto the first input equal to its maximum `max_of`.
     fn scatter(&self, x: &[f32], max_of: &[f32], grad: &[f32]) -> Vec<f32> {
         let (oh, ow) = self.out();
         let (k, width, plane_len) = (self.k, self.width, self.height * self.width);
-        let parts = map_chunks(self.planes, self.work(), |planes| {
-            let mut out = vec![0.0f32; planes.len() * plane_len];
-            for p in planes.clone() {
+        let mut out = vec![0.0f32; x.len()];
+        fill_chunks(&mut out, plane_len, self.work(), |planes, out| {
+            for (p, out) in planes.zip(out.chunks_exact_mut(plane_len)) {
                 let plane = &x[p * plane_len..(p + 1) * plane_len];
-                let out = &mut out[(p - planes.start) * plane_len..][..plane_len];
                 for oy in 0..oh {
                     for ox in 0..ow {
                         let o = (p * oh + oy) * ow + ox;
@@ -88,9 +86,8 @@ impl Windows {
                     }
                 }
             }
-            out
         });
-        parts.concat()
+        out
     }
 }
 

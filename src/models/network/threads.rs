@@ -59,6 +59,39 @@ pub(crate) fn map_chunks<T: Send>(items: usize, work: usize, f: impl Fn(Range<us
     vec![f(0..items)]
 }
 
+/// Like [`map_chunks`], and each range also gets its own part of `out`, `per_item` values per
+/// item, to write its results in place (no copying the parts together afterwards).
+pub(crate) fn fill_chunks<T: Send>(
+    out: &mut [f32],
+    per_item: usize,
+    work: usize,
+    f: impl Fn(Range<usize>, &mut [f32]) -> T + Sync,
+) -> Vec<T> {
+    let items = if per_item == 0 { 0 } else { out.len() / per_item };
+    let threads = (work / PARALLEL_WORK).clamp(1, kernel_threads()).min(items.max(1));
+    #[cfg(not(target_arch = "wasm32"))]
+    if threads > 1
+        && let Some(pool) = pool()
+    {
+        use rayon::prelude::*;
+        let per = items.div_ceil(threads);
+        let mut pieces = Vec::with_capacity(threads);
+        let mut rest = out;
+        for t in 0..threads {
+            let range = t * per..((t + 1) * per).min(items);
+            if range.is_empty() {
+                break;
+            }
+            let (piece, tail) = rest.split_at_mut(range.len() * per_item);
+            pieces.push((range, piece));
+            rest = tail;
+        }
+        return pool.install(|| pieces.into_par_iter().map(|(range, piece)| f(range, piece)).collect());
+    }
+    let _ = threads;
+    vec![f(0..items, out)]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +105,13 @@ mod tests {
         }
         // Too little work for a second thread: one chunk.
         assert_eq!(map_chunks(64, PARALLEL_WORK / 2, |r| r.len()), vec![64]);
+        // Each range writes its own part of the output.
+        let mut out = vec![0.0f32; 7 * 3];
+        fill_chunks(&mut out, 3, 10 * PARALLEL_WORK, |range, part| {
+            for (item, values) in range.zip(part.chunks_mut(3)) {
+                values.fill(item as f32);
+            }
+        });
+        assert_eq!(out, (0..21).map(|i| (i / 3) as f32).collect::<Vec<_>>());
     }
 }

@@ -21,20 +21,21 @@ pub type BenchReport = BTreeMap<String, f64>;
 /// Reads one bench file by name (`moons500.csv`...) into a data set.
 pub type BenchFiles<'a> = &'a dyn Fn(&str) -> Result<Dataset, String>;
 
-/// Runs the chosen workloads on the CSV files in `data_dir` (written by make_bench_data.py).
-pub fn run(data_dir: &Path, only: &[String]) -> Result<BenchReport, String> {
-    run_with(&|file| load(data_dir, file), only)
+/// Runs the chosen workloads on the CSV files in `data_dir` (written by make_bench_data.py);
+/// networks start from `seed` (the peers use 0).
+pub fn run(data_dir: &Path, only: &[String], seed: u64) -> Result<BenchReport, String> {
+    run_with(&|file| load(data_dir, file), only, seed)
 }
 
 /// Runs the chosen workloads on files `files` reads (a folder, or what a web page fetched).
-pub fn run_with(files: BenchFiles<'_>, only: &[String]) -> Result<BenchReport, String> {
+pub fn run_with(files: BenchFiles<'_>, only: &[String], seed: u64) -> Result<BenchReport, String> {
     let mut report = BenchReport::new();
     for key in WORKLOADS {
         if !only.is_empty() && !only.iter().any(|o| o.eq_ignore_ascii_case(key)) {
             continue;
         }
         match key {
-            "W1" | "W2" | "W3" | "W4" | "W9" | "W10" => network::run(key, files, &mut report)?,
+            "W1" | "W2" | "W3" | "W4" | "W9" | "W10" => network::run(key, files, seed, &mut report)?,
             _ => classical::run(key, files, &mut report)?,
         }
     }

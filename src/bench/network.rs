@@ -8,31 +8,36 @@ use crate::data::{Dataset, InputShape, Task};
 use crate::models::network::{NetworkLearner, NetworkSpec, OptimizerKind, TrainSettings};
 use crate::models::{Learner, PreparedData};
 
-pub fn run(key: &str, files: super::BenchFiles<'_>, report: &mut BenchReport) -> Result<(), String> {
+pub fn run(
+    key: &str,
+    files: super::BenchFiles<'_>,
+    seed: u64,
+    report: &mut BenchReport,
+) -> Result<(), String> {
     match key {
         "W1" => {
             let data = prepared(&files("moons500.csv")?);
-            report.insert(key.into(), moons_training(&data, data.rows(), 2000)?);
+            report.insert(key.into(), moons_training(&data, data.rows(), 2000, seed)?);
         }
         "W2" => {
             let data = prepared(&files("moons500.csv")?);
-            report.insert(key.into(), moons_training(&data, 10, 2000)?);
+            report.insert(key.into(), moons_training(&data, 10, 2000, seed)?);
         }
         "W3" => {
             let train = prepared(&files("digits_train.csv")?);
             let test = prepared(&files("digits_test.csv")?);
-            let (seconds, accuracy) = digits_training(&train, &test)?;
+            let (seconds, accuracy) = digits_training(&train, &test, seed)?;
             report.insert(key.into(), seconds);
             report.insert("W3_test_accuracy".into(), accuracy);
         }
         "W4" => {
-            report.insert(key.into(), grid_forward()?);
+            report.insert(key.into(), grid_forward(seed)?);
         }
         "W9" => {
             let image = InputShape::Image { channels: 1, height: 28, width: 28 };
             let train = prepared(&files("images28_train.csv")?);
             let test = prepared(&files("images28_test.csv")?);
-            let net = network_for(W9_CNN, image, &train, 1e-3, 64)?;
+            let net = network_for(W9_CNN, image, &train, (1e-3, 64), seed)?;
             let (seconds, accuracy) = epochs_and_accuracy(net, &train, &test, 2)?;
             report.insert(key.into(), seconds);
             report.insert("W9_test_accuracy".into(), accuracy);
@@ -41,7 +46,7 @@ pub fn run(key: &str, files: super::BenchFiles<'_>, report: &mut BenchReport) ->
             let waves = InputShape::Sequence { steps: 40, channels: 1 };
             let train = prepared(&files("waves_train.csv")?);
             let test = prepared(&files("waves_test.csv")?);
-            let net = network_for("gru(64)", waves, &train, 3e-3, 32)?;
+            let net = network_for("gru(64)", waves, &train, (3e-3, 32), seed)?;
             let (seconds, accuracy) = epochs_and_accuracy(net, &train, &test, 2)?;
             report.insert(key.into(), seconds);
             report.insert("W10_test_accuracy".into(), accuracy);
@@ -70,10 +75,10 @@ fn network(
     spec: &str,
     n_features: usize,
     classes: usize,
-    lr: f64,
-    batch_size: usize,
+    (lr, batch_size): (f64, usize),
+    seed: u64,
 ) -> Result<NetworkLearner, String> {
-    network_shaped(spec, InputShape::Vector, n_features, classes, lr, batch_size)
+    network_shaped(spec, InputShape::Vector, (n_features, classes), (lr, batch_size), seed)
 }
 
 /// A classifier for `train`'s rows laid out as `input` (images, sequences).
@@ -81,31 +86,30 @@ fn network_for(
     spec: &str,
     input: InputShape,
     train: &PreparedData,
-    lr: f64,
-    batch_size: usize,
+    (lr, batch_size): (f64, usize),
+    seed: u64,
 ) -> Result<NetworkLearner, String> {
-    network_shaped(spec, input, train.n_features, train.classes, lr, batch_size)
+    network_shaped(spec, input, (train.n_features, train.classes), (lr, batch_size), seed)
 }
 
 fn network_shaped(
     spec: &str,
     input: InputShape,
-    n_features: usize,
-    classes: usize,
-    lr: f64,
-    batch_size: usize,
+    (n_features, classes): (usize, usize),
+    (lr, batch_size): (f64, usize),
+    seed: u64,
 ) -> Result<NetworkLearner, String> {
     let mut spec = NetworkSpec::parse(spec).map_err(|e| e.to_string())?;
     // The peer records nothing per step either.
     spec.options.record_gradients = false;
-    let settings = TrainSettings { learning_rate: lr, batch_size, optimizer: OptimizerKind::AdamW, seed: 0 };
+    let settings = TrainSettings { learning_rate: lr, batch_size, optimizer: OptimizerKind::AdamW, seed };
     NetworkLearner::with_input(&spec, input, n_features, Task::Classification, classes, settings)
         .map_err(|e| e.to_string())
 }
 
 /// 2-8-8-1 tanh, AdamW lr 1e-2, `steps` steps on batches of `batch_size` (reshuffled each epoch).
-fn moons_training(data: &PreparedData, batch_size: usize, steps: usize) -> Result<f64, String> {
-    let mut net = network("dense(8) tanh dense(8) tanh", data.n_features, 2, 1e-2, batch_size)?;
+fn moons_training(data: &PreparedData, batch_size: usize, steps: usize, seed: u64) -> Result<f64, String> {
+    let mut net = network("dense(8) tanh dense(8) tanh", data.n_features, 2, (1e-2, batch_size), seed)?;
     let per_epoch = data.rows().div_ceil(batch_size);
     if steps % per_epoch != 0 {
         return Err(format!("{steps} steps are not whole epochs of {per_epoch} batches"));
@@ -122,8 +126,8 @@ fn moons_training(data: &PreparedData, batch_size: usize, steps: usize) -> Resul
 }
 
 /// 64-128-10 ReLU, cross-entropy, AdamW lr 1e-3, batch 32, 200 epochs; returns (seconds, test accuracy).
-fn digits_training(train: &PreparedData, test: &PreparedData) -> Result<(f64, f64), String> {
-    let net = network("dense(128) relu", train.n_features, train.classes.max(10), 1e-3, 32)?;
+fn digits_training(train: &PreparedData, test: &PreparedData, seed: u64) -> Result<(f64, f64), String> {
+    let net = network("dense(128) relu", train.n_features, train.classes.max(10), (1e-3, 32), seed)?;
     epochs_and_accuracy(net, train, test, 200)
 }
 
@@ -146,8 +150,8 @@ fn epochs_and_accuracy(
 }
 
 /// Median time of one forward pass (sigmoid output) of an untrained 2-8-8-1 net over a 256×256 grid.
-fn grid_forward() -> Result<f64, String> {
-    let net = network("dense(8) tanh dense(8) tanh", 2, 2, 1e-2, 1)?;
+fn grid_forward(seed: u64) -> Result<f64, String> {
+    let net = network("dense(8) tanh dense(8) tanh", 2, 2, (1e-2, 1), seed)?;
     let n = 256;
     let mut points = Vec::with_capacity(n * n * 2);
     for row in 0..n {

@@ -18,6 +18,10 @@ pub struct BenchArgs {
     /// Print one JSON object (seconds per workload).
     #[arg(long)]
     pub json: bool,
+    /// The networks' seed (weights and shuffling); the peers use 0. Other seeds show how much
+    /// the test accuracies move by chance.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
 }
 
 pub fn run(args: &BenchArgs) -> Result<(), CliError> {
@@ -29,7 +33,7 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
     if !args.data_dir.is_dir() {
         return Err(CliError::Usage(format!("{} is not a folder of bench data", args.data_dir.display())));
     }
-    let report = crate::bench::run(&args.data_dir, &args.only).map_err(CliError::Failure)?;
+    let report = crate::bench::run(&args.data_dir, &args.only, args.seed).map_err(CliError::Failure)?;
     if args.json {
         return print_json(&report);
     }

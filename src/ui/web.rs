@@ -91,7 +91,7 @@ pub fn log(line: &str) {
     web_sys::console::log_1(&JsValue::from_str(line));
 }
 
-/// Runs benchmark workloads (`learnscope bench`'s W1–W8) in the page on files the page fetched
+/// Runs benchmark workloads (`learnscope bench`'s W1–W10) in the page on files the page fetched
 /// (`names[i]` holds `texts[i]`); returns the report as JSON. The browser test calls it to put
 /// the page beside the native binary on the same data.
 #[wasm_bindgen]
@@ -103,7 +103,7 @@ pub fn bench_in_page(workloads: &str, names: Vec<String>, texts: Vec<String>) ->
             .map_err(|e| e.to_string())
     };
     let only: Vec<String> = workloads.split(',').map(|w| w.trim().to_string()).collect();
-    let report = crate::bench::run_with(&files, &only).map_err(|e| JsValue::from_str(&e))?;
+    let report = crate::bench::run_with(&files, &only, 0).map_err(|e| JsValue::from_str(&e))?;
     serde_json::to_string(&report).map_err(|e| JsValue::from_str(&e.to_string()))
 }
 

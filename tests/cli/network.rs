@@ -116,3 +116,41 @@ fn a_saved_network_is_scored_as_saved_and_trains_further() {
     assert_eq!(wrong.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("trained on 2 classes, but this data has 3"));
 }
+
+/// Writes `rows` rows of `width` values plus a `target` column, the bench files' layout.
+fn bench_file(dir: &std::path::Path, name: &str, rows: usize, width: usize, classes: usize) {
+    let mut text: String = (0..width).map(|i| format!("x{i},")).collect::<String>() + "target\n";
+    for r in 0..rows {
+        let label = r % classes;
+        for c in 0..width {
+            // Each class lights up its own stretch of values, so the nets can learn something.
+            let lit = c * classes / width == label;
+            let value = if lit { 0.8 } else { 0.1 } + 0.05 * ((r * 31 + c * 7) % 5) as f64;
+            text.push_str(&format!("{value:.3},"));
+        }
+        text.push_str(&format!("{label}\n"));
+    }
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+#[test]
+fn bench_times_the_cnn_and_gru_workloads_and_scores_them() {
+    let dir = tempfile::tempdir().unwrap();
+    bench_file(dir.path(), "images28_train.csv", 40, 784, 4);
+    bench_file(dir.path(), "images28_test.csv", 20, 784, 4);
+    bench_file(dir.path(), "waves_train.csv", 64, 40, 4);
+    bench_file(dir.path(), "waves_test.csv", 32, 40, 4);
+    let d = dir.path().to_str().unwrap();
+    let report = json_of(&learnscope(&["bench", "--data-dir", d, "--only", "W9,W10", "--json"]));
+    for key in ["W9", "W10"] {
+        let seconds = report[key].as_f64().unwrap_or(-1.0);
+        assert!(seconds > 0.0 && seconds < 120.0, "{key}: {report}");
+        let accuracy = report[format!("{key}_test_accuracy")].as_f64().unwrap_or(-1.0);
+        assert!((0.0..=1.0).contains(&accuracy), "{key}: {report}");
+    }
+    assert!(report.get("W1").is_none(), "only the chosen workloads run: {report}");
+    // Another seed is another network: the report still has every key.
+    let other = json_of(&learnscope(&["bench", "--data-dir", d, "--only", "W10", "--seed", "3", "--json"]));
+    assert!(other["W10_test_accuracy"].as_f64().is_some(), "{other}");
+    assert_usage_error(&["bench", "--data-dir", d, "--only", "W11"], "choose from W1 to W10");
+}

@@ -10,6 +10,7 @@ use super::spec::DeviceChoice;
 /// message starts with "CUDA" so it reads the same in the studio and after the CLI's "warning:".
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 enum CudaUnavailable {
+    #[cfg_attr(feature = "cuda", allow(dead_code, reason = "made only by a build without CUDA"))]
     #[error(
         "CUDA is not in this build, so training runs on the CPU; rebuild with `cargo build --release --features cuda` (needs the CUDA toolkit) to use a GPU"
     )]

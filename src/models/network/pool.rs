@@ -48,6 +48,16 @@ impl Windows {
         fill_chunks(&mut out, oh * ow, self.work(), |planes, out| {
             let x = &x[planes.start * plane_len..planes.end * plane_len];
             for (plane, out) in x.chunks_exact(plane_len).zip(out.chunks_exact_mut(oh * ow)) {
+                if k == 2 {
+                    for (oy, out) in out.chunks_exact_mut(ow).enumerate() {
+                        let (top, bottom) = plane[2 * oy * width..(2 * oy + 2) * width].split_at(width);
+                        for (ox, o) in out.iter_mut().enumerate() {
+                            let pair = |row: &[f32]| row[2 * ox].max(row[2 * ox + 1]);
+                            *o = pair(top).max(pair(bottom));
+                        }
+                    }
+                    continue;
+                }
                 for (oy, out) in out.chunks_exact_mut(ow).enumerate() {
                     for dy in 0..k {
                         let row = &plane[(oy * k + dy) * width..][..ow * k];
@@ -69,6 +79,11 @@ impl Windows {
         fill_chunks(&mut out, plane_len, self.work(), |planes, out| {
             for (p, out) in planes.zip(out.chunks_exact_mut(plane_len)) {
                 let plane = &x[p * plane_len..(p + 1) * plane_len];
+                if k == 2 {
+                    let at = p * oh * ow;
+                    scatter_2x2(plane, &max_of[at..at + oh * ow], &grad[at..at + oh * ow], out, (ow, width));
+                    continue;
+                }
                 for oy in 0..oh {
                     for ox in 0..ow {
                         let o = (p * oh + oy) * ow + ox;
@@ -88,6 +103,25 @@ impl Windows {
             }
         });
         out
+    }
+}
+
+/// [`Windows::scatter`] for the common 2 × 2 pool, one plane: the windows do not overlap, so
+/// each input gets its window's gradient or zero, by selects the compiler can vectorize.
+fn scatter_2x2(plane: &[f32], max_of: &[f32], grad: &[f32], out: &mut [f32], (ow, width): (usize, usize)) {
+    for (oy, (max_row, grad_row)) in max_of.chunks_exact(ow).zip(grad.chunks_exact(ow)).enumerate() {
+        let (top, bottom) = plane[2 * oy * width..(2 * oy + 2) * width].split_at(width);
+        let (out_top, out_bottom) = out[2 * oy * width..(2 * oy + 2) * width].split_at_mut(width);
+        for ox in 0..ow {
+            let (m, g) = (max_row[ox], grad_row[ox]);
+            let (a, b, c) = (top[2 * ox], top[2 * ox + 1], bottom[2 * ox]);
+            let (hit_a, hit_b, hit_c) = (a == m, b == m, c == m);
+            out_top[2 * ox] = if hit_a { g } else { 0.0 };
+            out_top[2 * ox + 1] = if !hit_a && hit_b { g } else { 0.0 };
+            out_bottom[2 * ox] = if !hit_a && !hit_b && hit_c { g } else { 0.0 };
+            // Else the last input, the largest (or a NaN window's: none matched).
+            out_bottom[2 * ox + 1] = if !hit_a && !hit_b && !hit_c { g } else { 0.0 };
+        }
     }
 }
 

@@ -90,8 +90,11 @@ impl Geometry {
         let first = self.pad_w.saturating_sub(kx).div_ceil(s);
         // ox·s + kx − pad < width  ⇔  ox·s < width + pad − kx
         let end = (self.width + self.pad_w).saturating_sub(kx).div_ceil(s).min(self.out_w);
-        let first = first.min(end);
-        (first..end, (first * s + kx).saturating_sub(self.pad_w))
+        if first >= end {
+            // The tap never lands inside (a padding wider than the image): nothing to read.
+            return (0..0, 0);
+        }
+        (first..end, first * s + kx - self.pad_w)
     }
 
     fn input_y(&self, oy: usize, ky: usize) -> Option<usize> {
@@ -432,6 +435,30 @@ mod tests {
             for (var, what) in [(&x, "input gradient"), (&w, "filter gradient"), (&b, "bias gradient")] {
                 close(&read(g1.get(var).unwrap()), &read(g2.get(var).unwrap()), 1e-4, what);
             }
+        }
+    }
+
+    /// Paddings wider than the image and strides past it leave some taps nowhere to read
+    /// (found by the fuzz corpus: it panicked on a slice out of range).
+    #[test]
+    fn taps_that_land_only_in_padding_read_zeros() {
+        let dev = Device::Cpu;
+        for (size, kernel, stride, padding) in [(1, 3, 2, 2), (1, 5, 1, 2), (2, 5, 3, 4), (1, 1, 1, 3), (3, 2, 4, 3)] {
+            let x = Var::from_vec(values(2 * size * size, 0.7), (1, 2, size, size), &dev).unwrap();
+            let w =
+                Var::from_vec(values(3 * 2 * kernel * kernel, 1.9), (3, 2, kernel, kernel), &dev).unwrap();
+            let b = Var::from_vec(values(3, 0.2), (1, 3, 1, 1), &dev).unwrap();
+            let ours = conv2d(x.as_tensor(), w.as_tensor(), b.as_tensor(), stride, padding).unwrap();
+            let reference = x
+                .as_tensor()
+                .conv2d(w.as_tensor(), padding, stride, 1, 1)
+                .unwrap()
+                .broadcast_add(b.as_tensor())
+                .unwrap();
+            close(&read(&ours), &read(&reference), 1e-5, "output");
+            let g = ours.sqr().unwrap().sum_all().unwrap().backward().unwrap();
+            let r = reference.sqr().unwrap().sum_all().unwrap().backward().unwrap();
+            close(&read(g.get(&x).unwrap()), &read(r.get(&x).unwrap()), 1e-4, "input gradient");
         }
     }
 

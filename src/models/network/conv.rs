@@ -9,7 +9,7 @@
 
 use candle_core::{CpuStorage, CustomOp3, DType, Layout, Shape, Tensor};
 
-use super::matmul::{Matrix, gemm};
+use super::matmul::{Matrix, contiguous_f32, gemm};
 use super::threads::{fill_chunks, map_chunks};
 
 /// Where a filter reads: sizes of the input, the filters and the output of one convolution.
@@ -159,17 +159,6 @@ impl Geometry {
     }
 }
 
-fn contiguous_f32<'a>(
-    storage: &'a CpuStorage,
-    layout: &Layout,
-    what: &str,
-) -> candle_core::Result<&'a [f32]> {
-    match (storage, layout.contiguous_offsets()) {
-        (CpuStorage::F32(v), Some((start, end))) => Ok(&v[start..end]),
-        _ => candle_core::bail!("conv: the {what} must be contiguous f32"),
-    }
-}
-
 /// `conv(x, w) + b` for `x (batch, channels, h, w)`, `w (filters, channels, kh, kw)` and a bias
 /// of `filters` values.
 struct Conv {
@@ -193,9 +182,9 @@ impl CustomOp3 for Conv {
     ) -> candle_core::Result<(CpuStorage, Shape)> {
         let g = Geometry::new(x_layout, w_layout, self.stride, self.padding)?;
         let (x, w, b) = (
-            contiguous_f32(x, x_layout, "input")?,
-            contiguous_f32(w, w_layout, "filters")?,
-            contiguous_f32(b, b_layout, "bias")?,
+            contiguous_f32(x, x_layout, "conv: the input")?,
+            contiguous_f32(w, w_layout, "conv: the filters")?,
+            contiguous_f32(b, b_layout, "conv: the bias")?,
         );
         if b.len() != g.filters {
             candle_core::bail!("conv: {} filters but {} biases", g.filters, b.len())
@@ -268,9 +257,9 @@ impl CustomOp3 for ConvBackward {
     ) -> candle_core::Result<(CpuStorage, Shape)> {
         let g = Geometry::new(x_layout, w_layout, self.stride, self.padding)?;
         let (x, w, grad) = (
-            contiguous_f32(x, x_layout, "input")?,
-            contiguous_f32(w, w_layout, "filters")?,
-            contiguous_f32(grad, grad_layout, "gradient")?,
+            contiguous_f32(x, x_layout, "conv: the input")?,
+            contiguous_f32(w, w_layout, "conv: the filters")?,
+            contiguous_f32(grad, grad_layout, "conv: the gradient")?,
         );
         let (patch, pixels, out_len) = (g.patch(), g.pixels(), g.filters * g.pixels());
         if grad.len() != g.batch * out_len {
@@ -443,7 +432,9 @@ mod tests {
     #[test]
     fn taps_that_land_only_in_padding_read_zeros() {
         let dev = Device::Cpu;
-        for (size, kernel, stride, padding) in [(1, 3, 2, 2), (1, 5, 1, 2), (2, 5, 3, 4), (1, 1, 1, 3), (3, 2, 4, 3)] {
+        for (size, kernel, stride, padding) in
+            [(1, 3, 2, 2), (1, 5, 1, 2), (2, 5, 3, 4), (1, 1, 1, 3), (3, 2, 4, 3)]
+        {
             let x = Var::from_vec(values(2 * size * size, 0.7), (1, 2, size, size), &dev).unwrap();
             let w =
                 Var::from_vec(values(3 * 2 * kernel * kernel, 1.9), (3, 2, kernel, kernel), &dev).unwrap();

@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use candle_core::{CpuStorage, CustomOp3, DType, Device, Layout, Shape, Tensor};
 
 use super::kernels::fast_tanh;
-use super::matmul::{Matrix, gemm};
+use super::matmul::{Matrix, contiguous_f32, gemm};
 use super::threads::map_chunks;
 
 fn sigmoid(x: f32) -> f32 {
@@ -35,17 +35,6 @@ struct Saved {
 /// `(batch, steps, 3·hidden)` (`x W_ih + b_ih`), `W_hh (hidden, 3·hidden)` and `b_hh (3·hidden)`.
 struct GruSequence {
     saved: Mutex<Vec<Saved>>,
-}
-
-fn contiguous_f32<'a>(
-    storage: &'a CpuStorage,
-    layout: &Layout,
-    what: &str,
-) -> candle_core::Result<&'a [f32]> {
-    match (storage, layout.contiguous_offsets()) {
-        (CpuStorage::F32(v), Some((start, end))) => Ok(&v[start..end]),
-        _ => candle_core::bail!("gru: the {what} must be contiguous f32"),
-    }
 }
 
 /// Sizes of one sequence batch.
@@ -179,9 +168,9 @@ impl CustomOp3 for GruSequence {
         }
         let d = Dims { batch, steps, hidden };
         let (p, w, b) = (
-            contiguous_f32(p, p_layout, "projected input")?,
-            contiguous_f32(w, w_layout, "W_hh")?,
-            contiguous_f32(b, b_layout, "b_hh")?,
+            contiguous_f32(p, p_layout, "gru: the projected input")?,
+            contiguous_f32(w, w_layout, "gru: W_hh")?,
+            contiguous_f32(b, b_layout, "gru: b_hh")?,
         );
         let chunks = map_chunks(batch, d.work(), |rows| forward_rows(d, rows, p, w, b));
         let mut last = Vec::with_capacity(batch * hidden);

@@ -1,6 +1,20 @@
-//! Matrix products on plain slices for the hand-written kernels (conv.rs, gru.rs): the `gemm`
+//! Slices and matrix products for the hand-written kernels (conv.rs, gru.rs): the `gemm`
 //! crate candle's own matmul uses, called on one thread, since the kernels split their batch
 //! over cores themselves (threads.rs).
+
+use candle_core::{CpuStorage, Layout};
+
+/// The f32 values of a contiguous CPU tensor, or an error naming `what` (e.g. "conv: the input").
+pub(crate) fn contiguous_f32<'a>(
+    storage: &'a CpuStorage,
+    layout: &Layout,
+    what: &str,
+) -> candle_core::Result<&'a [f32]> {
+    match (storage, layout.contiguous_offsets()) {
+        (CpuStorage::F32(v), Some((start, end))) => Ok(&v[start..end]),
+        _ => candle_core::bail!("{what} must be contiguous f32"),
+    }
+}
 
 /// A row-major matrix in a slice, possibly read transposed: element (i, j) at
 /// `i * row_stride + j * col_stride`.

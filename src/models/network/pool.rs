@@ -9,6 +9,7 @@
 
 use candle_core::{CpuStorage, CustomOp1, CustomOp3, DType, Layout, Shape, Tensor};
 
+use super::matmul::contiguous_f32;
 use super::threads::fill_chunks;
 
 /// Windows of a `k × k` pool over `(batch · channels)` planes of `height × width`; a partial
@@ -125,13 +126,6 @@ fn scatter_2x2(plane: &[f32], max_of: &[f32], grad: &[f32], out: &mut [f32], (ow
     }
 }
 
-fn contiguous_f32<'a>(storage: &'a CpuStorage, layout: &Layout) -> candle_core::Result<&'a [f32]> {
-    match (storage, layout.contiguous_offsets()) {
-        (CpuStorage::F32(v), Some((start, end))) => Ok(&v[start..end]),
-        _ => candle_core::bail!("max pool needs contiguous f32"),
-    }
-}
-
 struct MaxPool(usize);
 
 impl CustomOp1 for MaxPool {
@@ -141,7 +135,7 @@ impl CustomOp1 for MaxPool {
 
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
         let windows = Windows::new(layout, self.0)?;
-        let x = contiguous_f32(storage, layout)?;
+        let x = contiguous_f32(storage, layout, "max pool: the input")?;
         let (oh, ow) = windows.out();
         let out = windows.max(x);
         let (b, c, _, _) = layout.shape().dims4()?;
@@ -171,7 +165,11 @@ impl CustomOp3 for MaxPoolGrad {
         l3: &Layout,
     ) -> candle_core::Result<(CpuStorage, Shape)> {
         let windows = Windows::new(l1, self.0)?;
-        let (x, max_of, grad) = (contiguous_f32(s1, l1)?, contiguous_f32(s2, l2)?, contiguous_f32(s3, l3)?);
+        let (x, max_of, grad) = (
+            contiguous_f32(s1, l1, "max pool: the input")?,
+            contiguous_f32(s2, l2, "max pool: the maxima")?,
+            contiguous_f32(s3, l3, "max pool: the gradient")?,
+        );
         let (oh, ow) = windows.out();
         let count = windows.planes * oh * ow;
         if grad.len() != count || max_of.len() != count {

@@ -22,7 +22,7 @@ pub fn saliency(learner: &NetworkLearner, row: &[f64]) -> Result<Vec<f64>, Model
     let run = || -> candle_core::Result<Vec<f64>> {
         let x = learner.input_tensor(row, learner.n_features)?;
         let input = Var::from_tensor(&x)?;
-        let out = learner.forward(input.as_tensor(), &mut Pass::eval())?;
+        let out = learner.forward(input.as_tensor(), &mut Pass::eval_with_gradients())?;
         let score = predicted_score(learner.head, &out)?;
         let grads = score.backward()?;
         let Some(gradient) = grads.get(input.as_tensor()) else {

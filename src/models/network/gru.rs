@@ -22,6 +22,8 @@ fn sigmoid(x: f32) -> f32 {
 /// What the backward pass needs of one chunk of batch rows: every hidden state and gate.
 struct Saved {
     rows: std::ops::Range<usize>,
+    /// Whether every step was kept (else only the last, and no backward pass is possible).
+    kept: bool,
     /// `(steps + 1) × rows × hidden`: the states before and after each step.
     states: Vec<f32>,
     /// `steps × rows × hidden` each: reset and update gates, candidate, and `W_hn h + b_hn`.
@@ -35,6 +37,7 @@ struct Saved {
 /// `(batch, steps, 3·hidden)` (`x W_ih + b_ih`), `W_hh (hidden, 3·hidden)` and `b_hh (3·hidden)`.
 struct GruSequence {
     saved: Mutex<Vec<Saved>>,
+    keep: bool,
 }
 
 /// Sizes of one sequence batch.
@@ -52,32 +55,36 @@ impl Dims {
 }
 
 /// Runs `rows` of the batch through every step, keeping each state and gate.
+/// Without `keep` (no backward pass to come) only the latest state and gates are kept: a
+/// prediction over thousands of rows would otherwise hold every step of every row.
 fn forward_rows(
     d: Dims,
     rows: std::ops::Range<usize>,
-    projected: &[f32],
-    w_hh: &[f32],
-    b_hh: &[f32],
+    (projected, w_hh, b_hh): (&[f32], &[f32], &[f32]),
+    keep: bool,
 ) -> Saved {
     let (h, n, width) = (d.hidden, rows.len(), 3 * d.hidden);
+    let kept = if keep { d.steps } else { 1 };
     let mut saved = Saved {
         rows: rows.clone(),
-        states: vec![0.0; (d.steps + 1) * n * h],
-        reset: vec![0.0; d.steps * n * h],
-        update: vec![0.0; d.steps * n * h],
-        candidate: vec![0.0; d.steps * n * h],
-        hidden_n: vec![0.0; d.steps * n * h],
+        kept: keep,
+        states: vec![0.0; (kept + 1) * n * h],
+        reset: vec![0.0; kept * n * h],
+        update: vec![0.0; kept * n * h],
+        candidate: vec![0.0; kept * n * h],
+        hidden_n: vec![0.0; kept * n * h],
     };
     let mut hp = vec![0.0f32; n * width];
     for t in 0..d.steps {
         for row in hp.chunks_mut(width) {
             row.copy_from_slice(b_hh);
         }
-        let (before, after) = saved.states.split_at_mut((t + 1) * n * h);
-        let state = &before[t * n * h..];
+        let slot = if keep { t } else { 0 };
+        let (before, after) = saved.states.split_at_mut((slot + 1) * n * h);
+        let state = &before[slot * n * h..];
         gemm(&mut hp, true, Matrix::rows(state, h), Matrix::rows(w_hh, width), (n, h, width));
         let next = &mut after[..n * h];
-        let at = t * n * h;
+        let at = slot * n * h;
         for (b, row) in rows.clone().enumerate() {
             let xp = &projected[(row * d.steps + t) * width..][..width];
             let hp = &hp[b * width..][..width];
@@ -93,6 +100,9 @@ fn forward_rows(
                 saved.candidate[at + i] = c;
                 saved.hidden_n[at + i] = hn;
             }
+        }
+        if !keep {
+            saved.states.copy_within(n * h..2 * n * h, 0);
         }
     }
     saved
@@ -172,10 +182,10 @@ impl CustomOp3 for GruSequence {
             contiguous_f32(w, w_layout, "gru: W_hh")?,
             contiguous_f32(b, b_layout, "gru: b_hh")?,
         );
-        let chunks = map_chunks(batch, d.work(), |rows| forward_rows(d, rows, p, w, b));
+        let chunks = map_chunks(batch, d.work(), |rows| forward_rows(d, rows, (p, w, b), self.keep));
         let mut last = Vec::with_capacity(batch * hidden);
         for s in &chunks {
-            last.extend_from_slice(&s.states[steps * s.rows.len() * hidden..]);
+            last.extend_from_slice(&s.states[s.states.len() - s.rows.len() * hidden..]);
         }
         *self.saved.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = chunks;
         Ok((CpuStorage::F32(last), Shape::from((batch, hidden))))
@@ -194,7 +204,7 @@ impl CustomOp3 for GruSequence {
         let grad: Vec<f32> = grad.flatten_all()?.to_vec1()?;
         let w: Vec<f32> = w_hh.flatten_all()?.to_vec1()?;
         let saved = self.saved.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if saved.iter().map(|s| s.rows.len()).sum::<usize>() != batch {
+        if saved.iter().map(|s| s.rows.len()).sum::<usize>() != batch || saved.iter().any(|s| !s.kept) {
             candle_core::bail!("gru: the backward pass has no forward pass to go back through")
         }
         let parts = map_chunks(saved.len(), 2 * d.work(), |chunks| {
@@ -222,9 +232,15 @@ pub(crate) fn suits(tensors: &[&Tensor]) -> bool {
 }
 
 /// The last hidden state of a GRU run over `projected (batch, steps, 3·hidden)`, starting from
-/// zeros. Call only where [`suits`] holds.
-pub(crate) fn gru_sequence(projected: &Tensor, w_hh: &Tensor, b_hh: &Tensor) -> candle_core::Result<Tensor> {
-    let op = GruSequence { saved: Mutex::new(Vec::new()) };
+/// zeros. `keep` keeps every step for a backward pass (training, or a saliency map through the
+/// input). Call only where [`suits`] holds.
+pub(crate) fn gru_sequence(
+    projected: &Tensor,
+    w_hh: &Tensor,
+    b_hh: &Tensor,
+    keep: bool,
+) -> candle_core::Result<Tensor> {
+    let op = GruSequence { saved: Mutex::new(Vec::new()), keep };
     projected.contiguous()?.apply_op3(&w_hh.contiguous()?, &b_hh.contiguous()?, op)
 }
 
@@ -273,11 +289,14 @@ mod tests {
                 Var::from_vec(values(batch * steps * width, 0.2, 1.5), (batch, steps, width), &dev).unwrap();
             let w = Var::from_vec(values(hidden * width, 1.3, 0.4), (hidden, width), &dev).unwrap();
             let b = Var::from_vec(values(width, 2.7, 0.3), width, &dev).unwrap();
-            let ours = gru_sequence(p.as_tensor(), w.as_tensor(), b.as_tensor()).unwrap();
+            let ours = gru_sequence(p.as_tensor(), w.as_tensor(), b.as_tensor(), true).unwrap();
             let theirs = reference(p.as_tensor(), w.as_tensor(), b.as_tensor(), hidden);
             for (a, r) in read(&ours).iter().zip(read(&theirs)) {
                 assert!((a - r).abs() < 1e-5, "output {a} vs {r}");
             }
+            // Without the steps kept (a prediction) the output is the same.
+            let light = gru_sequence(p.as_tensor(), w.as_tensor(), b.as_tensor(), false).unwrap();
+            assert_eq!(read(&light), read(&ours));
             let k = Tensor::from_vec(values(batch * hidden, 3.9, 1.0), (batch, hidden), &dev).unwrap();
             let g1 = (ours * &k).unwrap().sum_all().unwrap().backward().unwrap();
             let g2 = (theirs * &k).unwrap().sum_all().unwrap().backward().unwrap();
@@ -306,12 +325,12 @@ mod tests {
         let loss = |args: &[Vec<f32>; 3]| -> f64 {
             let t: Vec<Tensor> =
                 args.iter().zip(&shapes).map(|(a, s)| Tensor::from_slice(a, s, &dev).unwrap()).collect();
-            let y = read(&gru_sequence(&t[0], &t[1], &t[2]).unwrap());
+            let y = read(&gru_sequence(&t[0], &t[1], &t[2], true).unwrap());
             y.iter().zip(&k).map(|(y, k)| f64::from(y * k)).sum()
         };
         let vars: Vec<Var> =
             args.iter().zip(&shapes).map(|(a, s)| Var::from_slice(a, s, &dev).unwrap()).collect();
-        let y = gru_sequence(vars[0].as_tensor(), vars[1].as_tensor(), vars[2].as_tensor()).unwrap();
+        let y = gru_sequence(vars[0].as_tensor(), vars[1].as_tensor(), vars[2].as_tensor(), true).unwrap();
         let kt = Tensor::from_slice(&k, (batch, hidden), &dev).unwrap();
         let grads = (y * kt).unwrap().sum_all().unwrap().backward().unwrap();
         let h = 1e-2f32;

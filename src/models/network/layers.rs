@@ -64,15 +64,23 @@ pub(crate) struct Pass<'a> {
     pub record: Option<Vec<Tensor>>,
     /// Batch statistics to fold into the running ones once the step is done.
     pub batch_stats: Vec<(usize, Tensor, Tensor, usize)>,
+    /// Whether a backward pass follows: layers that keep state for it (the fused GRU) skip that
+    /// for a plain prediction.
+    pub backward: bool,
 }
 
 impl<'a> Pass<'a> {
     pub fn eval() -> Self {
-        Self { train_rng: None, record: None, batch_stats: Vec::new() }
+        Self { train_rng: None, record: None, batch_stats: Vec::new(), backward: false }
+    }
+
+    /// Evaluation mode, with gradients to take afterwards (saliency, the gradient views).
+    pub fn eval_with_gradients() -> Self {
+        Self { backward: true, ..Self::eval() }
     }
 
     pub fn train(rng: &'a mut StdRng) -> Self {
-        Self { train_rng: Some(rng), record: None, batch_stats: Vec::new() }
+        Self { train_rng: Some(rng), record: None, batch_stats: Vec::new(), backward: true }
     }
 }
 
@@ -358,7 +366,7 @@ impl Layer {
                 normed.broadcast_mul(gamma.as_tensor())?.broadcast_add(beta.as_tensor())
             }
             Layer::Recurrent { cell, hidden, w_ih, w_hh, bias, bias_hh } => {
-                recurrent_forward(*cell, *hidden, x, w_ih, w_hh, bias, bias_hh.as_ref())
+                recurrent_forward(*cell, *hidden, x, (w_ih, w_hh, bias, bias_hh.as_ref()), pass.backward)
             }
         }
     }
@@ -381,10 +389,8 @@ fn recurrent_forward(
     cell: RecurrentKind,
     hidden: usize,
     x: &Tensor,
-    w_ih: &Var,
-    w_hh: &Var,
-    bias: &Var,
-    bias_hh: Option<&Var>,
+    (w_ih, w_hh, bias, bias_hh): (&Var, &Var, &Var, Option<&Var>),
+    backward: bool,
 ) -> candle_core::Result<Tensor> {
     let (b, t, f) = x.dims3()?;
     let width = cell.gates() * hidden;
@@ -398,7 +404,7 @@ fn recurrent_forward(
         && let Some(bias_hh) = bias_hh
         && super::gru::suits(&[&projected, w_hh.as_tensor(), bias_hh.as_tensor()])
     {
-        return super::gru::gru_sequence(&projected, w_hh.as_tensor(), bias_hh.as_tensor());
+        return super::gru::gru_sequence(&projected, w_hh.as_tensor(), bias_hh.as_tensor(), backward);
     }
     let mut h = Tensor::zeros((b, hidden), x.dtype(), x.device())?;
     let mut c = h.clone();

@@ -377,7 +377,7 @@ impl NetworkLearner {
     ) -> candle_core::Result<(Vec<Option<Vec<f32>>>, Vec<DeadRelus>)> {
         let x = self.input_tensor(features, self.n_features)?;
         let y = self.target_tensor(targets)?;
-        let mut pass = Pass::eval();
+        let mut pass = Pass::eval_with_gradients();
         pass.record = Some(Vec::new());
         let out = self.forward(&x, &mut pass)?;
         let recorded = pass.record.take().unwrap_or_default();

@@ -296,6 +296,17 @@ fn a_tiny_lstm_tells_rising_from_falling() {
             net.train_epoch(&train, epoch).unwrap();
         }
         assert!(accuracy(&net, &test) >= 0.95, "{text}: {}", accuracy(&net, &test));
+        // The views that take gradients in evaluation mode still get them (the fused GRU keeps
+        // its steps only when a backward pass follows).
+        let inputs = super::snapshot::SnapshotInputs {
+            grid: None,
+            sample: &test.features,
+            sample_targets: &test.targets,
+        };
+        let insight = super::snapshot::snapshot(&net, 25, &inputs).unwrap();
+        assert!(!insight.histograms.is_empty(), "{text}");
+        let map = super::explain::saliency(&net, &test.features[..8]).unwrap();
+        assert!(map.len() == 8 && map.iter().any(|v| *v != 0.0), "{text}: {map:?}");
     }
 }
 

@@ -6,6 +6,13 @@
 //! patch matrix and every product is one gemm call (the `gemm` crate, which candle's own matmul
 //! uses); the batch is split over cores when the work pays for it (`threads`). Other devices
 //! and dtypes use candle's convolution.
+//!
+//! A convolution followed by ReLU and a max pool (every CNN block) runs as one op: each image's
+//! full-size output stays in its thread's cache, and the backward pass scatters the pooled
+//! gradient straight onto it. As three graph nodes, the largest tensor of the network was
+//! written, zeroed and added up by candle on the main thread several times per step.
+
+use std::sync::{Arc, Mutex};
 
 use candle_core::{CpuStorage, CustomOp3, DType, Layout, Shape, Tensor};
 
@@ -159,16 +166,120 @@ impl Geometry {
     }
 }
 
+/// Which input of a pooled window won, or [`NOT_PASSED`] where the ReLU zeroed the window.
+type Winner = u8;
+const NOT_PASSED: Winner = Winner::MAX;
+
+/// ReLU then a `k × k` max pool (stride `k`, a partial last window dropped) on one image's
+/// convolution output, `filters` planes of `conv_h × conv_w`.
+#[derive(Clone, Copy, Debug)]
+struct ReluMaxPool {
+    k: usize,
+    conv_h: usize,
+    conv_w: usize,
+    out_h: usize,
+    out_w: usize,
+}
+
+impl ReluMaxPool {
+    fn new(g: &Geometry, k: usize) -> candle_core::Result<Self> {
+        if k == 0 || k * k >= usize::from(NOT_PASSED) || g.out_h < k || g.out_w < k {
+            candle_core::bail!("max pool: a {k}×{k} window does not fit {}×{}", g.out_h, g.out_w)
+        }
+        Ok(Self { k, conv_h: g.out_h, conv_w: g.out_w, out_h: g.out_h / k, out_w: g.out_w / k })
+    }
+
+    fn pixels(&self) -> usize {
+        self.out_h * self.out_w
+    }
+
+    /// Offset of each window position from the window's top-left input.
+    fn offsets(&self) -> Vec<usize> {
+        (0..self.k * self.k).map(|w| (w / self.k) * self.conv_w + w % self.k).collect()
+    }
+
+    /// Pools one image: `out` gets each window's largest value after ReLU, `winners` the
+    /// position of its first largest input (as PyTorch picks), or [`NOT_PASSED`].
+    fn forward(&self, conv: &[f32], out: &mut [f32], winners: &mut Vec<Winner>) {
+        let (k, conv_w, plane) = (self.k, self.conv_w, self.conv_h * self.conv_w);
+        let offsets = self.offsets();
+        for (conv, out) in conv.chunks_exact(plane).zip(out.chunks_exact_mut(self.pixels())) {
+            for (oy, out) in out.chunks_exact_mut(self.out_w).enumerate() {
+                for (ox, o) in out.iter_mut().enumerate() {
+                    let window = &conv[oy * k * conv_w + ox * k..];
+                    let (mut best, mut at) = (window[0], 0);
+                    for (w, &offset) in offsets.iter().enumerate().skip(1) {
+                        let v = window[offset];
+                        // Selects, not branches: which input wins is a coin toss to a predictor.
+                        at = if v > best { w } else { at };
+                        best = if v > best { v } else { best };
+                    }
+                    let passed = best > 0.0;
+                    *o = if passed { best } else { 0.0 };
+                    winners.push(if passed { at as Winner } else { NOT_PASSED });
+                }
+            }
+        }
+    }
+
+    /// The gradient of one image's convolution output from its pooled gradient: each window's
+    /// gradient onto its winner, zero elsewhere; `grad_b` gets each plane's sum.
+    fn backward(&self, grad: &[f32], winners: &[Winner], conv_grad: &mut [f32], grad_b: &mut [f32]) {
+        conv_grad.fill(0.0);
+        let (k, conv_w, plane) = (self.k, self.conv_w, self.conv_h * self.conv_w);
+        let offsets = self.offsets();
+        let per_plane = self.pixels();
+        let planes = conv_grad.chunks_exact_mut(plane).zip(grad.chunks_exact(per_plane));
+        for ((conv_grad, grad), (winners, bias)) in
+            planes.zip(winners.chunks_exact(per_plane).zip(grad_b.iter_mut()))
+        {
+            let mut sum = 0.0;
+            for (o, (&g, &winner)) in grad.iter().zip(winners).enumerate() {
+                let (oy, ox) = (o / self.out_w, o % self.out_w);
+                // Windows do not overlap: a window ReLU zeroed writes its zero onto its own
+                // first input, which is zero already.
+                let passed = winner != NOT_PASSED;
+                let g = if passed { g } else { 0.0 };
+                let at = offsets[if passed { usize::from(winner) } else { 0 }];
+                conv_grad[oy * k * conv_w + ox * k + at] = g;
+                sum += g;
+            }
+            *bias += sum;
+        }
+    }
+}
+
 /// `conv(x, w) + b` for `x (batch, channels, h, w)`, `w (filters, channels, kh, kw)` and a bias
-/// of `filters` values.
+/// of `filters` values; with `pool`, then ReLU and a `k × k` max pool.
 struct Conv {
     stride: (usize, usize),
     padding: (usize, usize),
+    pool: Option<usize>,
+    /// The pool's winners, kept from the forward pass for the backward one.
+    winners: Mutex<Option<Arc<Vec<Winner>>>>,
+}
+
+impl Conv {
+    fn new(stride: (usize, usize), padding: (usize, usize), pool: Option<usize>) -> Self {
+        Self { stride, padding, pool, winners: Mutex::new(None) }
+    }
+}
+
+impl Geometry {
+    /// One image's `filters × pixels` output: bias, plus filters · patches.
+    fn convolve(&self, image: &[f32], w: &[f32], b: &[f32], cols: &mut [f32], y: &mut [f32]) {
+        self.im2col(image, cols);
+        let pixels = self.pixels();
+        for (row, &bias) in y.chunks_mut(pixels).zip(b) {
+            row.fill(bias);
+        }
+        gemm(y, true, Matrix::rows(w, self.patch()), Matrix::rows(cols, pixels), (self.filters, self.patch(), pixels));
+    }
 }
 
 impl CustomOp3 for Conv {
     fn name(&self) -> &'static str {
-        "im2col-conv"
+        if self.pool.is_some() { "im2col-conv-relu-maxpool" } else { "im2col-conv" }
     }
 
     fn cpu_fwd(
@@ -189,25 +300,34 @@ impl CustomOp3 for Conv {
         if b.len() != g.filters {
             candle_core::bail!("conv: {} filters but {} biases", g.filters, b.len())
         }
-        let (patch, pixels, out_len) = (g.patch(), g.pixels(), g.filters * g.pixels());
+        let pool = self.pool.map(|k| ReluMaxPool::new(&g, k)).transpose()?;
+        let (conv_len, image) = (g.filters * g.pixels(), g.image());
+        let out_len = pool.map_or(conv_len, |p| g.filters * p.pixels());
         let mut out = vec![0.0f32; g.batch * out_len];
-        fill_chunks(&mut out, out_len, g.work(), |samples, out| {
-            let mut cols = vec![0.0f32; patch * pixels];
+        let winners = fill_chunks(&mut out, out_len, g.work(), |samples, out| {
+            let mut cols = vec![0.0f32; g.patch() * g.pixels()];
+            let mut conv = vec![0.0f32; if pool.is_some() { conv_len } else { 0 }];
+            let mut winners = Vec::with_capacity(if pool.is_some() { samples.len() * out_len } else { 0 });
             for (s, y) in samples.zip(out.chunks_exact_mut(out_len)) {
-                g.im2col(&x[s * g.image()..(s + 1) * g.image()], &mut cols);
-                for (row, &bias) in y.chunks_mut(pixels).zip(b) {
-                    row.fill(bias);
+                let image = &x[s * image..(s + 1) * image];
+                match pool {
+                    Some(pool) => {
+                        g.convolve(image, w, b, &mut cols, &mut conv);
+                        pool.forward(&conv, y, &mut winners);
+                    }
+                    None => g.convolve(image, w, b, &mut cols, y),
                 }
-                gemm(
-                    y,
-                    true,
-                    Matrix::rows(w, patch),
-                    Matrix::rows(&cols, pixels),
-                    (g.filters, patch, pixels),
-                );
             }
+            winners
         });
-        let shape = Shape::from((g.batch, g.filters, g.out_h, g.out_w));
+        let shape = match pool {
+            Some(p) => {
+                let kept = Arc::new(winners.concat());
+                *self.winners.lock().unwrap_or_else(|e| e.into_inner()) = Some(kept);
+                Shape::from((g.batch, g.filters, p.out_h, p.out_w))
+            }
+            None => Shape::from((g.batch, g.filters, g.out_h, g.out_w)),
+        };
         Ok((CpuStorage::F32(out), shape))
     }
 
@@ -222,7 +342,17 @@ impl CustomOp3 for Conv {
         let grad = grad.contiguous()?;
         // The first layer's input is data: its gradient would be thrown away.
         let input_gradient = x.track_op();
-        let op = ConvBackward { stride: self.stride, padding: self.padding, input_gradient };
+        let pool = match self.pool {
+            Some(k) => {
+                let winners = self.winners.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                let Some(winners) = winners else {
+                    candle_core::bail!("conv + max pool: the backward pass came before the forward one")
+                };
+                Some((k, winners))
+            }
+            None => None,
+        };
+        let op = ConvBackward { stride: self.stride, padding: self.padding, input_gradient, pool };
         let all = x.apply_op3_no_bwd(w, &grad, &op)?;
         let nx = if input_gradient { x.elem_count() } else { 0 };
         let nw = w.elem_count();
@@ -234,11 +364,13 @@ impl CustomOp3 for Conv {
 }
 
 /// The gradients of [`Conv`] in one pass over the batch, laid end to end: input (unless
-/// `input_gradient` is off), filters, bias.
+/// `input_gradient` is off), filters, bias. With `pool` (its size and the forward pass's
+/// winners), `grad` is the pooled output's gradient.
 struct ConvBackward {
     stride: (usize, usize),
     padding: (usize, usize),
     input_gradient: bool,
+    pool: Option<(usize, Arc<Vec<Winner>>)>,
 }
 
 impl CustomOp3 for ConvBackward {
@@ -261,8 +393,13 @@ impl CustomOp3 for ConvBackward {
             contiguous_f32(w, w_layout, "conv: the filters")?,
             contiguous_f32(grad, grad_layout, "conv: the gradient")?,
         );
-        let (patch, pixels, out_len) = (g.patch(), g.pixels(), g.filters * g.pixels());
-        if grad.len() != g.batch * out_len {
+        let (patch, pixels, conv_len) = (g.patch(), g.pixels(), g.filters * g.pixels());
+        let pool = match &self.pool {
+            Some((k, winners)) => Some((ReluMaxPool::new(&g, *k)?, winners.as_slice())),
+            None => None,
+        };
+        let out_len = pool.map_or(conv_len, |(p, _)| g.filters * p.pixels());
+        if grad.len() != g.batch * out_len || pool.is_some_and(|(_, winners)| winners.len() != grad.len()) {
             candle_core::bail!(
                 "conv backward: the gradient has {} values, the output {}",
                 grad.len(),
@@ -277,13 +414,24 @@ impl CustomOp3 for ConvBackward {
         let chunk = |samples: std::ops::Range<usize>, mut grad_x: Option<&mut [f32]>| {
             let mut cols = vec![0.0f32; patch * pixels];
             let mut grad_cols = vec![0.0f32; if grad_x.is_some() { patch * pixels } else { 0 }];
+            let mut grad_conv = vec![0.0f32; if pool.is_some() { conv_len } else { 0 }];
             let mut grad_w = vec![0.0f32; g.filters * patch];
             let mut grad_b = vec![0.0f32; g.filters];
             for (i, s) in samples.enumerate() {
                 let gy = &grad[s * out_len..(s + 1) * out_len];
-                for (sum, row) in grad_b.iter_mut().zip(gy.chunks(pixels)) {
-                    *sum += row.iter().sum::<f32>();
-                }
+                let gy = match pool {
+                    Some((pool, winners)) => {
+                        let winners = &winners[s * out_len..(s + 1) * out_len];
+                        pool.backward(gy, winners, &mut grad_conv, &mut grad_b);
+                        &grad_conv[..]
+                    }
+                    None => {
+                        for (sum, row) in grad_b.iter_mut().zip(gy.chunks(pixels)) {
+                            *sum += lane_sum(row);
+                        }
+                        gy
+                    }
+                };
                 g.im2col(&x[s * g.image()..(s + 1) * g.image()], &mut cols);
                 // dW += dY (filters × pixels) · colsᵀ (pixels × patch)
                 let shape = (g.filters, pixels, patch);
@@ -321,6 +469,18 @@ impl CustomOp3 for ConvBackward {
     }
 }
 
+/// A sum in eight running lanes, which the compiler vectorizes (one running f32 sum cannot be
+/// reordered, so it would add one value per cycle's latency).
+fn lane_sum(values: &[f32]) -> f32 {
+    let mut lanes = [0.0f32; 8];
+    let chunks = values.chunks_exact(8);
+    let rest: f32 = chunks.remainder().iter().sum();
+    for chunk in chunks {
+        lanes.iter_mut().zip(chunk).for_each(|(l, v)| *l += v);
+    }
+    lanes.iter().sum::<f32>() + rest
+}
+
 fn fused_suits(x: &Tensor, w: &Tensor, b: &Tensor) -> bool {
     [x, w, b].iter().all(|t| t.device().is_cpu() && t.dtype() == DType::F32)
 }
@@ -335,10 +495,27 @@ pub(crate) fn conv2d(
     padding: usize,
 ) -> candle_core::Result<Tensor> {
     if fused_suits(x, w, b) {
-        let op = Conv { stride: (stride, stride), padding: (padding, padding) };
+        let op = Conv::new((stride, stride), (padding, padding), None);
         x.contiguous()?.apply_op3(&w.contiguous()?, &b.contiguous()?, op)
     } else {
         x.conv2d(w, padding, stride, 1, 1)?.broadcast_add(b)
+    }
+}
+
+/// [`conv2d`], then ReLU and a `k × k` max pool (stride `k`, a partial last window dropped):
+/// one op on the CPU.
+pub(crate) fn conv2d_relu_max_pool(
+    x: &Tensor,
+    w: &Tensor,
+    b: &Tensor,
+    (stride, padding): (usize, usize),
+    k: usize,
+) -> candle_core::Result<Tensor> {
+    if fused_suits(x, w, b) {
+        let op = Conv::new((stride, stride), (padding, padding), Some(k));
+        x.contiguous()?.apply_op3(&w.contiguous()?, &b.contiguous()?, op)
+    } else {
+        super::pool::max_pool2d(&conv2d(x, w, b, stride, padding)?, k)?.relu()
     }
 }
 
@@ -354,7 +531,7 @@ pub(crate) fn conv1d(
     if fused_suits(x, w, b) {
         let (batch, channels, steps) = x.dims3()?;
         let (filters, _, kernel) = w.dims3()?;
-        let op = Conv { stride: (1, stride), padding: (0, padding) };
+        let op = Conv::new((1, stride), (0, padding), None);
         let y = x.contiguous()?.reshape((batch, channels, 1, steps))?.apply_op3(
             &w.contiguous()?.reshape((filters, channels, 1, kernel))?,
             &b.contiguous()?.flatten_all()?,
@@ -418,6 +595,59 @@ mod tests {
             assert_eq!(ours.dims(), reference.dims());
             close(&read(&ours), &read(&reference), 1e-5, "output");
             // A loss weighing every output differently, so each gradient entry is distinct.
+            let weights = Tensor::from_vec(values(ours.elem_count(), 5.1), ours.shape(), &dev).unwrap();
+            let g1 = (ours * &weights).unwrap().sum_all().unwrap().backward().unwrap();
+            let g2 = (reference * &weights).unwrap().sum_all().unwrap().backward().unwrap();
+            for (var, what) in [(&x, "input gradient"), (&w, "filter gradient"), (&b, "bias gradient")] {
+                close(&read(g1.get(var).unwrap()), &read(g2.get(var).unwrap()), 1e-4, what);
+            }
+        }
+    }
+
+    /// The fused block against candle's convolution, ReLU and reshape + max pooling, values and
+    /// all three gradients: 2 × 2 and 3 × 3 pools, partial windows dropped, windows that ReLU
+    /// zeroes, and a batch big enough to be split over threads.
+    #[test]
+    fn conv_relu_max_pool_matches_the_three_ops_and_their_gradients() {
+        let dev = Device::Cpu;
+        for (batch, channels, size, filters, stride, padding, k) in
+            [(3, 2, 7, 4, 1, 1, 2), (2, 3, 9, 5, 1, 0, 3), (2, 1, 8, 3, 2, 1, 2), (64, 3, 12, 8, 1, 1, 2)]
+        {
+            let x = Var::from_vec(
+                values(batch * channels * size * size, 0.3),
+                (batch, channels, size, size),
+                &dev,
+            )
+            .unwrap();
+            let w = Var::from_vec(values(filters * channels * 9, 1.7), (filters, channels, 3, 3), &dev).unwrap();
+            let b = Var::from_vec(values(filters, 2.9), (1, filters, 1, 1), &dev).unwrap();
+            let ours =
+                conv2d_relu_max_pool(x.as_tensor(), w.as_tensor(), b.as_tensor(), (stride, padding), k).unwrap();
+            let conv = x
+                .as_tensor()
+                .conv2d(w.as_tensor(), padding, stride, 1, 1)
+                .unwrap()
+                .broadcast_add(b.as_tensor())
+                .unwrap()
+                .relu()
+                .unwrap();
+            let (_, _, h, wd) = conv.dims4().unwrap();
+            let (oh, ow) = (h / k, wd / k);
+            let reference = conv
+                .narrow(2, 0, oh * k)
+                .unwrap()
+                .narrow(3, 0, ow * k)
+                .unwrap()
+                .reshape((batch, filters, oh, k, ow, k))
+                .unwrap()
+                .max(5)
+                .unwrap()
+                .max(3)
+                .unwrap();
+            assert_eq!(ours.dims(), reference.dims());
+            let zeroed = read(&reference).iter().filter(|v| **v == 0.0).count();
+            assert!(zeroed > 0, "some windows should be zeroed by the ReLU");
+            close(&read(&ours), &read(&reference), 1e-5, "output");
             let weights = Tensor::from_vec(values(ours.elem_count(), 5.1), ours.shape(), &dev).unwrap();
             let g1 = (ours * &weights).unwrap().sum_all().unwrap().backward().unwrap();
             let g2 = (reference * &weights).unwrap().sum_all().unwrap().backward().unwrap();

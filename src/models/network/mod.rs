@@ -344,6 +344,21 @@ impl NetworkLearner {
                 i += 2;
                 continue;
             }
+            // A CNN block, convolution then ReLU and max pooling in either order (both keep
+            // order, so they commute): one op.
+            if fuse && let Layer::Conv2d { weight, bias, stride, padding } = &self.layers[i] {
+                let pool = match (self.layers.get(i + 1), self.layers.get(i + 2)) {
+                    (Some(Layer::Activation(Activation::Relu)), Some(Layer::MaxPool(k)))
+                    | (Some(Layer::MaxPool(k)), Some(Layer::Activation(Activation::Relu))) => Some(*k),
+                    _ => None,
+                };
+                if let Some(k) = pool {
+                    let (w, b) = (weight.as_tensor(), bias.as_tensor());
+                    h = conv::conv2d_relu_max_pool(&h, w, b, (*stride, *padding), k)?;
+                    i += 3;
+                    continue;
+                }
+            }
             // ReLU then max pooling equals pooling then ReLU (both keep order), on k² times
             // fewer values.
             if fuse

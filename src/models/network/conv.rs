@@ -117,6 +117,11 @@ impl Geometry {
                 for kx in 0..self.kernel_w {
                     let row = (c * self.kernel_h + ky) * self.kernel_w + kx;
                     let row = &mut cols[row * pixels..(row + 1) * pixels];
+                    let image = &image[c * plane..(c + 1) * plane];
+                    if let Some(tap) = self.same_size_tap(ky, kx) {
+                        tap.copy_into(image, row, self.width);
+                        continue;
+                    }
                     let (inside, x0) = self.inside_x(kx);
                     for oy in 0..self.out_h {
                         let out = &mut row[oy * self.out_w..(oy + 1) * self.out_w];
@@ -124,7 +129,7 @@ impl Geometry {
                             out.fill(0.0);
                             continue;
                         };
-                        let line = &image[c * plane + y * self.width..][..self.width];
+                        let line = &image[y * self.width..][..self.width];
                         out[..inside.start].fill(0.0);
                         out[inside.end..].fill(0.0);
                         let out = &mut out[inside.clone()];
@@ -139,20 +144,47 @@ impl Geometry {
         }
     }
 
+    /// Tap (ky, kx) of a stride-1 convolution whose output is as large as its input (the usual
+    /// "same" padding): its row of the patch matrix is the image plane shifted, so it moves as
+    /// one block instead of a short copy per image row.
+    fn same_size_tap(&self, ky: usize, kx: usize) -> Option<ShiftedTap> {
+        let same =
+            self.stride_h == 1 && self.stride_w == 1 && self.out_h == self.height && self.out_w == self.width;
+        if !same {
+            return None;
+        }
+        let inside = |k: usize, pad: usize, len: usize| {
+            // Output index o reads input o + k − pad.
+            let start = pad.saturating_sub(k).min(len);
+            let end = (len + pad).saturating_sub(k).min(len).max(start);
+            start..end
+        };
+        let rows = inside(ky, self.pad_h, self.height);
+        let cols = inside(kx, self.pad_w, self.width);
+        let shift =
+            (ky as isize - self.pad_h as isize) * self.width as isize + kx as isize - self.pad_w as isize;
+        Some(ShiftedTap { rows, cols, shift })
+    }
+
     /// The adjoint of [`Self::im2col`]: adds every entry of `cols` back onto the input value it
-    /// was read from.
-    fn col2im(&self, cols: &[f32], image: &mut [f32]) {
+    /// was read from (`cols` is scratch: entries that read padding may be zeroed).
+    fn col2im(&self, cols: &mut [f32], image: &mut [f32]) {
         image.fill(0.0);
         let (pixels, plane, s) = (self.pixels(), self.height * self.width, self.stride_w);
         for c in 0..self.channels {
             for ky in 0..self.kernel_h {
                 for kx in 0..self.kernel_w {
                     let row = (c * self.kernel_h + ky) * self.kernel_w + kx;
-                    let row = &cols[row * pixels..(row + 1) * pixels];
+                    let row = &mut cols[row * pixels..(row + 1) * pixels];
+                    let image = &mut image[c * plane..(c + 1) * plane];
+                    if let Some(tap) = self.same_size_tap(ky, kx) {
+                        tap.add_back(row, image, self.width);
+                        continue;
+                    }
                     let (inside, x0) = self.inside_x(kx);
                     for oy in 0..self.out_h {
                         let Some(y) = self.input_y(oy, ky) else { continue };
-                        let line = &mut image[c * plane + y * self.width..][..self.width];
+                        let line = &mut image[y * self.width..][..self.width];
                         let from = &row[oy * self.out_w..(oy + 1) * self.out_w][inside.clone()];
                         if s == 1 {
                             line[x0..x0 + from.len()].iter_mut().zip(from).for_each(|(v, g)| *v += g);
@@ -163,6 +195,54 @@ impl Geometry {
                 }
             }
         }
+    }
+}
+
+/// One tap of a same-size convolution: output pixel `p` (flat) reads input `p + shift` when its
+/// row is in `rows` and its column in `cols`; elsewhere it reads padding.
+struct ShiftedTap {
+    rows: std::ops::Range<usize>,
+    cols: std::ops::Range<usize>,
+    shift: isize,
+}
+
+impl ShiftedTap {
+    /// The part of the plane one block copy covers: the inside rows, less what would fall
+    /// off either end of the plane. Columns outside `cols` in it wrap onto a neighbouring row.
+    fn block(&self, width: usize, plane: usize) -> std::ops::Range<usize> {
+        let (lo, hi) = (self.rows.start * width, self.rows.end * width);
+        let start = lo.max((-self.shift).max(0) as usize).min(hi);
+        let end = hi.min((plane as isize - self.shift).max(0) as usize).max(start);
+        start..end
+    }
+
+    /// Every row's columns outside `cols` (they read padding).
+    fn outside_columns(&self, row: &mut [f32], width: usize) {
+        for line in row.chunks_exact_mut(width).take(self.rows.end).skip(self.rows.start) {
+            line[..self.cols.start].fill(0.0);
+            line[self.cols.end..].fill(0.0);
+        }
+    }
+
+    fn copy_into(&self, image: &[f32], row: &mut [f32], width: usize) {
+        let block = self.block(width, image.len());
+        row[..block.start].fill(0.0);
+        row[block.end..].fill(0.0);
+        if !block.is_empty() {
+            let from = (block.start as isize + self.shift) as usize;
+            row[block.clone()].copy_from_slice(&image[from..from + block.len()]);
+        }
+        self.outside_columns(row, width);
+    }
+
+    fn add_back(&self, row: &mut [f32], image: &mut [f32], width: usize) {
+        self.outside_columns(row, width);
+        let block = self.block(width, image.len());
+        if block.is_empty() {
+            return;
+        }
+        let to = (block.start as isize + self.shift) as usize;
+        image[to..to + block.len()].iter_mut().zip(&row[block]).for_each(|(v, g)| *v += g);
     }
 }
 
@@ -200,13 +280,36 @@ impl ReluMaxPool {
 
     /// Pools one image: `out` gets each window's largest value after ReLU, `winners` the
     /// position of its first largest input (as PyTorch picks), or [`NOT_PASSED`].
-    fn forward(&self, conv: &[f32], out: &mut [f32], winners: &mut Vec<Winner>) {
-        let (k, conv_w, plane) = (self.k, self.conv_w, self.conv_h * self.conv_w);
+    fn forward(&self, conv: &[f32], out: &mut [f32], winners: &mut [Winner]) {
+        let (k, conv_w, plane, pixels) = (self.k, self.conv_w, self.conv_h * self.conv_w, self.pixels());
         let offsets = self.offsets();
-        for (conv, out) in conv.chunks_exact(plane).zip(out.chunks_exact_mut(self.pixels())) {
-            for (oy, out) in out.chunks_exact_mut(self.out_w).enumerate() {
-                for (ox, o) in out.iter_mut().enumerate() {
-                    let window = &conv[oy * k * conv_w + ox * k..];
+        let planes = conv.chunks_exact(plane).zip(out.chunks_exact_mut(pixels));
+        for ((conv, out), winners) in planes.zip(winners.chunks_exact_mut(pixels)) {
+            let rows = out.chunks_exact_mut(self.out_w).zip(winners.chunks_exact_mut(self.out_w));
+            for (oy, (out, winners)) in rows.enumerate() {
+                let top = &conv[oy * k * conv_w..];
+                if k == 2 {
+                    // Straight-line selects over the row pair, which the compiler vectorizes.
+                    let (upper, lower) = (&top[..2 * self.out_w], &top[conv_w..conv_w + 2 * self.out_w]);
+                    let windows = upper.chunks_exact(2).zip(lower.chunks_exact(2));
+                    for ((o, winner), (u, l)) in out.iter_mut().zip(winners.iter_mut()).zip(windows) {
+                        let best = u[0].max(u[1]).max(l[0].max(l[1]));
+                        let at = if u[0] == best {
+                            0
+                        } else if u[1] == best {
+                            1
+                        } else if l[0] == best {
+                            2
+                        } else {
+                            3
+                        };
+                        *o = if best > 0.0 { best } else { 0.0 };
+                        *winner = if best > 0.0 { at } else { NOT_PASSED };
+                    }
+                    continue;
+                }
+                for (ox, (o, winner)) in out.iter_mut().zip(winners.iter_mut()).enumerate() {
+                    let window = &top[ox * k..];
                     let (mut best, mut at) = (window[0], 0);
                     for (w, &offset) in offsets.iter().enumerate().skip(1) {
                         let v = window[offset];
@@ -214,9 +317,8 @@ impl ReluMaxPool {
                         at = if v > best { w } else { at };
                         best = if v > best { v } else { best };
                     }
-                    let passed = best > 0.0;
-                    *o = if passed { best } else { 0.0 };
-                    winners.push(if passed { at as Winner } else { NOT_PASSED });
+                    *o = if best > 0.0 { best } else { 0.0 };
+                    *winner = if best > 0.0 { at as Winner } else { NOT_PASSED };
                 }
             }
         }
@@ -225,26 +327,39 @@ impl ReluMaxPool {
     /// The gradient of one image's convolution output from its pooled gradient: each window's
     /// gradient onto its winner, zero elsewhere; `grad_b` gets each plane's sum.
     fn backward(&self, grad: &[f32], winners: &[Winner], conv_grad: &mut [f32], grad_b: &mut [f32]) {
-        conv_grad.fill(0.0);
-        let (k, conv_w, plane) = (self.k, self.conv_w, self.conv_h * self.conv_w);
+        let (k, conv_w, plane, pixels) = (self.k, self.conv_w, self.conv_h * self.conv_w, self.pixels());
+        // The 2 × 2 path writes every input of its windows; a dropped edge or a wider pool
+        // leaves others untouched.
+        let tiled = k == 2 && self.conv_h == 2 * self.out_h && conv_w == 2 * self.out_w;
+        if !tiled {
+            conv_grad.fill(0.0);
+        }
         let offsets = self.offsets();
-        let per_plane = self.pixels();
-        let planes = conv_grad.chunks_exact_mut(plane).zip(grad.chunks_exact(per_plane));
+        let planes = conv_grad.chunks_exact_mut(plane).zip(grad.chunks_exact(pixels));
         for ((conv_grad, grad), (winners, bias)) in
-            planes.zip(winners.chunks_exact(per_plane).zip(grad_b.iter_mut()))
+            planes.zip(winners.chunks_exact(pixels).zip(grad_b.iter_mut()))
         {
-            let mut sum = 0.0;
-            for (o, (&g, &winner)) in grad.iter().zip(winners).enumerate() {
-                let (oy, ox) = (o / self.out_w, o % self.out_w);
-                // Windows do not overlap: a window ReLU zeroed writes its zero onto its own
-                // first input, which is zero already.
-                let passed = winner != NOT_PASSED;
-                let g = if passed { g } else { 0.0 };
-                let at = offsets[if passed { usize::from(winner) } else { 0 }];
-                conv_grad[oy * k * conv_w + ox * k + at] = g;
-                sum += g;
+            let rows = grad.chunks_exact(self.out_w).zip(winners.chunks_exact(self.out_w));
+            for (oy, (grad, winners)) in rows.enumerate() {
+                let top = &mut conv_grad[oy * k * conv_w..];
+                if tiled {
+                    let (upper, lower) = top[..2 * conv_w].split_at_mut(conv_w);
+                    let windows = upper.chunks_exact_mut(2).zip(lower.chunks_exact_mut(2));
+                    for ((&g, &winner), (u, l)) in grad.iter().zip(winners).zip(windows) {
+                        u[0] = if winner == 0 { g } else { 0.0 };
+                        u[1] = if winner == 1 { g } else { 0.0 };
+                        l[0] = if winner == 2 { g } else { 0.0 };
+                        l[1] = if winner == 3 { g } else { 0.0 };
+                    }
+                    continue;
+                }
+                for (ox, (&g, &winner)) in grad.iter().zip(winners).enumerate() {
+                    if winner != NOT_PASSED {
+                        top[ox * k + offsets[usize::from(winner)]] = g;
+                    }
+                }
             }
-            *bias += sum;
+            *bias += lane_sum(conv_grad);
         }
     }
 }
@@ -273,7 +388,13 @@ impl Geometry {
         for (row, &bias) in y.chunks_mut(pixels).zip(b) {
             row.fill(bias);
         }
-        gemm(y, true, Matrix::rows(w, self.patch()), Matrix::rows(cols, pixels), (self.filters, self.patch(), pixels));
+        gemm(
+            y,
+            true,
+            Matrix::rows(w, self.patch()),
+            Matrix::rows(cols, pixels),
+            (self.filters, self.patch(), pixels),
+        );
     }
 }
 
@@ -307,13 +428,15 @@ impl CustomOp3 for Conv {
         let winners = fill_chunks(&mut out, out_len, g.work(), |samples, out| {
             let mut cols = vec![0.0f32; g.patch() * g.pixels()];
             let mut conv = vec![0.0f32; if pool.is_some() { conv_len } else { 0 }];
-            let mut winners = Vec::with_capacity(if pool.is_some() { samples.len() * out_len } else { 0 });
+            let first = samples.start;
+            let mut winners = vec![0; if pool.is_some() { samples.len() * out_len } else { 0 }];
             for (s, y) in samples.zip(out.chunks_exact_mut(out_len)) {
                 let image = &x[s * image..(s + 1) * image];
                 match pool {
                     Some(pool) => {
                         g.convolve(image, w, b, &mut cols, &mut conv);
-                        pool.forward(&conv, y, &mut winners);
+                        let at = (s - first) * out_len;
+                        pool.forward(&conv, y, &mut winners[at..at + out_len]);
                     }
                     None => g.convolve(image, w, b, &mut cols, y),
                 }
@@ -446,7 +569,7 @@ impl CustomOp3 for ConvBackward {
                         Matrix::rows(gy, pixels),
                         shape,
                     );
-                    g.col2im(&grad_cols, &mut grad_x[i * g.image()..(i + 1) * g.image()]);
+                    g.col2im(&mut grad_cols, &mut grad_x[i * g.image()..(i + 1) * g.image()]);
                 }
             }
             (grad_w, grad_b)
@@ -569,9 +692,14 @@ mod tests {
     #[test]
     fn im2col_conv2d_matches_candles_convolution_and_its_gradients() {
         let dev = Device::Cpu;
-        for (batch, channels, size, filters, kernel, stride, padding) in
-            [(3, 2, 7, 4, 3, 1, 1), (2, 3, 8, 5, 3, 2, 0), (2, 1, 6, 3, 2, 2, 1), (64, 3, 12, 8, 3, 1, 1)]
-        {
+        for (batch, channels, size, filters, kernel, stride, padding) in [
+            (3, 2, 7, 4, 3, 1, 1),
+            (2, 3, 8, 5, 3, 2, 0),
+            (2, 1, 6, 3, 2, 2, 1),
+            (2, 2, 6, 3, 5, 1, 2),
+            (1, 2, 3, 2, 5, 1, 2),
+            (64, 3, 12, 8, 3, 1, 1),
+        ] {
             let x = Var::from_vec(
                 values(batch * channels * size * size, 0.3),
                 (batch, channels, size, size),
@@ -619,10 +747,12 @@ mod tests {
                 &dev,
             )
             .unwrap();
-            let w = Var::from_vec(values(filters * channels * 9, 1.7), (filters, channels, 3, 3), &dev).unwrap();
+            let w =
+                Var::from_vec(values(filters * channels * 9, 1.7), (filters, channels, 3, 3), &dev).unwrap();
             let b = Var::from_vec(values(filters, 2.9), (1, filters, 1, 1), &dev).unwrap();
             let ours =
-                conv2d_relu_max_pool(x.as_tensor(), w.as_tensor(), b.as_tensor(), (stride, padding), k).unwrap();
+                conv2d_relu_max_pool(x.as_tensor(), w.as_tensor(), b.as_tensor(), (stride, padding), k)
+                    .unwrap();
             let conv = x
                 .as_tensor()
                 .conv2d(w.as_tensor(), padding, stride, 1, 1)

@@ -216,11 +216,16 @@ impl ShiftedTap {
         start..end
     }
 
-    /// Every row's columns outside `cols` (they read padding).
+    /// Every row's columns outside `cols` (they read padding): one strided pass per column,
+    /// since a row's few padding values are too short for a fill.
     fn outside_columns(&self, row: &mut [f32], width: usize) {
-        for line in row.chunks_exact_mut(width).take(self.rows.end).skip(self.rows.start) {
-            line[..self.cols.start].fill(0.0);
-            line[self.cols.end..].fill(0.0);
+        let lines = self.rows.len();
+        if lines == 0 {
+            return;
+        }
+        for x in (0..self.cols.start).chain(self.cols.end..width) {
+            let column = row[self.rows.start * width + x..].iter_mut().step_by(width).take(lines);
+            column.for_each(|v| *v = 0.0);
         }
     }
 
@@ -293,16 +298,12 @@ impl ReluMaxPool {
                     let (upper, lower) = (&top[..2 * self.out_w], &top[conv_w..conv_w + 2 * self.out_w]);
                     let windows = upper.chunks_exact(2).zip(lower.chunks_exact(2));
                     for ((o, winner), (u, l)) in out.iter_mut().zip(winners.iter_mut()).zip(windows) {
-                        let best = u[0].max(u[1]).max(l[0].max(l[1]));
-                        let at = if u[0] == best {
-                            0
-                        } else if u[1] == best {
-                            1
-                        } else if l[0] == best {
-                            2
-                        } else {
-                            3
-                        };
+                        let larger = |a: f32, b: f32| if a >= b { a } else { b };
+                        let best = larger(larger(u[0], u[1]), larger(l[0], l[1]));
+                        // The first input equal to the largest, as arithmetic on the matches.
+                        let (not0, not1, not2) =
+                            (u8::from(u[0] != best), u8::from(u[1] != best), u8::from(l[0] != best));
+                        let at = not0 * (1 + not1 * (1 + not2));
                         *o = if best > 0.0 { best } else { 0.0 };
                         *winner = if best > 0.0 { at } else { NOT_PASSED };
                     }

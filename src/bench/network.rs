@@ -5,7 +5,7 @@ use web_time::Instant;
 
 use super::BenchReport;
 use crate::data::{Dataset, InputShape, Task};
-use crate::models::network::{NetworkLearner, NetworkSpec, OptimizerKind, TrainSettings};
+use crate::models::network::{NetworkLearner, NetworkSpec, OptimizerKind, TrainSettings, WeightInit};
 use crate::models::{Learner, PreparedData};
 
 pub fn run(
@@ -78,10 +78,12 @@ fn network(
     (lr, batch_size): (f64, usize),
     seed: u64,
 ) -> Result<NetworkLearner, String> {
-    network_shaped(spec, InputShape::Vector, (n_features, classes), (lr, batch_size), seed)
+    network_shaped(spec, InputShape::Vector, (n_features, classes), (lr, batch_size), seed, WeightInit::Auto)
 }
 
-/// A classifier for `train`'s rows laid out as `input` (images, sequences).
+/// A classifier for `train`'s rows laid out as `input` (images, sequences), starting as the
+/// peer's PyTorch modules do (uniform ±1/√fan-in, biases too), so both train the same model:
+/// our default He start lifts W9's test accuracy about 4 points above the peer's.
 fn network_for(
     spec: &str,
     input: InputShape,
@@ -89,7 +91,8 @@ fn network_for(
     (lr, batch_size): (f64, usize),
     seed: u64,
 ) -> Result<NetworkLearner, String> {
-    network_shaped(spec, input, (train.n_features, train.classes), (lr, batch_size), seed)
+    let shape = (train.n_features, train.classes);
+    network_shaped(spec, input, shape, (lr, batch_size), seed, WeightInit::FanIn)
 }
 
 fn network_shaped(
@@ -98,8 +101,10 @@ fn network_shaped(
     (n_features, classes): (usize, usize),
     (lr, batch_size): (f64, usize),
     seed: u64,
+    init: WeightInit,
 ) -> Result<NetworkLearner, String> {
     let mut spec = NetworkSpec::parse(spec).map_err(|e| e.to_string())?;
+    spec.options.init = init;
     // The peer records nothing per step either.
     spec.options.record_gradients = false;
     let settings = TrainSettings { learning_rate: lr, batch_size, optimizer: OptimizerKind::AdamW, seed };

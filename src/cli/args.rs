@@ -133,7 +133,8 @@ pub struct ModelArgs {
     /// and the CPU trains. The default build is CPU-only and runs everywhere.
     #[arg(long, default_value = "cpu", value_parser = PossibleValuesParser::new(["cpu", "cuda"]))]
     pub device: String,
-    /// How a network's weights start: auto (He before ReLU, Glorot otherwise), glorot, he, normal.
+    /// How a network's weights start: auto (He before ReLU, Glorot otherwise), glorot, he, normal,
+    /// fan-in (uniform ±1/√fan-in, biases too: PyTorch's default).
     #[arg(long, default_value = "auto", value_parser = PossibleValuesParser::new(crate::models::network::WeightInit::ALL.map(|i| i.name())))]
     pub init: String,
     /// L1 penalty on a network's weights (0 = none).

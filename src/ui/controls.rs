@@ -516,7 +516,8 @@ fn advanced_network_ui(
                 .response
                 .on_hover_text(
                     "How the weights start before training. Glorot suits tanh and sigmoid, He suits ReLU; \
-                     'normal' ignores the layer size, which can make deep networks stall. Auto picks per layer.",
+                     'normal' ignores the layer size, which can make deep networks stall; 'fan-in' is \
+                     PyTorch's default (biases too). Auto picks per layer.",
                 );
         }
         egui::ComboBox::from_label("Optimizer")

@@ -137,9 +137,7 @@ impl Builder<'_> {
         default_bound: Option<f64>,
     ) -> Vec<f32> {
         let init = match (self.init, default_bound) {
-            (WeightInit::Auto, Some(bound)) => {
-                return (0..count).map(|_| self.rng.random_range(-bound..bound) as f32).collect();
-            }
+            (WeightInit::Auto | WeightInit::FanIn, Some(bound)) => return self.uniform(bound, count),
             (WeightInit::Auto, None) if relu_next => WeightInit::He,
             (WeightInit::Auto, None) => WeightInit::Glorot,
             (other, _) => other,
@@ -150,10 +148,23 @@ impl Builder<'_> {
                 (0..count).map(|_| self.rng.random_range(-bound..bound) as f32).collect()
             }
             WeightInit::Normal => (0..count).map(|_| (0.05 * normal(self.rng)) as f32).collect(),
+            WeightInit::FanIn => self.uniform(1.0 / (fan_in.max(1) as f64).sqrt(), count),
             _ => {
                 let bound = (6.0 / (fan_in + fan_out) as f64).sqrt();
                 (0..count).map(|_| self.rng.random_range(-bound..bound) as f32).collect()
             }
+        }
+    }
+
+    fn uniform(&mut self, bound: f64, count: usize) -> Vec<f32> {
+        (0..count).map(|_| self.rng.random_range(-bound..bound) as f32).collect()
+    }
+
+    /// Zero, or with [`WeightInit::FanIn`] uniform ±1/√fan_in as PyTorch starts its biases.
+    fn biases(&mut self, fan_in: usize, count: usize) -> Vec<f32> {
+        match self.init {
+            WeightInit::FanIn => self.uniform(1.0 / (fan_in.max(1) as f64).sqrt(), count),
+            _ => vec![0.0; count],
         }
     }
 
@@ -166,7 +177,8 @@ impl Builder<'_> {
     ) -> candle_core::Result<Layer> {
         let w = self.weights(fan_in, units, fan_in * units, relu_next, None);
         let weight = self.var(format!("layer{i}.weight"), w, &[fan_in, units], true)?;
-        let bias = self.var(format!("layer{i}.bias"), vec![0.0; units], &[units], true)?;
+        let b = self.biases(fan_in, units);
+        let bias = self.var(format!("layer{i}.bias"), b, &[units], true)?;
         self.penalized.push(weight.clone());
         Ok(Layer::Dense { weight, bias })
     }
@@ -184,7 +196,8 @@ impl Builder<'_> {
         let area = kernel * kernel;
         let w = self.weights(channels * area, filters * area, filters * channels * area, relu_next, None);
         let weight = self.var(format!("layer{i}.weight"), w, &[filters, channels, kernel, kernel], true)?;
-        let bias = self.var(format!("layer{i}.bias"), vec![0.0; filters], &[1, filters, 1, 1], true)?;
+        let b = self.biases(channels * area, filters);
+        let bias = self.var(format!("layer{i}.bias"), b, &[1, filters, 1, 1], true)?;
         self.penalized.push(weight.clone());
         Ok(Layer::Conv2d { weight, bias, stride, padding })
     }
@@ -202,7 +215,8 @@ impl Builder<'_> {
         let w =
             self.weights(channels * kernel, filters * kernel, filters * channels * kernel, relu_next, None);
         let weight = self.var(format!("layer{i}.weight"), w, &[filters, channels, kernel], true)?;
-        let bias = self.var(format!("layer{i}.bias"), vec![0.0; filters], &[1, 1, filters], true)?;
+        let b = self.biases(channels * kernel, filters);
+        let bias = self.var(format!("layer{i}.bias"), b, &[1, 1, filters], true)?;
         self.penalized.push(weight.clone());
         Ok(Layer::Conv1d { weight, bias, stride, padding })
     }
@@ -221,14 +235,17 @@ impl Builder<'_> {
         let w_ih = self.var(format!("layer{i}.w_ih"), w, &[features, width], true)?;
         let w = self.weights(hidden, hidden, hidden * width, false, Some(bound));
         let w_hh = self.var(format!("layer{i}.w_hh"), w, &[hidden, width], true)?;
-        let mut b = vec![0.0f32; width];
-        if cell == RecurrentKind::Lstm {
+        // PyTorch's default also starts the biases uniform ±1/√hidden.
+        let fan_in = self.init == WeightInit::FanIn;
+        let mut b = if fan_in { self.uniform(bound, width) } else { vec![0.0f32; width] };
+        if cell == RecurrentKind::Lstm && !fan_in {
             // A forget-gate bias of 1 lets gradients flow through long sequences from the start.
             b[hidden..2 * hidden].fill(1.0);
         }
         let bias = self.var(format!("layer{i}.bias"), b, &[width], true)?;
         let bias_hh = if cell == RecurrentKind::Gru {
-            Some(self.var(format!("layer{i}.bias_hh"), vec![0.0; width], &[width], true)?)
+            let b = if fan_in { self.uniform(bound, width) } else { vec![0.0; width] };
+            Some(self.var(format!("layer{i}.bias_hh"), b, &[width], true)?)
         } else {
             None
         };

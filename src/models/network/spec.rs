@@ -189,10 +189,12 @@ pub enum WeightInit {
     He,
     /// Normal with standard deviation 0.05, whatever the layer size (the naive choice).
     Normal,
+    /// Uniform, bound 1/√fan_in, biases too: PyTorch's default, a narrower start than He's.
+    FanIn,
 }
 
 impl WeightInit {
-    pub const ALL: [WeightInit; 4] = [Self::Auto, Self::Glorot, Self::He, Self::Normal];
+    pub const ALL: [WeightInit; 5] = [Self::Auto, Self::Glorot, Self::He, Self::Normal, Self::FanIn];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -200,6 +202,7 @@ impl WeightInit {
             Self::Glorot => "glorot",
             Self::He => "he",
             Self::Normal => "normal",
+            Self::FanIn => "fan-in",
         }
     }
 

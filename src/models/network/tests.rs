@@ -474,6 +474,13 @@ fn weight_init_choices_differ_in_spread() {
     assert!((spread(WeightInit::Glorot) - 0.125).abs() < 0.015);
     assert!((spread(WeightInit::Normal) - 0.05).abs() < 0.01);
     assert_eq!(spread(WeightInit::Auto), spread(WeightInit::He));
+    // Fan-in (PyTorch's default): (1/√64)/√3 ≈ 0.072, and the biases start spread too.
+    assert!((spread(WeightInit::FanIn) - 0.072).abs() < 0.01);
+    let mut spec = NetworkSpec::mlp(&[64], Activation::Relu);
+    spec.options.init = WeightInit::FanIn;
+    let net = NetworkLearner::new(&spec, 64, Task::Regression, 0, settings(0)).unwrap();
+    let biases = &net.weights().unwrap()[0].biases;
+    assert!(biases.iter().all(|b| b.abs() <= 0.125) && biases.iter().any(|b| b.abs() > 0.01));
 }
 
 #[test]

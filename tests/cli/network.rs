@@ -154,3 +154,36 @@ fn bench_times_the_cnn_and_gru_workloads_and_scores_them() {
     assert!(other["W10_test_accuracy"].as_f64().is_some(), "{other}");
     assert_usage_error(&["bench", "--data-dir", d, "--only", "W11"], "choose from W1 to W10");
 }
+
+/// The heavy kernels split a batch by its size, never by the cores: one thread or three give
+/// the same numbers for the same seed, as `--seed`'s help promises.
+#[test]
+fn a_seed_gives_the_same_training_on_any_number_of_threads() {
+    let history = |threads: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_learnscope"))
+            .env("LEARNSCOPE_THREADS", threads)
+            .args([
+                "train",
+                "--dataset",
+                "shapes",
+                "--samples",
+                "200",
+                "--net",
+                "conv2d(16,3,1,1) relu maxpool(2) conv2d(8,3,1,1) relu maxpool(2) flatten dense(16) relu",
+                "--epochs",
+                "2",
+                "--batch-size",
+                "64",
+                "--lr",
+                "0.001",
+                "--json",
+            ])
+            .output()
+            .unwrap();
+        json_of(&out)["history"].clone()
+    };
+    let one = history("1");
+    assert!(one[1]["train_loss"].as_f64().is_some(), "{one}");
+    assert_eq!(one, history("2"), "one thread against two");
+    assert_eq!(one, history("3"), "one thread against three");
+}

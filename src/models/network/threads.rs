@@ -41,22 +41,34 @@ fn pool() -> Option<&'static rayon::ThreadPool> {
     .as_ref()
 }
 
-/// Splits `0..items` into one range per thread the `work` (multiply-adds) pays for and runs `f`
-/// on each, in order; the results come back in the same order.
+/// Most parts one call is split into. The split depends on the call's size alone, never on
+/// the cores, so partial sums add up in the same order everywhere: a seed gives the same
+/// numbers on one core or sixteen. The parts then share out over the cores there are.
+const MAX_PARTS: usize = 8;
+
+/// The ranges `0..items` is split into for `work` multiply-adds: one per million, at most
+/// [`MAX_PARTS`], none empty.
+fn parts(items: usize, work: usize) -> Vec<Range<usize>> {
+    let count = (work / PARALLEL_WORK).clamp(1, MAX_PARTS).min(items.max(1));
+    let per = items.div_ceil(count).max(1);
+    (0..count).map(|t| (t * per).min(items)..((t + 1) * per).min(items)).filter(|r| !r.is_empty()).collect()
+}
+
+/// Runs `f` on each part of `0..items` (see [`parts`]), on the kernel pool when there is more
+/// than one; the results come back in order.
 pub(crate) fn map_chunks<T: Send>(items: usize, work: usize, f: impl Fn(Range<usize>) -> T + Sync) -> Vec<T> {
-    let threads = (work / PARALLEL_WORK).clamp(1, kernel_threads()).min(items.max(1));
+    let ranges = parts(items, work);
     #[cfg(not(target_arch = "wasm32"))]
-    if threads > 1
+    if ranges.len() > 1
         && let Some(pool) = pool()
     {
         use rayon::prelude::*;
-        let per = items.div_ceil(threads);
-        let ranges: Vec<Range<usize>> =
-            (0..threads).map(|t| t * per..((t + 1) * per).min(items)).filter(|r| !r.is_empty()).collect();
         return pool.install(|| ranges.into_par_iter().map(&f).collect());
     }
-    let _ = threads;
-    vec![f(0..items)]
+    if ranges.is_empty() {
+        return vec![f(0..0)];
+    }
+    ranges.into_iter().map(f).collect()
 }
 
 /// Like [`map_chunks`], and each range also gets its own part of `out`, `per_item` values per
@@ -68,28 +80,25 @@ pub(crate) fn fill_chunks<T: Send>(
     f: impl Fn(Range<usize>, &mut [f32]) -> T + Sync,
 ) -> Vec<T> {
     let items = if per_item == 0 { 0 } else { out.len() / per_item };
-    let threads = (work / PARALLEL_WORK).clamp(1, kernel_threads()).min(items.max(1));
+    let ranges = parts(items, work);
+    if ranges.is_empty() {
+        return vec![f(0..0, out)];
+    }
+    let mut pieces = Vec::with_capacity(ranges.len());
+    let mut rest = out;
+    for range in ranges {
+        let (piece, tail) = rest.split_at_mut(range.len() * per_item);
+        pieces.push((range, piece));
+        rest = tail;
+    }
     #[cfg(not(target_arch = "wasm32"))]
-    if threads > 1
+    if pieces.len() > 1
         && let Some(pool) = pool()
     {
         use rayon::prelude::*;
-        let per = items.div_ceil(threads);
-        let mut pieces = Vec::with_capacity(threads);
-        let mut rest = out;
-        for t in 0..threads {
-            let range = t * per..((t + 1) * per).min(items);
-            if range.is_empty() {
-                break;
-            }
-            let (piece, tail) = rest.split_at_mut(range.len() * per_item);
-            pieces.push((range, piece));
-            rest = tail;
-        }
         return pool.install(|| pieces.into_par_iter().map(|(range, piece)| f(range, piece)).collect());
     }
-    let _ = threads;
-    vec![f(0..items, out)]
+    pieces.into_iter().map(|(range, piece)| f(range, piece)).collect()
 }
 
 #[cfg(test)]
@@ -103,6 +112,8 @@ mod tests {
             let flat: Vec<usize> = chunks.into_iter().flatten().collect();
             assert_eq!(flat, (0..items).collect::<Vec<_>>());
         }
+        // The split follows the work alone: at most MAX_PARTS parts, whatever the cores.
+        assert_eq!(map_chunks(64, 100 * PARALLEL_WORK, |r| r.len()), vec![8; MAX_PARTS]);
         // Too little work for a second thread: one chunk.
         assert_eq!(map_chunks(64, PARALLEL_WORK / 2, |r| r.len()), vec![64]);
         // Each range writes its own part of the output.

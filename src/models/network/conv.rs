@@ -294,7 +294,7 @@ impl ReluMaxPool {
             for (oy, (out, winners)) in rows.enumerate() {
                 let top = &conv[oy * k * conv_w..];
                 if k == 2 {
-                    // Straight-line selects over the row pair, which the compiler vectorizes.
+                    // Straight-line selects over the row pair: no branch on which input wins.
                     let (upper, lower) = (&top[..2 * self.out_w], &top[conv_w..conv_w + 2 * self.out_w]);
                     let windows = upper.chunks_exact(2).zip(lower.chunks_exact(2));
                     for ((o, winner), (u, l)) in out.iter_mut().zip(winners.iter_mut()).zip(windows) {
@@ -652,19 +652,20 @@ pub(crate) fn conv1d(
     stride: usize,
     padding: usize,
 ) -> candle_core::Result<Tensor> {
-    if fused_suits(x, w, b) {
-        let (batch, channels, steps) = x.dims3()?;
-        let (filters, _, kernel) = w.dims3()?;
+    let (batch, channels, steps) = x.dims3()?;
+    let (filters, _, kernel) = w.dims3()?;
+    let x = x.contiguous()?.reshape((batch, channels, 1, steps))?;
+    let w = w.contiguous()?.reshape((filters, channels, 1, kernel))?;
+    let y = if fused_suits(&x, &w, b) {
         let op = Conv::new((1, stride), (0, padding), None);
-        let y = x.contiguous()?.reshape((batch, channels, 1, steps))?.apply_op3(
-            &w.contiguous()?.reshape((filters, channels, 1, kernel))?,
-            &b.contiguous()?.flatten_all()?,
-            op,
-        )?;
-        y.squeeze(2)
+        x.apply_op3(&w, &b.contiguous()?.flatten_all()?, op)?
     } else {
-        x.conv1d(w, padding, stride, 1, 1)?.broadcast_add(&b.flatten_all()?.reshape((1, (), 1))?)
-    }
+        // candle's own conv1d gets the filters' gradient wrong (see the tests), its conv2d does
+        // not: other devices and dtypes take the one-row image too, with a 1 × k filter.
+        let y = x.pad_with_zeros(3, padding, padding)?.conv2d(&w, 0, stride, 1, 1)?;
+        y.broadcast_add(&b.flatten_all()?.reshape((1, (), 1, 1))?)?
+    };
+    y.squeeze(2)
 }
 
 #[cfg(test)]
@@ -874,6 +875,57 @@ mod tests {
                     (f64::from(*a) - n).abs() < 2e-3 * n.abs().max(1.0),
                     "argument {which}, entry {i}: {a} vs {n}"
                 );
+            }
+        }
+    }
+
+    /// Dtypes and devices our kernel does not take (f64 here, as any tensor on a GPU) go
+    /// through candle's conv2d on a one-row image: the output is candle's conv1d's, and every
+    /// gradient, the filters' included, agrees with finite differences.
+    #[test]
+    fn conv1d_off_the_f32_kernel_has_the_right_gradients() {
+        let dev = Device::Cpu;
+        let wide = |v: Vec<f32>| v.into_iter().map(f64::from).collect::<Vec<f64>>();
+        let (xs, ws, bs) =
+            (wide(values(2 * 3 * 11, 0.4)), wide(values(4 * 3 * 5, 1.1)), wide(values(4, 3.3)));
+        let (shape_x, shape_w, shape_b) = ((2, 3, 11), (4, 3, 5), (1, 1, 4));
+        for stride in [1, 2] {
+            let loss = |xs: &[f64], ws: &[f64], bs: &[f64]| -> f64 {
+                let x = Tensor::from_slice(xs, shape_x, &dev).unwrap();
+                let w = Tensor::from_slice(ws, shape_w, &dev).unwrap();
+                let b = Tensor::from_slice(bs, shape_b, &dev).unwrap();
+                conv1d(&x, &w, &b, stride, 2).unwrap().sqr().unwrap().sum_all().unwrap().to_scalar().unwrap()
+            };
+            let x = Var::from_slice(&xs, shape_x, &dev).unwrap();
+            let w = Var::from_slice(&ws, shape_w, &dev).unwrap();
+            let b = Var::from_slice(&bs, shape_b, &dev).unwrap();
+            let ours = conv1d(x.as_tensor(), w.as_tensor(), b.as_tensor(), stride, 2).unwrap();
+            let reference = x
+                .as_tensor()
+                .conv1d(w.as_tensor(), 2, stride, 1, 1)
+                .unwrap()
+                .broadcast_add(&b.as_tensor().reshape((1, 4, 1)).unwrap())
+                .unwrap();
+            let flat = |t: &Tensor| t.flatten_all().unwrap().to_vec1::<f64>().unwrap();
+            assert_eq!(ours.dims(), reference.dims());
+            for (a, r) in flat(&ours).iter().zip(flat(&reference)) {
+                assert!((a - r).abs() < 1e-9, "output {a} vs {r}");
+            }
+            let grads = ours.sqr().unwrap().sum_all().unwrap().backward().unwrap();
+            let h = 1e-4;
+            for (which, var) in [&x, &w, &b].into_iter().enumerate() {
+                for (i, a) in flat(grads.get(var).unwrap()).iter().enumerate() {
+                    let mut args = [xs.clone(), ws.clone(), bs.clone()];
+                    args[which][i] += h;
+                    let up = loss(&args[0], &args[1], &args[2]);
+                    args[which][i] -= 2.0 * h;
+                    let down = loss(&args[0], &args[1], &args[2]);
+                    let n = (up - down) / (2.0 * h);
+                    assert!(
+                        (a - n).abs() < 1e-6 * n.abs().max(1.0),
+                        "stride {stride}, argument {which}[{i}]: {a} vs {n}"
+                    );
+                }
             }
         }
     }

@@ -4,7 +4,7 @@
 
 use crate::common::{click_at, step_until, studio_sized};
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
@@ -322,11 +322,23 @@ fn after_a_pan_the_heatmap_covers_the_new_view() {
         app.epoch() >= 1 && app.boundary_grid_rect().is_some()
     }));
     harness.run_steps(4);
-    let before = harness.state().visible_bounds().expect("the plot's view");
     let rect = harness.get_by_label_contains("decision boundary over").rect();
     let (from, to) = (rect.center(), rect.center() + egui::vec2(rect.width() * 0.3, rect.height() * 0.2));
     harness.hover_at(from);
-    harness.run_steps(2);
+    // The first epoch's last messages (the views' snapshot comes at most every 250 ms) may still
+    // add a line beside the plot, which reshapes it and drops a drag under way: wait until the
+    // view has held still for 400 ms.
+    let (mut last, mut still_since) = (harness.state().visible_bounds(), Instant::now());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while still_since.elapsed() < Duration::from_millis(400) && Instant::now() < deadline {
+        harness.step();
+        std::thread::sleep(Duration::from_millis(10));
+        let now = harness.state().visible_bounds();
+        if now != last {
+            (last, still_since) = (now, Instant::now());
+        }
+    }
+    let before = harness.state().visible_bounds().expect("the plot's view");
     harness.event(egui::Event::PointerButton {
         pos: from,
         button: egui::PointerButton::Primary,

@@ -879,6 +879,13 @@ mod tests {
         }
     }
 
+    /// candle's own conv1d with padding 2 plus a `(1, 1, filters)` bias: right values, though
+    /// not the right filter gradient.
+    fn candle_conv1d(x: &Tensor, w: &Tensor, b: &Tensor, stride: usize) -> Tensor {
+        let filters = b.elem_count();
+        x.conv1d(w, 2, stride, 1, 1).unwrap().broadcast_add(&b.reshape((1, filters, 1)).unwrap()).unwrap()
+    }
+
     /// Dtypes and devices our kernel does not take (f64 here, as any tensor on a GPU) go
     /// through candle's conv2d on a one-row image: the output is candle's conv1d's, and every
     /// gradient, the filters' included, agrees with finite differences.
@@ -900,12 +907,7 @@ mod tests {
             let w = Var::from_slice(&ws, shape_w, &dev).unwrap();
             let b = Var::from_slice(&bs, shape_b, &dev).unwrap();
             let ours = conv1d(x.as_tensor(), w.as_tensor(), b.as_tensor(), stride, 2).unwrap();
-            let reference = x
-                .as_tensor()
-                .conv1d(w.as_tensor(), 2, stride, 1, 1)
-                .unwrap()
-                .broadcast_add(&b.as_tensor().reshape((1, 4, 1)).unwrap())
-                .unwrap();
+            let reference = candle_conv1d(x.as_tensor(), w.as_tensor(), b.as_tensor(), stride);
             let flat = |t: &Tensor| t.flatten_all().unwrap().to_vec1::<f64>().unwrap();
             assert_eq!(ours.dims(), reference.dims());
             for (a, r) in flat(&ours).iter().zip(flat(&reference)) {
@@ -942,12 +944,7 @@ mod tests {
         let b = Var::from_vec(values(4, 3.3), (1, 1, 4), &dev).unwrap();
         for stride in [1, 2] {
             let ours = conv1d(x.as_tensor(), w.as_tensor(), b.as_tensor(), stride, 2).unwrap();
-            let reference = x
-                .as_tensor()
-                .conv1d(w.as_tensor(), 2, stride, 1, 1)
-                .unwrap()
-                .broadcast_add(&b.as_tensor().reshape((1, 4, 1)).unwrap())
-                .unwrap();
+            let reference = candle_conv1d(x.as_tensor(), w.as_tensor(), b.as_tensor(), stride);
             close(&read(&ours), &read(&reference), 1e-5, "output");
             let g1 = ours.sqr().unwrap().sum_all().unwrap().backward().unwrap();
             let g2 = reference.sqr().unwrap().sum_all().unwrap().backward().unwrap();

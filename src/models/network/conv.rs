@@ -689,11 +689,41 @@ mod tests {
         }
     }
 
+    /// An input batch, `filters` square filters and their biases, with distinct values.
+    fn conv_variables(
+        (batch, channels, size): (usize, usize, usize),
+        (filters, kernel): (usize, usize),
+    ) -> (Var, Var, Var) {
+        let dev = Device::Cpu;
+        let x_shape = (batch, channels, size, size);
+        let x = Var::from_vec(values(batch * channels * size * size, 0.3), x_shape, &dev).unwrap();
+        let w_shape = (filters, channels, kernel, kernel);
+        let w = Var::from_vec(values(filters * channels * kernel * kernel, 1.7), w_shape, &dev).unwrap();
+        let b = Var::from_vec(values(filters, 2.9), (1, filters, 1, 1), &dev).unwrap();
+        (x, w, b)
+    }
+
+    /// candle's own convolution plus bias, the reference for ours.
+    fn candle_conv2d(x: &Var, w: &Var, b: &Var, stride: usize, padding: usize) -> Tensor {
+        let y = x.as_tensor().conv2d(w.as_tensor(), padding, stride, 1, 1).unwrap();
+        y.broadcast_add(b.as_tensor()).unwrap()
+    }
+
+    /// The gradients of `ours` and `reference` agree for each variable, under a loss weighing
+    /// every output differently (so each gradient entry is distinct).
+    fn same_gradients(ours: &Tensor, reference: &Tensor, [x, w, b]: [&Var; 3]) {
+        let weights = Tensor::from_vec(values(ours.elem_count(), 5.1), ours.shape(), ours.device()).unwrap();
+        let g1 = (ours * &weights).unwrap().sum_all().unwrap().backward().unwrap();
+        let g2 = (reference * &weights).unwrap().sum_all().unwrap().backward().unwrap();
+        for (var, what) in [(x, "input gradient"), (w, "filter gradient"), (b, "bias gradient")] {
+            close(&read(g1.get(var).unwrap()), &read(g2.get(var).unwrap()), 1e-4, what);
+        }
+    }
+
     /// Outputs and all three gradients against candle's own convolution, for strides, paddings
     /// and a batch big enough to be split over threads.
     #[test]
     fn im2col_conv2d_matches_candles_convolution_and_its_gradients() {
-        let dev = Device::Cpu;
         for (batch, channels, size, filters, kernel, stride, padding) in [
             (3, 2, 7, 4, 3, 1, 1),
             (2, 3, 8, 5, 3, 2, 0),
@@ -702,35 +732,12 @@ mod tests {
             (1, 2, 3, 2, 5, 1, 2),
             (64, 3, 12, 8, 3, 1, 1),
         ] {
-            let x = Var::from_vec(
-                values(batch * channels * size * size, 0.3),
-                (batch, channels, size, size),
-                &dev,
-            )
-            .unwrap();
-            let w = Var::from_vec(
-                values(filters * channels * kernel * kernel, 1.7),
-                (filters, channels, kernel, kernel),
-                &dev,
-            )
-            .unwrap();
-            let b = Var::from_vec(values(filters, 2.9), (1, filters, 1, 1), &dev).unwrap();
+            let (x, w, b) = conv_variables((batch, channels, size), (filters, kernel));
             let ours = conv2d(x.as_tensor(), w.as_tensor(), b.as_tensor(), stride, padding).unwrap();
-            let reference = x
-                .as_tensor()
-                .conv2d(w.as_tensor(), padding, stride, 1, 1)
-                .unwrap()
-                .broadcast_add(b.as_tensor())
-                .unwrap();
+            let reference = candle_conv2d(&x, &w, &b, stride, padding);
             assert_eq!(ours.dims(), reference.dims());
             close(&read(&ours), &read(&reference), 1e-5, "output");
-            // A loss weighing every output differently, so each gradient entry is distinct.
-            let weights = Tensor::from_vec(values(ours.elem_count(), 5.1), ours.shape(), &dev).unwrap();
-            let g1 = (ours * &weights).unwrap().sum_all().unwrap().backward().unwrap();
-            let g2 = (reference * &weights).unwrap().sum_all().unwrap().backward().unwrap();
-            for (var, what) in [(&x, "input gradient"), (&w, "filter gradient"), (&b, "bias gradient")] {
-                close(&read(g1.get(var).unwrap()), &read(g2.get(var).unwrap()), 1e-4, what);
-            }
+            same_gradients(&ours, &reference, [&x, &w, &b]);
         }
     }
 
@@ -739,30 +746,14 @@ mod tests {
     /// zeroes, and a batch big enough to be split over threads.
     #[test]
     fn conv_relu_max_pool_matches_the_three_ops_and_their_gradients() {
-        let dev = Device::Cpu;
         for (batch, channels, size, filters, stride, padding, k) in
             [(3, 2, 7, 4, 1, 1, 2), (2, 3, 9, 5, 1, 0, 3), (2, 1, 8, 3, 2, 1, 2), (64, 3, 12, 8, 1, 1, 2)]
         {
-            let x = Var::from_vec(
-                values(batch * channels * size * size, 0.3),
-                (batch, channels, size, size),
-                &dev,
-            )
-            .unwrap();
-            let w =
-                Var::from_vec(values(filters * channels * 9, 1.7), (filters, channels, 3, 3), &dev).unwrap();
-            let b = Var::from_vec(values(filters, 2.9), (1, filters, 1, 1), &dev).unwrap();
+            let (x, w, b) = conv_variables((batch, channels, size), (filters, 3));
             let ours =
                 conv2d_relu_max_pool(x.as_tensor(), w.as_tensor(), b.as_tensor(), (stride, padding), k)
                     .unwrap();
-            let conv = x
-                .as_tensor()
-                .conv2d(w.as_tensor(), padding, stride, 1, 1)
-                .unwrap()
-                .broadcast_add(b.as_tensor())
-                .unwrap()
-                .relu()
-                .unwrap();
+            let conv = candle_conv2d(&x, &w, &b, stride, padding).relu().unwrap();
             let (_, _, h, wd) = conv.dims4().unwrap();
             let (oh, ow) = (h / k, wd / k);
             let reference = conv
@@ -780,12 +771,7 @@ mod tests {
             let zeroed = read(&reference).iter().filter(|v| **v == 0.0).count();
             assert!(zeroed > 0, "some windows should be zeroed by the ReLU");
             close(&read(&ours), &read(&reference), 1e-5, "output");
-            let weights = Tensor::from_vec(values(ours.elem_count(), 5.1), ours.shape(), &dev).unwrap();
-            let g1 = (ours * &weights).unwrap().sum_all().unwrap().backward().unwrap();
-            let g2 = (reference * &weights).unwrap().sum_all().unwrap().backward().unwrap();
-            for (var, what) in [(&x, "input gradient"), (&w, "filter gradient"), (&b, "bias gradient")] {
-                close(&read(g1.get(var).unwrap()), &read(g2.get(var).unwrap()), 1e-4, what);
-            }
+            same_gradients(&ours, &reference, [&x, &w, &b]);
         }
     }
 

@@ -94,6 +94,11 @@ mod rand_distr_free {
     }
 }
 
+/// PyTorch's default bound for weights and biases: 1/√fan_in.
+fn fan_in_bound(fan_in: usize) -> f64 {
+    1.0 / (fan_in.max(1) as f64).sqrt()
+}
+
 /// Builds layers and registers their variables in a `VarMap` under stable names (for saving).
 pub(crate) struct Builder<'a> {
     pub varmap: &'a VarMap,
@@ -143,19 +148,14 @@ impl Builder<'_> {
             (other, _) => other,
         };
         match init {
-            WeightInit::He => {
-                let bound = (6.0 / fan_in as f64).sqrt();
-                (0..count).map(|_| self.rng.random_range(-bound..bound) as f32).collect()
-            }
+            WeightInit::He => self.uniform((6.0 / fan_in as f64).sqrt(), count),
             WeightInit::Normal => (0..count).map(|_| (0.05 * normal(self.rng)) as f32).collect(),
-            WeightInit::FanIn => self.uniform(1.0 / (fan_in.max(1) as f64).sqrt(), count),
-            _ => {
-                let bound = (6.0 / (fan_in + fan_out) as f64).sqrt();
-                (0..count).map(|_| self.rng.random_range(-bound..bound) as f32).collect()
-            }
+            WeightInit::FanIn => self.uniform(fan_in_bound(fan_in), count),
+            _ => self.uniform((6.0 / (fan_in + fan_out) as f64).sqrt(), count),
         }
     }
 
+    /// `count` draws from uniform ±`bound`.
     fn uniform(&mut self, bound: f64, count: usize) -> Vec<f32> {
         (0..count).map(|_| self.rng.random_range(-bound..bound) as f32).collect()
     }
@@ -163,7 +163,7 @@ impl Builder<'_> {
     /// Zero, or with [`WeightInit::FanIn`] uniform ±1/√fan_in as PyTorch starts its biases.
     fn biases(&mut self, fan_in: usize, count: usize) -> Vec<f32> {
         match self.init {
-            WeightInit::FanIn => self.uniform(1.0 / (fan_in.max(1) as f64).sqrt(), count),
+            WeightInit::FanIn => self.uniform(fan_in_bound(fan_in), count),
             _ => vec![0.0; count],
         }
     }
